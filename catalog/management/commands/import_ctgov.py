@@ -1,0 +1,61 @@
+"""``python manage.py import_ctgov PATH...``: import ClinicalTrials.gov API v2 study files."""
+
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.importer import Importer
+
+
+class Command(BaseCommand):
+    help = (
+        "Import ClinicalTrials.gov API v2 studies: a study object, an API page "
+        '({"studies": [...]}), a JSON array, any of them gzipped, a directory of such files, '
+        "or the zip of the ClinicalTrials.gov website's JSON download."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="Files, directories or zips to import.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Overwrite stored trials even when the file's record is older.",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Import only when the catalog holds no trials yet (used on first start).",
+        )
+
+    def handle(self, *args, paths, force, if_empty, verbosity, **options):
+        from catalog.models import Trial
+
+        if if_empty and Trial.objects.exists():
+            if verbosity:
+                self.stdout.write(f"The catalog already holds {Trial.objects.count()} trials.")
+            return
+        started = time.monotonic()
+        importer = Importer(force=force)
+        show_progress = verbosity and sys.stderr.isatty()
+        last = [0.0]
+
+        def progress(summary):
+            now = time.monotonic()
+            if show_progress and now - last[0] > 0.5:
+                last[0] = now
+                self.stderr.write(f"\r{summary.total} studies read: {summary}", ending="")
+                self.stderr.flush()
+            elif verbosity > 1 and summary.total % 250 == 0:
+                self.stdout.write(f"{summary.total} studies read")
+
+        summary = importer.run(paths, progress=progress)
+        if show_progress:
+            self.stderr.write("")
+        for failure in summary.failures:
+            self.stderr.write(self.style.ERROR(f"failed: {failure}"))
+        line = f"{summary} ({time.monotonic() - started:.1f} s)"
+        if summary.failed:
+            self.stdout.write(line)
+            raise CommandError(f"{summary.failed} of {summary.total} studies failed")
+        self.stdout.write(self.style.SUCCESS(line))

@@ -1,0 +1,7 @@
+"""Settings for the test suite: the development settings, whatever the shell exports."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from trialsite.settings import *  # noqa: E402, F403
