@@ -12,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Prefetch
 from django.urls import reverse
 
 NCT_ID_RE = re.compile(r"^NCT\d{8}$")
@@ -328,11 +329,27 @@ class TrialQuerySet(models.QuerySet):
         )
 
     def for_page(self):
-        """Everything the trial page shows, in a fixed number of queries."""
+        """Everything the trial page shows, in a fixed number of queries (12 at most)."""
         return (
-            self.for_export()
+            self.select_related("lead_sponsor")
             .defer("source_record", "search_vector")
-            .prefetch_related("arms__interventions")
+            .prefetch_related(
+                Prefetch(
+                    "collaboration_set",
+                    queryset=Collaboration.objects.select_related("organization"),
+                ),
+                Prefetch(
+                    "trialcondition_set",
+                    queryset=TrialCondition.objects.select_related("condition"),
+                ),
+                Prefetch("trialmesh_set", queryset=TrialMesh.objects.select_related("mesh_term")),
+                "arms__interventions",
+                "interventions",
+                "outcomes",
+                "sites",
+                "central_contacts",
+                "officials",
+            )
         )
 
     def related_to(self, trial, limit=5):
@@ -586,17 +603,20 @@ class Trial(models.Model):
         return groups
 
     def sites_by_country(self):
-        """[(country, sites)], the countries with most sites first; sites by place."""
+        """[(country, sites, recruiting)]: countries with most sites first, their sites by
+        place, and how many of them recruit."""
         countries = {}
         for site in self.sites.all():
             countries.setdefault(site.country, []).append(site)
-        return sorted(
+        groups = [
             (
-                (country, sorted(sites, key=lambda s: (s.state, s.city, s.facility)))
-                for country, sites in countries.items()
-            ),
-            key=lambda pair: (-len(pair[1]), pair[0] == "", pair[0]),
-        )
+                country,
+                sorted(sites, key=lambda s: (s.state, s.city, s.facility)),
+                sum(site.status == RecruitmentStatus.RECRUITING for site in sites),
+            )
+            for country, sites in countries.items()
+        ]
+        return sorted(groups, key=lambda group: (-len(group[1]), group[0] == "", group[0]))
 
 
 class Collaboration(models.Model):

@@ -84,7 +84,7 @@ def json_ld(trial, url):
     sponsors += [c.organization for c in trial.collaboration_set.all()]
     if sponsors:
         data["sponsor"] = [_organization(org) for org in sponsors]
-    countries = [country for country, _ in trial.sites_by_country() if country]
+    countries = [country for country, _, _ in trial.sites_by_country() if country]
     if countries:
         data["studyLocation"] = [{"@type": "AdministrativeArea", "name": c} for c in countries]
     return data

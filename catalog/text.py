@@ -273,8 +273,8 @@ _NOT_IN_HEADING = (
     r"|absence|inclusion|exclusion"
 )
 HEADING_RE = re.compile(
-    rf"""^(?:(?:[IVX]+|[A-Z]|\d+)\.(?:\d+\.)*)?\s*             # outline numbering: V.1.3.
-    (?P<title>
+    rf"""^(?P<title>
+        (?:(?:[IVX]+|[A-Z]|\d+)\.(?:\d+\.)*\s*)?            # outline numbering: V.1.3.
         (?:(?!(?:{_NOT_IN_HEADING})\b)[\w'()-]+[ -]){{0,3}}  # Key / Donor- / MSC donor
         (?P<kind>non-?inclusion|inclusion|exclusion)
         (?:\s+criteria\b(?P<suffix>[^:]{{0,80}}?)|s?)

@@ -1,5 +1,6 @@
 """Template helpers for the trial page: record texts, record links, sharing data."""
 
+import datetime
 import json
 
 from django import template
@@ -38,6 +39,15 @@ def http_url(value):
     """The address if it is an http(s) one, else an empty string: never a ``javascript:``."""
     value = (value or "").strip()
     return value if value.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def month_name(value):
+    """``2019-07`` → ``July 2019``; other values as they are."""
+    try:
+        return datetime.date.fromisoformat(f"{value}-01").strftime("%B %Y")
+    except (TypeError, ValueError):
+        return value
 
 
 @register.simple_tag
