@@ -39,3 +39,9 @@ def test_a_head_request_redirects_too(client, bundled_catalog):
     response = client.head("/trials/nct2883803/")
     assert response.status_code == 301
     assert response["Location"] == CANONICAL
+
+
+def test_other_addresses_without_a_slash_get_the_slash_first(client, bundled_catalog):
+    response = client.get("/trials/stem-cells")
+    assert response.status_code == 301
+    assert response["Location"] == "/trials/stem-cells/"

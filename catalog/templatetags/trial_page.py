@@ -63,9 +63,7 @@ def trial_description(trial):
 @register.simple_tag
 def trial_json_ld(trial, url):
     """The schema.org data in a ``<script type="application/ld+json">``, safely escaped."""
-    data = json.dumps(
-        sharing.json_ld(trial, url), cls=DjangoJSONEncoder, ensure_ascii=False, indent=1
-    )
+    data = json.dumps(sharing.json_ld(trial, url), cls=DjangoJSONEncoder, ensure_ascii=False)
     return format_html(
         '<script type="application/ld+json">{}</script>',
         mark_safe(data.translate(JSON_SCRIPT_ESCAPES)),
