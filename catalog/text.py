@@ -32,7 +32,7 @@ LINE_RE = re.compile(
         )(?=\s)
       | (?P<circled>[\u2460-\u2473])                       # ① ... ⑳
     )?
-    \s*(?P<text>.*?)\s*$""",
+    \s*(?P<text>.*)$""",
     re.VERBOSE,
 )
 ENTITY_RE = re.compile(r"&(lt|gt|amp|quot|apos|nbsp|#\d{1,6}|#[xX][0-9a-fA-F]{1,5});")
@@ -176,7 +176,7 @@ def _style(marker):
 def _split_line(raw):
     match = LINE_RE.match(raw.expandtabs(4))
     marker = match.group("bullet") or match.group("ordered") or match.group("circled") or ""
-    return len(match.group("indent")), marker, match.group("text")
+    return len(match.group("indent")), marker, match.group("text").rstrip()
 
 
 def _place(levels, item, indent, style):

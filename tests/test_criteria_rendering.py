@@ -113,6 +113,8 @@ def test_a_seed_description_renders_readably():
 
 def test_long_lines_of_markup_render_quickly():
     render_text("*" * 20000 + "_a" * 10000 + "**" * 5000)
+    render_text("1." + " " * 20000 + "x" + " " * 20000 + "y")
+    split_eligibility("Inclusion criteria " + " " * 20000 + "x")
 
 
 @pytest.mark.parametrize("field", ["summaries", "criteria"])
