@@ -12,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Prefetch
 from django.urls import reverse
 
 NCT_ID_RE = re.compile(r"^NCT\d{8}$")
@@ -32,6 +33,44 @@ class OverallStatus(models.TextChoices):
     TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE", "Temporarily not available"
     APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING", "Approved for marketing"
     WITHHELD = "WITHHELD", "Withheld"
+
+
+# What each status means for someone reading a trial page.
+STATUS_MEANINGS = {
+    "NOT_YET_RECRUITING": "The study has not started enrolling participants yet.",
+    "RECRUITING": "The study is enrolling participants now.",
+    "ENROLLING_BY_INVITATION": "The study enrolls only people it invites.",
+    "ACTIVE_NOT_RECRUITING": "The study is under way but no longer enrolls new participants.",
+    "SUSPENDED": "The study has stopped for now and may start again.",
+    "TERMINATED": "The study stopped early and will not start again.",
+    "COMPLETED": "The study has ended normally.",
+    "WITHDRAWN": "The study stopped before enrolling its first participant.",
+    "UNKNOWN": (
+        "The study passed its completion date or has not been verified for over two years: "
+        "its status is not known."
+    ),
+    "AVAILABLE": "Treatment outside a clinical trial (expanded access) is available.",
+    "NO_LONGER_AVAILABLE": "Expanded access was available but is not any more.",
+    "TEMPORARILY_NOT_AVAILABLE": "Expanded access is not available for now.",
+    "APPROVED_FOR_MARKETING": "The treatment is approved and can be sold to the public.",
+    "WITHHELD": "Expanded access information is withheld.",
+}
+# Status groups, for the colour of the status badge (the label always says the status).
+STATUS_GROUPS = {
+    "NOT_YET_RECRUITING": "open",
+    "RECRUITING": "open",
+    "ENROLLING_BY_INVITATION": "open",
+    "AVAILABLE": "open",
+    "ACTIVE_NOT_RECRUITING": "active",
+    "COMPLETED": "ended",
+    "APPROVED_FOR_MARKETING": "ended",
+    "NO_LONGER_AVAILABLE": "ended",
+    "SUSPENDED": "stopped",
+    "TERMINATED": "stopped",
+    "WITHDRAWN": "stopped",
+    "TEMPORARILY_NOT_AVAILABLE": "stopped",
+    "WITHHELD": "stopped",
+}
 
 
 class Phase(models.TextChoices):
@@ -289,6 +328,70 @@ class TrialQuerySet(models.QuerySet):
             "officials",
         )
 
+    def for_page(self):
+        """Everything the trial page shows, in a fixed number of queries (12 at most)."""
+        return (
+            self.select_related("lead_sponsor")
+            .defer("source_record", "search_vector")
+            .prefetch_related(
+                Prefetch(
+                    "collaboration_set",
+                    queryset=Collaboration.objects.select_related("organization"),
+                ),
+                Prefetch(
+                    "trialcondition_set",
+                    queryset=TrialCondition.objects.select_related("condition"),
+                ),
+                Prefetch("trialmesh_set", queryset=TrialMesh.objects.select_related("mesh_term")),
+                "arms__interventions",
+                "interventions",
+                "outcomes",
+                "sites",
+                "central_contacts",
+                "officials",
+            )
+        )
+
+    def related_to(self, trial, limit=5):
+        """The public trials most like ``trial``, scored in one query by what they share:
+        conditions and condition MeSH terms (3 points each), intervention MeSH terms and
+        intervention names (2), MeSH ancestors (1)."""
+        tables = {
+            "trial": Trial._meta.db_table,
+            "condition": TrialCondition._meta.db_table,
+            "mesh": TrialMesh._meta.db_table,
+            "intervention": Intervention._meta.db_table,
+        }
+        sql = """
+            WITH shared (trial_id, points) AS (
+                SELECT other.trial_id, 3
+                  FROM {condition} other
+                  JOIN {condition} mine ON mine.condition_id = other.condition_id
+                 WHERE mine.trial_id = %(pk)s
+              UNION ALL
+                SELECT other.trial_id,
+                       CASE other.kind WHEN 'condition' THEN 3 WHEN 'intervention' THEN 2 ELSE 1 END
+                  FROM {mesh} other
+                  JOIN {mesh} mine
+                    ON mine.mesh_term_id = other.mesh_term_id AND mine.kind = other.kind
+                 WHERE mine.trial_id = %(pk)s
+              UNION ALL
+                SELECT other.trial_id, 2
+                  FROM {intervention} other
+                  JOIN {intervention} mine ON lower(mine.name) = lower(other.name)
+                 WHERE mine.trial_id = %(pk)s
+            )
+            SELECT t.id, t.nct_id, t.brief_title, t.acronym, t.overall_status, t.phases,
+                   t.study_type, t.start_date, t.start_date_precision, t.last_update_posted,
+                   score.points AS score
+              FROM (SELECT trial_id, SUM(points) AS points FROM shared GROUP BY trial_id) score
+              JOIN {trial} t ON t.id = score.trial_id
+             WHERE t.is_public AND t.id <> %(pk)s
+             ORDER BY score.points DESC, t.last_update_posted DESC NULLS LAST, t.nct_id
+             LIMIT %(limit)s
+        """.format(**tables)
+        return self.model.objects.raw(sql, {"pk": trial.pk, "limit": limit})
+
 
 class Trial(models.Model):
     # Identification
@@ -454,6 +557,66 @@ class Trial(models.Model):
     def get_phases_display(self):
         labels = dict(Phase.choices)
         return ", ".join(labels.get(p, p) for p in self.phases)
+
+    def get_std_ages_display(self):
+        labels = dict(AgeGroup.choices)
+        return ", ".join(labels.get(a, a) for a in self.std_ages)
+
+    def get_who_masked_display(self):
+        labels = dict(WhoMasked.choices)
+        return ", ".join(labels.get(w, w) for w in self.who_masked)
+
+    @property
+    def status_meaning(self):
+        return STATUS_MEANINGS.get(self.overall_status, "")
+
+    @property
+    def status_group(self):
+        return STATUS_GROUPS.get(self.overall_status, "unknown")
+
+    # The trial page's views of the related rows; they read the prefetched rows of
+    # ``Trial.objects.for_page()`` and make no query of their own.
+
+    def mesh_terms_of_kind(self, kind):
+        return [link.mesh_term for link in self.trialmesh_set.all() if link.kind == kind]
+
+    @property
+    def condition_mesh_terms(self):
+        return self.mesh_terms_of_kind(MeshKind.CONDITION)
+
+    @property
+    def intervention_mesh_terms(self):
+        return self.mesh_terms_of_kind(MeshKind.INTERVENTION)
+
+    @property
+    def interventions_without_arm(self):
+        in_arms = {item.pk for arm in self.arms.all() for item in arm.interventions.all()}
+        return [item for item in self.interventions.all() if item.pk not in in_arms]
+
+    def outcomes_by_kind(self):
+        """[(kind, label, outcomes)]: primary, then secondary, then other outcomes."""
+        groups = []
+        for kind, label in OutcomeKind.choices:
+            outcomes = [o for o in self.outcomes.all() if o.kind == kind]
+            if outcomes:
+                groups.append((kind, label, outcomes))
+        return groups
+
+    def sites_by_country(self):
+        """[(country, sites, recruiting)]: countries with most sites first, their sites by
+        place, and how many of them recruit."""
+        countries = {}
+        for site in self.sites.all():
+            countries.setdefault(site.country, []).append(site)
+        groups = [
+            (
+                country,
+                sorted(sites, key=lambda s: (s.state, s.city, s.facility)),
+                sum(site.status == RecruitmentStatus.RECRUITING for site in sites),
+            )
+            for country, sites in countries.items()
+        ]
+        return sorted(groups, key=lambda group: (-len(group[1]), group[0] == "", group[0]))
 
 
 class Collaboration(models.Model):

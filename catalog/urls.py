@@ -1,6 +1,9 @@
-from django.urls import path
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path, re_path
+from django.views.generic import TemplateView
 
 from catalog import api, views
+from catalog.sitemaps import SITEMAPS
 
 app_name = "catalog"
 
@@ -8,5 +11,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("trials/", views.trial_list, name="trial_list"),
     path("trials/<str:nct_id>/", views.trial_detail, name="trial_detail"),
+    # An NCT ID without the trailing slash: one permanent redirect to the canonical address.
+    re_path(r"^trials/(?P<nct_id>[Nn][Cc][Tt]\d{1,12})$", views.trial_detail),
     path("api/v2/studies/<str:nct_id>", api.study_detail, name="api_study_detail"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
+        name="robots",
+    ),
 ]

@@ -1,13 +1,15 @@
 """Public pages: the trial list and the trial page."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from catalog.ctgov import normalize_nct_id
 from catalog.models import Trial
 
 PAGE_SIZE = 25
+RELATED_TRIALS = 5
 
 
 def home(request):
@@ -38,10 +40,30 @@ def trial_list(request):
 
 
 def trial_detail(request, nct_id):
+    """``/trials/<NCT ID>/``, the trial's one address: other spellings redirect to it."""
     canonical = normalize_nct_id(nct_id)
-    if canonical and canonical != nct_id:
-        return redirect("catalog:trial_detail", nct_id=canonical, permanent=True)
-    trial = Trial.objects.public().for_export().filter(nct_id=nct_id).first()
+    if canonical is None:
+        return trial_not_found(request, nct_id)
+    if canonical != nct_id or not request.path.endswith("/"):
+        url = reverse("catalog:trial_detail", args=[canonical])
+        query = request.META.get("QUERY_STRING")
+        return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+    trial = Trial.objects.public().for_page().filter(nct_id=canonical).first()
     if trial is None:
-        raise Http404(f"No trial {nct_id} in the catalog.")
-    return render(request, "catalog/trial_detail.html", {"trial": trial})
+        return trial_not_found(request, canonical)
+    context = {
+        "trial": trial,
+        "related_trials": list(Trial.objects.related_to(trial, RELATED_TRIALS)),
+        "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
+    }
+    return render(request, "catalog/trial_detail.html", context)
+
+
+def trial_not_found(request, query):
+    """The 404 page for a trial address: offers a search for what was asked."""
+    query = " ".join(query.split())[:200]
+    context = {
+        "query": query,
+        "nct_id": normalize_nct_id(query),
+    }
+    return render(request, "catalog/trial_not_found.html", context, status=404)

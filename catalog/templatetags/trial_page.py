@@ -1,0 +1,103 @@
+"""Template helpers for the trial page: record texts, record links, sharing data."""
+
+import datetime
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from catalog import sharing, text
+
+register = template.Library()
+
+# As django.utils.html.json_script: nothing in the data can end the script element.
+JSON_SCRIPT_ESCAPES = {
+    ord(">"): "\\u003E",
+    ord("<"): "\\u003C",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+@register.filter
+def ctgov_text(value):
+    """A ClinicalTrials.gov text (Markdown dialect) as safe HTML."""
+    return text.render_text(value)
+
+
+@register.filter
+def eligibility(value):
+    """Eligibility criteria split into their inclusion and exclusion sections."""
+    return text.split_eligibility(value)
+
+
+@register.filter
+def http_url(value):
+    """The address if it is an http(s) one, else an empty string: never a ``javascript:``."""
+    value = (value or "").strip()
+    return value if value.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def month_name(value):
+    """``2019-07`` → ``July 2019``; other values as they are."""
+    try:
+        return datetime.date.fromisoformat(f"{value}-01").strftime("%B %Y")
+    except (TypeError, ValueError):
+        return value
+
+
+@register.simple_tag
+def trial_title(trial):
+    return sharing.page_title(trial)
+
+
+@register.simple_tag
+def trial_description(trial):
+    return sharing.description(trial)
+
+
+@register.simple_tag
+def trial_json_ld(trial, url):
+    """The schema.org data in a ``<script type="application/ld+json">``, safely escaped."""
+    data = json.dumps(sharing.json_ld(trial, url), cls=DjangoJSONEncoder, ensure_ascii=False)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(data.translate(JSON_SCRIPT_ESCAPES)),
+    )
+
+
+# Labels for the codes of the record's free-form lists (identifiers, references, contacts).
+CODE_LABELS = {
+    "BACKGROUND": "Background",
+    "RESULT": "Results",
+    "DERIVED": "Derived from the study",
+    "EUDRACT_NUMBER": "EudraCT number",
+    "CTIS": "EU CT number",
+    "NIH": "U.S. NIH grant/contract",
+    "FDA": "U.S. FDA grant/contract",
+    "U_S_NIH_GRANT_CONTRACT": "U.S. NIH grant/contract",
+    "U_S_FDA_GRANT_CONTRACT": "U.S. FDA grant/contract",
+    "OTHER_GRANT": "Other grant/funding number",
+    "REGISTRY": "Registry identifier",
+    "OTHER": "Other identifier",
+    "YES": "Yes",
+    "NO": "No",
+    "UNDECIDED": "Undecided",
+    "PRINCIPAL_INVESTIGATOR": "Principal investigator",
+    "SUB_INVESTIGATOR": "Sub-investigator",
+    "STUDY_CHAIR": "Study chair",
+    "STUDY_DIRECTOR": "Study director",
+    "CONTACT": "Contact",
+}
+
+
+@register.filter
+def code_label(value):
+    """``EUDRACT_NUMBER`` → ``EudraCT number``; unknown codes in plain words."""
+    if not value:
+        return ""
+    return CODE_LABELS.get(value) or value.replace("_", " ").capitalize()

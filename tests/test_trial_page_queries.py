@@ -1,0 +1,40 @@
+"""The trial page makes the same few queries however many sites, arms and outcomes it has."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Trial
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = 12
+
+
+def queries_for(client, nct_id):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/trials/{nct_id}/").status_code == 200
+    return len(captured)
+
+
+def test_a_trial_with_70_sites_is_served_in_a_few_queries(
+    client, bundled_catalog, django_assert_max_num_queries
+):
+    trial = Trial.objects.get(nct_id="NCT00366145")
+    assert trial.sites.count() == 70
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.get("/trials/NCT00366145/").status_code == 200
+
+
+def test_a_small_trial_is_served_in_as_few(client, bundled_catalog, django_assert_max_num_queries):
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.get("/trials/NCT06518902/").status_code == 200
+
+
+def test_the_count_does_not_grow_with_the_rows(client, bundled_catalog):
+    # The most arms, the most secondary outcomes, the most sites: all the same count as the
+    # seed trial with two arms, eight outcomes and four sites.
+    many = ["NCT04684602", "NCT02032004", "NCT00366145"]
+    assert Trial.objects.get(nct_id="NCT04684602").arms.count() == 10
+    counts = {nct_id: queries_for(client, nct_id) for nct_id in many + ["NCT02883803"]}
+    assert len(set(counts.values())) == 1, counts
