@@ -43,5 +43,9 @@ def trial_detail(request, nct_id):
         return redirect("catalog:trial_detail", nct_id=canonical, permanent=True)
     trial = Trial.objects.public().for_export().filter(nct_id=nct_id).first()
     if trial is None:
+        reason = Trial.objects.hidden_reason_of(nct_id)
+        if reason is not None:
+            context = {"nct_id": nct_id, "reason": reason}
+            return render(request, "catalog/trial_gone.html", context, status=410)
         raise Http404(f"No trial {nct_id} in the catalog.")
     return render(request, "catalog/trial_detail.html", {"trial": trial})
