@@ -789,8 +789,29 @@ class SiteAdmin(TrialPartAdmin):
         )
 
 
+class DeletedWithTheirTrial:
+    """Rows deleted only with their trial: the trial's delete page may take them along (for a
+    user who may delete them), but they have no delete page or action of their own."""
+
+    def has_delete_permission(self, request, obj=None):
+        codename = f"catalog.delete_{self.opts.model_name}"
+        return obj is not None and request.user.has_perm(codename)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Intervention)
-class InterventionAdmin(admin.ModelAdmin):
+class InterventionAdmin(DeletedWithTheirTrial, admin.ModelAdmin):
     """Read-only: interventions are edited in their trial; listed for the arms' autocomplete
     (type the trial's NCT ID to see its interventions)."""
 
@@ -818,9 +839,6 @@ class InterventionAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # Shared records ---------------------------------------------------------------------------------
 
@@ -837,7 +855,8 @@ class OrganizationAdmin(admin.ModelAdmin):
         return organization.led_count
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(led_count=Count("led_trials"))
+        organizations = super().get_queryset(request).annotate(led_count=Count("led_trials"))
+        return organizations.order_by("name", "pk")
 
 
 @admin.register(Condition)
@@ -853,7 +872,8 @@ class ConditionAdmin(admin.ModelAdmin):
         return condition.trial_count
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(trial_count=Count("trialcondition"))
+        conditions = super().get_queryset(request).annotate(trial_count=Count("trialcondition"))
+        return conditions.order_by("name")
 
 
 @admin.register(MeshTerm)
@@ -878,7 +898,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrialChange)
-class TrialChangeAdmin(ReadOnlyAdmin):
+class TrialChangeAdmin(DeletedWithTheirTrial, ReadOnlyAdmin):
+    """A trial's history goes only with the trial (an editor deleting it)."""
+
     list_display = ("created_at", "trial_id_label", "version", "kind", "actor", "summary")
     list_filter = ("kind",)
     search_fields = ("trial__nct_id", "actor")

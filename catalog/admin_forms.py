@@ -4,6 +4,7 @@ trial-part forms, hiding, and uploading a ClinicalTrials.gov file."""
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.forms import SimpleArrayField
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 
 from catalog import curation
@@ -82,6 +83,13 @@ TRIAL_FORM_FIELDS = [
 ]
 
 
+def https_by_default(db_field, **kwargs):
+    """Form fields as the model gives them, addresses typed without a scheme taken as https."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class TrialAdminForm(VersionedForm):
     phases = CodesField(Phase.choices, help_text="ClinicalTrials.gov phase codes.")
     std_ages = CodesField(AgeGroup.choices, label="Age groups")
@@ -92,6 +100,7 @@ class TrialAdminForm(VersionedForm):
     class Meta:
         model = Trial
         fields = TRIAL_FORM_FIELDS
+        formfield_callback = https_by_default
         error_messages = {
             "enrollment_count": {"min_value": "Enrollment cannot be negative."},
         }

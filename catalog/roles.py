@@ -21,7 +21,8 @@ def codenames(permissions, role):
             if role == EDITOR:
                 chosen.add(codename)
         elif model in READ_ONLY_MODELS:
-            if action == "view":
+            # Editors delete a trial's history with the trial, never on its own (the admin).
+            if action == "view" or (role == EDITOR and codename == "delete_trialchange"):
                 chosen.add(codename)
         elif action in allowed:
             chosen.add(codename)

@@ -57,10 +57,13 @@ def editor_client(client, editor):
 
 @pytest.fixture
 def imported_trial(db):
-    """One real study, imported under its own NCT ID (NCT09000001) for this test."""
+    """A real study with arms, interventions and four sites (bundled item 9), imported under
+    NCT09000001 for this test."""
     from catalog.importer import Importer
     from catalog.models import Trial
-    from tests.factories import study
+    from tests.factories import real_study
 
-    Importer().import_study(study("NCT09000001"), "test.json")
+    study = real_study(9)
+    study["protocolSection"]["identificationModule"]["nctId"] = "NCT09000001"
+    Importer().import_study(study, "test.json")
     return Trial.objects.get(nct_id="NCT09000001")
