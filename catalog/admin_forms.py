@@ -186,6 +186,4 @@ class UploadForm(forms.Form):
                 f"The file is {filesizeformat(upload.size)}; the limit is "
                 f"{filesizeformat(limit)}. Import it with the import_ctgov command instead."
             )
-        if upload.size == 0:
-            raise forms.ValidationError("The file is empty.")
         return upload

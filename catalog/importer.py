@@ -156,6 +156,8 @@ def parse_bytes(data, origin):
         raise SourceError(
             f"{origin}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from error
+    except RecursionError:
+        raise SourceError(f"{origin}: malformed JSON (nested too deeply)") from None
     return studies_in_document(document, origin)
 
 
@@ -163,7 +165,8 @@ def read_zip(data, origin):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as error:
-        raise SourceError(f"{origin}: damaged zip ({error})") from error
+        yield origin, SourceError(f"{origin}: damaged zip ({error})")
+        return
     with archive:
         for name in sorted(archive.namelist()):
             if name.endswith("/") or not name.lower().endswith((".json", ".json.gz", ".gz")):
