@@ -642,7 +642,9 @@ class TrialAdmin(admin.ModelAdmin):
     @admin.action(description="Publish the selected trials", permissions=["publish"])
     def publish(self, request, queryset):
         done = [
-            t for t in queryset.only("pk") if curation.set_published(t, request.user, public=True)
+            t
+            for t in queryset.select_related(None).only("pk")
+            if curation.set_published(t, request.user, public=True)
         ]
         self.message_user(request, f"{len(done)} trial{'s' * (len(done) != 1)} published.")
 
@@ -653,7 +655,7 @@ class TrialAdmin(admin.ModelAdmin):
             reason = form.cleaned_data["reason"]
             done = [
                 t
-                for t in queryset.only("pk")
+                for t in queryset.select_related(None).only("pk")
                 if curation.set_published(t, request.user, public=False, reason=reason)
             ]
             self.message_user(request, f"{len(done)} trial{'s' * (len(done) != 1)} hidden.")
@@ -666,7 +668,7 @@ class TrialAdmin(admin.ModelAdmin):
     def revert_to_source(self, request, queryset):
         if "apply" in request.POST:
             summary = curation.revert_trials(
-                queryset.only("pk", "nct_id", "source_record"), request.user
+                queryset.select_related(None).only("pk", "nct_id", "source_record"), request.user
             )
             reverted = summary.total - summary.failed
             self.message_user(request, f"{reverted} trial{'s' * (reverted != 1)} reverted.")
@@ -684,7 +686,9 @@ class TrialAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "action": action,
             "form": form,
-            "trials": queryset.only("pk", "nct_id", "brief_title", "curated_fields")[:200],
+            "trials": queryset.select_related(None).only(
+                "pk", "nct_id", "brief_title", "curated_fields"
+            )[:200],
             "count": queryset.count(),
             "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),

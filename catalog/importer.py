@@ -531,11 +531,14 @@ class Importer:
         return changes
 
     def _write_related(self, trial, parsed, curated, replace, pending, only=None):
+        kept = []
+
         def take(name):
             if only is not None and name not in only:
                 return False
             if name in curated:
                 curated[name] = {**curated[name], "source": _collection_source(parsed, name)}
+                kept.append(name)
                 return False
             return True
 
@@ -605,7 +608,8 @@ class Importer:
                     model(trial=trial, position=i, **item)
                     for i, item in enumerate(getattr(parsed, name))
                 )
-        if curated != trial.curated_fields:
+        if kept:
+            # The collections' new source values, beside the curators' rows.
             trial.curated_fields = curated
             trial.save(update_fields=["curated_fields"])
 

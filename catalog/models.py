@@ -7,6 +7,7 @@ for audit.
 """
 
 import re
+from functools import cache
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -792,6 +793,12 @@ BOOKKEEPING_FIELDS = {
 }
 
 
+@cache
+def _field_order():
+    names = [f.name for f in Trial._meta.concrete_fields] + list(COLLECTION_LABELS)
+    return {name: index for index, name in enumerate(names)}
+
+
 class ChangeKind(models.TextChoices):
     IMPORT = "import", "Import"
     SYNC = "sync", "Sync with ClinicalTrials.gov"
@@ -855,10 +862,16 @@ class TrialChange(models.Model):
     def is_creation(self):
         return self.version == 1
 
+    def ordered_changes(self):
+        """(name, change) in the order of the trial's fields, then its collections (the
+        database keeps JSON keys in an order of its own)."""
+        order = _field_order()
+        return sorted(self.changes.items(), key=lambda item: order.get(item[0], len(order)))
+
     def lines(self):
         """(label, old, new, note) for each change, as people read them."""
         rows = []
-        for name, change in self.changes.items():
+        for name, change in self.ordered_changes():
             old, new = change.get("old"), change.get("new")
             if change.get("collection"):
                 old, new = f"{old} item{'s' * (old != 1)}", f"{new} item{'s' * (new != 1)}"
@@ -887,7 +900,7 @@ class TrialChange(models.Model):
             ChangeKind.CURATOR: "Corrected by the catalog's curators",
             ChangeKind.REVERT: "Restored to the ClinicalTrials.gov record",
         }[self.kind]
-        names = [n for n, c in self.changes.items() if not c.get("curated")]
+        names = [n for n, c in self.ordered_changes() if not c.get("curated")]
         if set(names) <= {"is_public", "hidden_reason"} and "is_public" in names:
             return "Published" if self.changes["is_public"]["new"] else "Hidden"
         update = self.changes.get("last_update_posted", {}).get("new")
