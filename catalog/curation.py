@@ -84,7 +84,8 @@ def lock(trial_pk, loaded_version):
         raise Trial.DoesNotExist(f"no trial {trial_pk}")
     if loaded_version is None or int(loaded_version) != current:
         loaded = loaded_version if loaded_version is not None else "unknown"
-        raise StaleVersion(loaded, current, list(TrialChange.objects.since(trial_pk, loaded or 0)))
+        since = TrialChange.objects.since(trial_pk, loaded_version or 0)
+        raise StaleVersion(loaded, current, list(since))
     return current
 
 
