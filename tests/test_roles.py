@@ -12,6 +12,13 @@ from tests.admin_helpers import change_form_data
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Many logins here: hash passwords quickly (the hasher is not what is tested)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 STRONG = "violet-anchor-harbour-58"
 
 
