@@ -447,6 +447,8 @@ class TrialAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ("nct_id",)  # the record's identity: imports and syncs find it by it
         if not self.has_publish_permission(request):
             fields += ("is_public", "hidden_reason")
         return fields
@@ -633,7 +635,12 @@ class TrialAdmin(admin.ModelAdmin):
             "form": form,
             "summary": summary,
             "changed": changed,
-            "changes": sorted(summary.changes.items()) if summary else [],
+            "changes": [
+                (nct_id, TrialChange(changes=changes, version=2).text())
+                for nct_id, changes in sorted(summary.changes.items())
+            ]
+            if summary
+            else [],
         }
         return TemplateResponse(request, "admin/catalog/trial/upload.html", context)
 

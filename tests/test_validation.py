@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from catalog.models import Trial
 from tests.admin_helpers import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +129,6 @@ def test_the_admin_shows_the_messages_and_saves_nothing(editor_client, imported_
     response = post(
         editor_client,
         imported_trial,
-        nct_id="NCT1",
         brief_title="Changed",
         enrollment_count="-3",
         minimum_age="70 Years",
@@ -140,7 +140,6 @@ def test_the_admin_shows_the_messages_and_saves_nothing(editor_client, imported_
     assert response.status_code == 200
     page = response.content.decode()
     for message in (
-        "NCT followed by eight digits",
         "Enrollment cannot be negative.",
         "below the minimum age",
         "comes before the start date",
@@ -158,3 +157,31 @@ def test_the_admin_asks_for_a_reason_when_hiding(editor_client, imported_trial):
     assert response.status_code == 302
     imported_trial.refresh_from_db()
     assert not imported_trial.is_public
+
+
+def test_a_trial_added_by_hand_needs_a_real_nct_id(curator_client, curator):
+    url = "/admin/catalog/trial/add/"
+    data = change_form_data(curator_client.get(url))
+    data.update(
+        nct_id="NCT123",
+        brief_title="A trial not yet on the registry's export",
+        overall_status="RECRUITING",
+        study_type="INTERVENTIONAL",
+    )
+    response = curator_client.post(url, data)
+    assert "NCT followed by eight digits" in response.content.decode()
+
+    data["nct_id"] = "NCT09000077"
+    assert curator_client.post(url, data).status_code == 302
+    trial = Trial.objects.get(nct_id="NCT09000077")
+    assert trial.version == 1 and trial.curated_fields == {}
+    change = trial.changes.get()
+    assert change.kind == "curator" and change.user == curator
+    assert change.text() == "added to the catalog"
+
+
+def test_the_nct_id_of_a_stored_trial_cannot_be_changed(curator_client, imported_trial):
+    response = post(curator_client, imported_trial, nct_id="NCT09000099")
+    assert response.status_code == 302
+    imported_trial.refresh_from_db()
+    assert imported_trial.nct_id == "NCT09000001"

@@ -7,62 +7,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SyncState',
+            name="SyncState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('query', models.TextField(unique=True)),
-                ('last_success_at', models.DateTimeField(blank=True, help_text='When the last successful sync started.', null=True)),
-                ('last_run_at', models.DateTimeField(blank=True, null=True)),
-                ('last_run_ok', models.BooleanField(blank=True, null=True)),
-                ('last_run_summary', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("query", models.TextField(unique=True)),
+                (
+                    "last_success_at",
+                    models.DateTimeField(
+                        blank=True, help_text="When the last successful sync started.", null=True
+                    ),
+                ),
+                ("last_run_at", models.DateTimeField(blank=True, null=True)),
+                ("last_run_ok", models.BooleanField(blank=True, null=True)),
+                ("last_run_summary", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name': 'sync state',
+                "verbose_name": "sync state",
             },
         ),
         migrations.CreateModel(
-            name='TrialChange',
+            name="TrialChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(help_text="The trial's version after this change.")),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('kind', models.CharField(choices=[('import', 'Import'), ('sync', 'Sync with ClinicalTrials.gov'), ('curator', 'Curator'), ('revert', 'Reverted to the source record')], max_length=16)),
-                ('actor', models.CharField(help_text='The curator, or which import or sync.', max_length=300, verbose_name='who')),
-                ('changes', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(help_text="The trial's version after this change."),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("import", "Import"),
+                            ("sync", "Sync with ClinicalTrials.gov"),
+                            ("curator", "Curator"),
+                            ("revert", "Reverted to the source record"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "actor",
+                    models.CharField(
+                        help_text="The curator, or which import or sync.",
+                        max_length=300,
+                        verbose_name="who",
+                    ),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'verbose_name': 'trial change',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "trial change",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AlterModelOptions(
-            name='trial',
-            options={'ordering': ['-last_update_posted', 'nct_id'], 'permissions': [('publish_trial', 'Can publish or hide trials')]},
+            name="trial",
+            options={
+                "ordering": ["-last_update_posted", "nct_id"],
+                "permissions": [("publish_trial", "Can publish or hide trials")],
+            },
         ),
         migrations.AddIndex(
-            model_name='trial',
-            index=models.Index(condition=models.Q(('curated_fields', {}), _negated=True), fields=['nct_id'], name='trial_curated_idx'),
+            model_name="trial",
+            index=models.Index(
+                condition=models.Q(("curated_fields", {}), _negated=True),
+                fields=["nct_id"],
+                name="trial_curated_idx",
+            ),
         ),
         migrations.AddField(
-            model_name='trialchange',
-            name='trial',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='catalog.trial'),
+            model_name="trialchange",
+            name="trial",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="changes",
+                to="catalog.trial",
+            ),
         ),
         migrations.AddField(
-            model_name='trialchange',
-            name='user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='trial_changes', to=settings.AUTH_USER_MODEL),
+            model_name="trialchange",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="trial_changes",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='trialchange',
-            index=models.Index(fields=['trial', '-version'], name='trialchange_trial_idx'),
+            model_name="trialchange",
+            index=models.Index(fields=["trial", "-version"], name="trialchange_trial_idx"),
         ),
     ]
