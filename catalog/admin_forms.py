@@ -101,6 +101,10 @@ class TrialAdminForm(VersionedForm):
         model = Trial
         fields = TRIAL_FORM_FIELDS
         formfield_callback = https_by_default
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField"})
+            for name in ("brief_title", "official_title", "why_stopped", "hidden_reason")
+        }
         error_messages = {
             "enrollment_count": {"min_value": "Enrollment cannot be negative."},
         }

@@ -16,7 +16,7 @@ from catalog.importer import (
     Importer,
     source_values,
 )
-from catalog.models import ChangeKind, Trial, TrialChange, field_label
+from catalog.models import ChangeKind, Trial, TrialChange, display_value, field_label
 from catalog.search import update_search_vectors
 
 # The catalog's own state: never taken from a source record, so never "curated".
@@ -203,7 +203,7 @@ def _current_value(trial, key):
         count = getattr(trial, RELATED_NAMES[key]).count()
         return f"{count} item{'s' * (count != 1)}"
     value = getattr(trial, key, None)
-    return _text(value.isoformat() if hasattr(value, "isoformat") else value)
+    return _text(display_value(key, value.isoformat() if hasattr(value, "isoformat") else value))
 
 
 def _source_text(key, value):
@@ -212,7 +212,7 @@ def _source_text(key, value):
     if key in COLLECTIONS:
         count = len(value or [])
         return f"{count} item{'s' * (count != 1)}"
-    return _text(value)
+    return _text(display_value(key, value))
 
 
 def _text(value):

@@ -769,6 +769,22 @@ def field_label(name):
         return name.replace("_", " ")
 
 
+def display_value(name, value):
+    """A stored value as people read it: codes by their labels (``RECRUITING`` → Recruiting)."""
+    try:
+        field = Trial._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    labels = dict(field.flatchoices) if field.choices else {}
+    if not labels and name in ARRAY_CODES:
+        labels = dict(ARRAY_CODES[name].choices)
+    if not labels:
+        return value
+    if isinstance(value, list):
+        return [labels.get(v, v) for v in value]
+    return labels.get(value, value)
+
+
 def _short(value, limit=120):
     if value is None or value == "" or value == []:
         return "—"
@@ -877,6 +893,8 @@ class TrialChange(models.Model):
                 old, new = f"{old} item{'s' * (old != 1)}", f"{new} item{'s' * (new != 1)}"
                 if old == new:
                     new += " (changed)"
+            else:
+                old, new = display_value(name, old), display_value(name, new)
             note = "source value; the curator's value stays" if change.get("curated") else ""
             rows.append((field_label(name), _short(old), _short(new), note))
         return rows

@@ -77,7 +77,7 @@ def test_an_update_lists_what_changed_and_keeps_curated_fields(curator_client, i
     page = page_of(upload(curator_client, "newer.json", json.dumps(newer).encode()))
 
     assert "1 updated" in page
-    assert "NCT09000001: " in page and "overall status: COMPLETED → TERMINATED" in page
+    assert "NCT09000001: " in page and "overall status: Completed → Terminated" in page
     assert "brief title: " in page and "→ Registry title (source value; the curator" in page
     imported_trial.refresh_from_db()
     assert imported_trial.brief_title == "Curated title"

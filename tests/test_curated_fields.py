@@ -85,7 +85,7 @@ def test_the_admin_shows_the_source_value_beside_the_curator_s(curator_client, i
 
     rows = response.context["curated_rows"]
     assert [(r["label"], r["current"], r["source"], r["by"]) for r in rows] == [
-        ("overall status", "TERMINATED", "RECRUITING", "curator")
+        ("overall status", "Terminated", "Recruiting", "curator")
     ]
     page = response.content.decode()
     assert "Curated fields" in page and "Revert to source" in page
@@ -97,7 +97,7 @@ def test_reverting_a_field_takes_the_latest_source_value(curator_client, curator
     url = f"/admin/catalog/trial/{trial.pk}/revert/"
 
     confirm = curator_client.get(url, {"field": "overall_status"})
-    assert confirm.status_code == 200 and "RECRUITING" in confirm.content.decode()
+    assert confirm.status_code == 200 and "Recruiting" in confirm.content.decode()
     trial.refresh_from_db()
     response = curator_client.post(
         url, {"field": "overall_status", "loaded_version": trial.version}

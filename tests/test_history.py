@@ -40,7 +40,7 @@ def test_a_reimport_records_the_changed_fields_with_old_and_new_values(imported_
     assert change.changes["last_update_posted"]["new"] == "2099-01-01"
     assert change.changes["sites"] == {"old": 4, "new": 5, "collection": True}
     assert set(change.changes) == {"overall_status", "last_update_posted", "sites"}
-    assert "overall status: COMPLETED → TERMINATED" in change.text()
+    assert "overall status: Completed → Terminated" in change.text()
     assert "locations: 4 items → 5 items" in change.text()
     imported_trial.refresh_from_db()
     assert imported_trial.version == 2
@@ -91,7 +91,7 @@ def test_the_admin_history_page_shows_every_change(curator_client, imported_tria
     page = response.content.decode()
     assert response.status_code == 200
     assert "import of update.json" in page and "import of test.json" in page
-    assert "COMPLETED" in page and "TERMINATED" in page and "5 items" in page
+    assert "Completed" in page and "Terminated" in page and "5 items" in page
     assert "Added to the catalog" in page
     change_page = curator_client.get(f"/admin/catalog/trial/{imported_trial.pk}/change/")
     assert "Latest changes" in change_page.content.decode()

@@ -87,7 +87,7 @@ def test_a_save_after_an_import_changed_the_trial_is_refused(curator_client, imp
     form["overall_status"] = "SUSPENDED"
     page = curator_client.post(url, form).content.decode()
 
-    assert "import of nightly.json (import): overall status: COMPLETED → TERMINATED" in page
+    assert "import of nightly.json (import): overall status: Completed → Terminated" in page
     imported_trial.refresh_from_db()
     assert imported_trial.overall_status == "TERMINATED"
 

@@ -213,7 +213,7 @@ def test_a_dry_run_prints_what_would_change_and_writes_nothing(api):
     out, err, error = sync(api, dry_run=True, full=True)
 
     assert error is None, err
-    assert "NCT09900000: would update: overall status: WITHDRAWN → COMPLETED" in out
+    assert "NCT09900000: would update: overall status: Withdrawn → Completed" in out
     assert "NCT09900007: would create:" in out
     assert "Dry run, nothing written" in out
     assert "NCT09900007" not in ids()
