@@ -17,5 +17,8 @@ def study_detail(request, nct_id):
     canonical = normalize_nct_id(nct_id)
     trial = canonical and Trial.objects.public().for_export().filter(nct_id=canonical).first()
     if not trial:
+        reason = Trial.objects.hidden_reason_of(canonical) if canonical else None
+        if reason is not None:
+            return error(410, f"Study {canonical} was withdrawn from the catalog: {reason}")
         return error(404, f"Study {nct_id} not found.")
     return JsonResponse(study_from_trial(trial), json_dumps_params={"ensure_ascii": False})

@@ -7,13 +7,18 @@ for audit.
 """
 
 import re
+from functools import cache
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 
 NCT_ID_RE = re.compile(r"^NCT\d{8}$")
 
@@ -259,6 +264,108 @@ class MeshKind(models.TextChoices):
     INTERVENTION_ANCESTOR = "intervention_ancestor", "Intervention MeSH ancestor"
 
 
+IPD_INFO_TYPES = ("STUDY_PROTOCOL", "SAP", "ICF", "CSR", "ANALYTIC_CODE")
+
+# Code lists kept in arrays, and the values each may hold.
+ARRAY_CODES = {
+    "phases": Phase,
+    "std_ages": AgeGroup,
+    "who_masked": WhoMasked,
+}
+
+# JSON fields holding lists of objects.
+JSON_LISTS = (
+    "secondary_ids",
+    "references",
+    "see_also_links",
+    "condition_browse_branches",
+    "intervention_browse_branches",
+)
+
+# Dates that must come in this order, with the precision field of each (None: always a day).
+DATE_ORDER = (
+    ("start_date", "primary_completion_date", "the primary completion date"),
+    ("primary_completion_date", "completion_date", "the study completion date"),
+    ("first_posted", "last_update_posted", "the last update"),
+)
+
+
+def _comparable(trial, name):
+    """A date as a tuple, cut to month when the date is only known to the month."""
+    value = getattr(trial, name)
+    if value is None:
+        return None
+    precision = getattr(trial, f"{name}_precision", "day")
+    return (
+        (value.year, value.month) if precision == "month" else (value.year, value.month, value.day)
+    )
+
+
+def validation_errors(trial):
+    """{field: message} for what makes a trial record inconsistent; empty when it is fine."""
+    from catalog.ctgov import age_in_years
+
+    errors = {}
+    if not NCT_ID_RE.match(trial.nct_id or ""):
+        errors["nct_id"] = (
+            f"{trial.nct_id!r} is not an NCT ID: write NCT followed by eight digits, "
+            "e.g. NCT01234567."
+        )
+    if not (trial.brief_title or "").strip():
+        errors["brief_title"] = "A trial needs a brief title."
+    for earlier, later, later_label in DATE_ORDER:
+        a, b = _comparable(trial, earlier), _comparable(trial, later)
+        if a is not None and b is not None:
+            if len(a) != len(b):
+                a, b = a[:2], b[:2]
+            if a > b:
+                label = trial._meta.get_field(earlier).verbose_name
+                errors[later] = (
+                    f"{later_label[0].upper()}{later_label[1:]} ({getattr(trial, later)}) "
+                    f"comes before the {label} ({getattr(trial, earlier)})."
+                )
+    if trial.enrollment_count is not None and trial.enrollment_count < 0:
+        errors["enrollment_count"] = "Enrollment cannot be negative."
+    ages = {}
+    for name in ("minimum_age", "maximum_age"):
+        text = (getattr(trial, name) or "").strip()
+        years = age_in_years(text) if text else None
+        if text and years is None:
+            errors[name] = (
+                f'{text!r} is not an age: write a number and a unit, e.g. "18 Years" or "6 Months".'
+            )
+        ages[name] = years
+    if (
+        ages["minimum_age"] is not None
+        and ages["maximum_age"] is not None
+        and ages["minimum_age"] > ages["maximum_age"]
+    ):
+        errors["maximum_age"] = (
+            f"The maximum age ({trial.maximum_age}) is below the minimum age ({trial.minimum_age})."
+        )
+    for name, codes in ARRAY_CODES.items():
+        unknown = [v for v in getattr(trial, name) or [] if v not in codes.values]
+        if unknown:
+            errors[name] = (
+                f"Unknown code{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+                f"allowed: {', '.join(codes.values)}."
+            )
+    unknown = [v for v in trial.ipd_sharing_info_types or [] if v not in IPD_INFO_TYPES]
+    if unknown:
+        errors["ipd_sharing_info_types"] = (
+            f"Unknown code {', '.join(map(repr, unknown))}; allowed: {', '.join(IPD_INFO_TYPES)}."
+        )
+    for name in JSON_LISTS:
+        value = getattr(trial, name)
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            errors[name] = 'Write a JSON list of objects, e.g. [{"id": "..."}], or [] for none.'
+    if not trial.is_public and not (trial.hidden_reason or "").strip():
+        errors["hidden_reason"] = (
+            "Say why the trial is hidden: the reason is shown at the trial's address."
+        )
+    return errors
+
+
 def text_array(**kwargs):
     return ArrayField(models.CharField(max_length=64), default=list, blank=True, **kwargs)
 
@@ -313,6 +420,16 @@ class Condition(models.Model):
 class TrialQuerySet(models.QuerySet):
     def public(self):
         return self.filter(is_public=True)
+
+    def curated(self):
+        """Trials with at least one field a curator took over."""
+        return self.exclude(curated_fields={})
+
+    def hidden_reason_of(self, nct_id):
+        """The public reason the hidden trial ``nct_id`` is hidden for; None if no trial with
+        that ID is hidden (public or unknown)."""
+        hidden = self.filter(nct_id=nct_id, is_public=False)
+        return hidden.values_list("hidden_reason", flat=True).first()
 
     def for_export(self):
         """Everything ``ctgov.study_from_trial`` reads, in a fixed number of queries."""
@@ -542,7 +659,11 @@ class Trial(models.Model):
             GinIndex(fields=["std_ages"], name="trial_std_ages_gin"),
             GinIndex(fields=["search_vector"], name="trial_search_gin"),
             models.Index(fields=["-last_update_posted", "nct_id"], name="trial_recent_idx"),
+            models.Index(
+                fields=["nct_id"], condition=~Q(curated_fields={}), name="trial_curated_idx"
+            ),
         ]
+        permissions = [("publish_trial", "Can publish or hide trials")]
 
     def __str__(self):
         return f"{self.nct_id}: {self.brief_title}"
@@ -617,6 +738,23 @@ class Trial(models.Model):
             for country, sites in countries.items()
         ]
         return sorted(groups, key=lambda group: (-len(group[1]), group[0] == "", group[0]))
+
+    def clean(self):
+        from catalog.ctgov import age_in_years
+
+        self.minimum_age_years = age_in_years(self.minimum_age)
+        self.maximum_age_years = age_in_years(self.maximum_age)
+        for name in ("start_date", "primary_completion_date", "completion_date"):
+            if getattr(self, name) and not getattr(self, f"{name}_precision"):
+                setattr(self, f"{name}_precision", DatePrecision.DAY)
+        errors = validation_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    @cached_property
+    def record_history(self):
+        """The short public record history: the latest changes, newest first (one query)."""
+        return list(TrialChange.objects.public_summary(self))
 
 
 class Collaboration(models.Model):
@@ -764,3 +902,211 @@ class Official(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# Curation: history and sync state ---------------------------------------------------------------
+
+# Related collections, by the curated-field key the importer uses, with their labels.
+COLLECTION_LABELS = {
+    "lead_sponsor": "lead sponsor",
+    "collaborators": "collaborators",
+    "conditions": "conditions",
+    "mesh_terms": "MeSH terms",
+    "arms": "arms",
+    "interventions": "interventions",
+    "outcomes": "outcomes",
+    "sites": "locations",
+    "central_contacts": "central contacts",
+    "officials": "officials",
+}
+
+
+def field_label(name):
+    """A trial field's or collection's label, for history and the curation panel."""
+    if name in COLLECTION_LABELS:
+        return COLLECTION_LABELS[name]
+    try:
+        return str(Trial._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+
+
+def display_value(name, value):
+    """A stored value as people read it: codes by their labels (``RECRUITING`` → Recruiting)."""
+    try:
+        field = Trial._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    labels = dict(field.flatchoices) if field.choices else {}
+    if not labels and name in ARRAY_CODES:
+        labels = dict(ARRAY_CODES[name].choices)
+    if not labels:
+        return value
+    if isinstance(value, list):
+        return [labels.get(v, v) for v in value]
+    return labels.get(value, value)
+
+
+def _short(value, limit=120):
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    value = str(value)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# Fields that change with every registry update: left out of the public record history.
+BOOKKEEPING_FIELDS = {
+    "last_update_posted",
+    "last_update_posted_type",
+    "last_update_submitted",
+    "status_verified_date",
+    "version_holder",
+    "minimum_age_years",
+    "maximum_age_years",
+    "start_date_precision",
+    "primary_completion_date_precision",
+    "completion_date_precision",
+}
+
+
+@cache
+def _field_order():
+    names = [f.name for f in Trial._meta.concrete_fields] + list(COLLECTION_LABELS)
+    return {name: index for index, name in enumerate(names)}
+
+
+class ChangeKind(models.TextChoices):
+    IMPORT = "import", "Import"
+    SYNC = "sync", "Sync with ClinicalTrials.gov"
+    CURATOR = "curator", "Curator"
+    REVERT = "revert", "Reverted to the source record"
+
+
+class TrialChangeQuerySet(models.QuerySet):
+    def public_summary(self, trial, limit=10):
+        """The latest changes of a trial for its public page, newest first."""
+        return (
+            self.filter(trial=trial)
+            .only("trial_id", "version", "created_at", "kind", "changes")
+            .order_by("-version", "-pk")[:limit]
+        )
+
+    def since(self, trial, version):
+        """What happened to a trial after ``version``, oldest first."""
+        return (
+            self.filter(trial=trial, version__gt=version)
+            .select_related("user")
+            .order_by("version", "pk")
+        )
+
+
+class TrialChange(models.Model):
+    """One change to a trial: by an import, a sync, a curator or a revert to the source.
+
+    ``changes`` maps a field (or collection) name to ``{"old": ..., "new": ...}``: values as
+    JSON for fields, counts for collections (with ``"collection": true``). ``"curated": true``
+    marks a source value that changed under a curator's value, which stayed.
+    """
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="changes")
+    version = models.PositiveIntegerField(help_text="The trial's version after this change.")
+    created_at = models.DateTimeField("when", default=timezone.now)
+    kind = models.CharField(max_length=16, choices=ChangeKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trial_changes",
+    )
+    actor = models.CharField(
+        "who", max_length=300, help_text="The curator, or which import or sync."
+    )
+    changes = models.JSONField(default=dict, blank=True)
+
+    objects = TrialChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["trial", "-version"], name="trialchange_trial_idx")]
+        verbose_name = "trial change"
+
+    def __str__(self):
+        return f"{self.trial_id} v{self.version} ({self.get_kind_display()}, {self.actor})"
+
+    @property
+    def is_creation(self):
+        return self.version == 1
+
+    def ordered_changes(self):
+        """(name, change) in the order of the trial's fields, then its collections (the
+        database keeps JSON keys in an order of its own)."""
+        order = _field_order()
+        return sorted(self.changes.items(), key=lambda item: order.get(item[0], len(order)))
+
+    def lines(self):
+        """(label, old, new, note) for each change, as people read them."""
+        rows = []
+        for name, change in self.ordered_changes():
+            old, new = change.get("old"), change.get("new")
+            if change.get("collection"):
+                old, new = f"{old} item{'s' * (old != 1)}", f"{new} item{'s' * (new != 1)}"
+                if old == new:
+                    new += " (changed)"
+            else:
+                old, new = display_value(name, old), display_value(name, new)
+            note = "source value; the curator's value stays" if change.get("curated") else ""
+            rows.append((field_label(name), _short(old), _short(new), note))
+        return rows
+
+    def text(self):
+        """All changes on one line: ``label: old → new; ...``."""
+        if self.is_creation and not self.changes:
+            return "added to the catalog"
+        return "; ".join(
+            f"{label}: {old} → {new}" + (f" ({note})" if note else "")
+            for label, old, new, note in self.lines()
+        )
+
+    def public_description(self):
+        """What changed, in a few words, for the public record history."""
+        if self.is_creation and not self.changes:
+            return "Added to the catalog"
+        what = {
+            ChangeKind.IMPORT: "Updated from ClinicalTrials.gov",
+            ChangeKind.SYNC: "Updated from ClinicalTrials.gov",
+            ChangeKind.CURATOR: "Corrected by the catalog's curators",
+            ChangeKind.REVERT: "Restored to the ClinicalTrials.gov record",
+        }[self.kind]
+        names = [n for n, c in self.ordered_changes() if not c.get("curated")]
+        if set(names) <= {"is_public", "hidden_reason"} and "is_public" in names:
+            return "Published" if self.changes["is_public"]["new"] else "Hidden"
+        update = self.changes.get("last_update_posted", {}).get("new")
+        if update and self.kind in (ChangeKind.IMPORT, ChangeKind.SYNC):
+            what += f" (its update of {update})"
+        labels = [field_label(n) for n in names if n not in BOOKKEEPING_FIELDS]
+        if not labels:
+            return what if names else f"{what} (curated values kept)"
+        if len(labels) > 6:
+            labels = labels[:6] + [f"{len(labels) - 6} more"]
+        return f"{what}: {', '.join(labels)}"
+
+
+class SyncState(models.Model):
+    """What ``sync_ctgov`` remembers per query: when it last ran and last succeeded."""
+
+    query = models.TextField(unique=True)
+    last_success_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last successful sync started."
+    )
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_ok = models.BooleanField(null=True, blank=True)
+    last_run_summary = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "sync state"
+
+    def __str__(self):
+        return self.query[:80]

@@ -50,6 +50,10 @@ def trial_detail(request, nct_id):
         return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
     trial = Trial.objects.public().for_page().filter(nct_id=canonical).first()
     if trial is None:
+        reason = Trial.objects.hidden_reason_of(canonical)
+        if reason is not None:
+            context = {"nct_id": canonical, "reason": reason}
+            return render(request, "catalog/trial_gone.html", context, status=410)
         return trial_not_found(request, canonical)
     context = {
         "trial": trial,

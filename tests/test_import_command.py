@@ -85,6 +85,14 @@ def test_a_truncated_gzip_is_reported(tmp_path):
     assert not Trial.objects.filter(nct_id="NCT09000001").exists()
 
 
+def test_a_damaged_zip_is_reported_and_the_rest_imported(tmp_path):
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    write_json(tmp_path / "good.json", study("NCT09000001"))
+    out, err, error = run(tmp_path)
+    assert error is not None and "damaged zip" in err
+    assert "1 created" in out and "1 failed" in out
+
+
 def test_a_study_missing_its_nct_id_fails_alone(tmp_path):
     nameless = study("NCT09000002")
     del nameless["protocolSection"]["identificationModule"]["nctId"]

@@ -179,7 +179,9 @@ def test_a_trial_without_conditions_or_outcomes_says_so(stroke):
 
 def test_a_hidden_trial_is_not_shown(client, bundled_catalog):
     Trial.objects.filter(nct_id="NCT02883803").update(is_public=False)
-    assert client.get("/trials/NCT02883803/").status_code == 404
+    response = client.get("/trials/NCT02883803/")
+    assert response.status_code == 410
+    assert "SOFA score" not in response.content.decode()
 
 
 def test_record_html_never_reaches_the_page(client, bundled_catalog):

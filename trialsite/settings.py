@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django_filters",
+    "axes",
     "catalog",
 ]
 
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "trialsite.urls"
@@ -153,3 +156,42 @@ CATALOG_BUNDLED_DATA = [
     BASE_DIR / "data" / "msc-trials-2022.json.gz",
     BASE_DIR / "data" / "seeds",
 ]
+
+
+# Curation: the admin's address, login safety, sessions, and the ClinicalTrials.gov sync.
+def env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_float(name, default):
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip("/") + "/"
+AUTHENTICATION_BACKENDS = [
+    # Refuses logins of locked-out accounts before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CATALOG_UPLOAD_MAX_BYTES = env_int("CATALOG_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+
+CTGOV_API_BASE_URL = os.environ.get("CTGOV_API_BASE_URL", "https://clinicaltrials.gov/api/v2")
+CTGOV_SYNC_QUERY = os.environ.get(
+    "CTGOV_SYNC_QUERY",
+    '"mesenchymal stem cells" OR "mesenchymal stromal cells" OR "mesenchymal stem cell" OR '
+    '"mesenchymal stromal cell" OR "mesenchymal progenitor cells"',
+)
+CTGOV_SYNC_MIN_INTERVAL = env_float("CTGOV_SYNC_MIN_INTERVAL", 1.0)
+CTGOV_SYNC_TIMEOUT = env_float("CTGOV_SYNC_TIMEOUT", 30.0)
+CTGOV_SYNC_RETRIES = env_int("CTGOV_SYNC_RETRIES", 5)
+CTGOV_SYNC_BACKOFF = env_float("CTGOV_SYNC_BACKOFF", 2.0)
+CTGOV_SYNC_PAGE_SIZE = env_int("CTGOV_SYNC_PAGE_SIZE", 100)
