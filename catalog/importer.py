@@ -8,6 +8,7 @@ Used by ``import_ctgov``, the admin upload and ``sync_ctgov``. The rules:
 - Fields a curator set (``Trial.curated_fields``) keep the curator's value; the new source value
   is remembered beside it.
 - A study that cannot be read fails alone, with its NCT ID and the reason.
+- Each study written gets its MSC profile (``catalog.msc.annotate``) in the same transaction.
 """
 
 import gzip
@@ -36,6 +37,7 @@ from catalog.models import (
     TrialCondition,
     TrialMesh,
 )
+from catalog.msc.annotate import annotate_study
 from catalog.search import update_search_vectors
 
 CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED = (
@@ -261,6 +263,7 @@ class Importer:
         with transaction.atomic():
             trial = self._write(parsed, study, existing, pending)
             update_search_vectors(Trial.objects.filter(pk=trial.pk))
+            annotate_study(trial, study)
         # Only now, with the transaction committed, do new rows join the caches.
         self._organizations.update(pending["organizations"])
         self._conditions.update(pending["conditions"])

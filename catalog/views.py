@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from catalog import charts, insights
 from catalog.ctgov import normalize_nct_id
 from catalog.models import Trial
 
@@ -45,3 +46,30 @@ def trial_detail(request, nct_id):
     if trial is None:
         raise Http404(f"No trial {nct_id} in the catalog.")
     return render(request, "catalog/trial_detail.html", {"trial": trial})
+
+
+def insights_page(request):
+    """``/insights/``: charts of the trials the list parameters select, each bar a link."""
+    selection = insights.select_trials(request.GET)
+    figures = insights.Insights(selection.trials, selection.params)
+    years = figures.years_by_source()
+    countries = figures.countries()
+    doses = figures.iv_doses()
+    context = {
+        "selection": selection,
+        "totals": figures.totals(),
+        "years": charts.stacked_columns(years["columns"], years["series"], width=1100),
+        "year_columns": years["columns"],
+        "year_series": years["series"],
+        "routes": charts.horizontal_bars(figures.routes(), label_width=230, width=540),
+        "phases": charts.horizontal_bars(figures.phases(), label_width=110, width=540),
+        "countries": charts.horizontal_bars(countries["bars"], label_width=170, width=720),
+        "country_count": countries["countries"],
+        "country_rest": countries["rest"],
+        "doses": charts.histogram(doses["bins"], doses["median"], width=900),
+        "dose_figures": doses,
+        "enrollment": charts.box_plot(figures.enrollment_by_phase()),
+        "form": insights.form_values(selection),
+        "list_url": insights.list_url(selection.params),
+    }
+    return render(request, "catalog/insights.html", context)
