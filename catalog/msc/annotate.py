@@ -87,7 +87,8 @@ def annotate_study(trial, study):
 def write_profiles(profiles):
     """Upsert ``{trial pk: computed profile}``, keeping curated values; returns the rows."""
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint of its own: inside an import, the study's transaction holds it whole.
+    with transaction.atomic(savepoint=False):
         # Lock the curated rows so a curator's save cannot slip in between read and write.
         curated = dict(
             MscProfile.objects.select_for_update()

@@ -22,6 +22,7 @@ the list page's one-statement facets.
 """
 
 import math
+import re
 from dataclasses import dataclass
 
 from django.db import connection
@@ -105,8 +106,10 @@ def _shown(value, limit=40):
 
 
 def parse_count(text):
-    """A cell count as people write it: ``1e6``, ``1.5E+08``, ``2000000``, ``2,000,000``."""
-    value = float(str(text).strip().replace(",", "").replace("_", ""))
+    """A cell count as people write it: ``1e6``, ``1.5E+08``, ``2000000``, ``2,000,000``
+    (also ``1e 8``: a ``+`` typed into an address arrives as a space)."""
+    text = re.sub(r"(?i)e\s+(?=\d)", "e+", str(text).strip())
+    value = float(text.replace(",", "").replace("_", ""))
     if not math.isfinite(value) or value < 0:
         raise ValueError(text)
     return value
