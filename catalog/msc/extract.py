@@ -849,6 +849,18 @@ _RE_INTERVAL_OF = re.compile(
     r"intervals?\s+of\s+(\d+|one|two|three|four|five|six|seven|eight|ten|twelve)\s+(days?|weeks?|months?|hours?)",
     re.I,
 )
+# A list of days in a sentence about assessing, not giving, is no schedule ("mortality at day 28
+# and day 90", "follow-up on weeks 13, 19 and 26").
+_RE_GIVING = re.compile(
+    r"dos(?:e|es|ing)\b|infus|inject|administ|given|giving|receiv|transplant|implant|deliver|"
+    r"transfus|treated|applied|instill",
+    re.I,
+)
+_RE_ASSESS = re.compile(
+    r"follow[- ]?up|visits?\b|imaging|assess|evaluat|measur|mortality|outcome|x-ray|\bCT\b|"
+    r"\bMRI\b|score|examin|sampl|blood test|analys",
+    re.I,
+)
 _RE_FREQ = re.compile(r"\b(weekly|monthly|daily|biweekly|fortnightly|bi-weekly)\b", re.I)
 
 
@@ -880,7 +892,7 @@ def _schedule(sentences):
                 n = _wordnum(m.group(1))
                 if n and 1 <= n <= 30:
                     n_here = max(n_here or 0, n)
-        m = _RE_DAYLIST.search(s)
+        m = _RE_DAYLIST.search(s) if _RE_GIVING.search(s) or not _RE_ASSESS.search(s) else None
         if m:
             nums = [int(x) for x in re.findall(r"-?\d+", m.group(2) + " " + m.group(3))]
             if 2 <= len(nums) <= 30 and nums == sorted(nums):
@@ -1053,12 +1065,13 @@ def _products(st: _Study, named, evidence):
             codes.add(pc)
     # modifiers, read from the product texts and titles
     texts = [h + " " + d for h, d in items] + st.titles
+    texts += [(a.get("label") or "") + ": " + (a.get("description") or "") for a in st.msc_arms]
     for t in texts:
         for s in _sentences(t):
             if not (_ctx(s)):
                 continue
             m = R.gm.search(s)
-            if m:
+            if m and "cells" in codes:
                 codes.add("genetically_modified")
                 evidence.append(_short(s, m))
             m = R.combination.search(s)
@@ -1096,9 +1109,23 @@ def _dedup(xs, limit=4):
     return out[:limit]
 
 
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|])")
+
+
+def _unescaped(value):
+    """Markdown escapes removed (ClinicalTrials.gov writes "10\\^6/kg" for "10^6/kg")."""
+    if isinstance(value, str):
+        return _MD_ESCAPE.sub(r"\1", value) if "\\" in value else value
+    if isinstance(value, list):
+        return [_unescaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unescaped(v) for k, v in value.items()}
+    return value
+
+
 def profile_from_study(study: dict) -> dict:
     """The MSC profile of one ClinicalTrials.gov API v2 study record."""
-    st = _Study(study)
+    st = _Study(_unescaped(study.get("protocolSection") or study))
     all_head = " ".join(s for s, _ in st.tiers[0] + st.tiers[1])
     named = _named_in(all_head)
     if not _is_msc(st, named):
