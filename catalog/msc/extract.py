@@ -65,16 +65,50 @@ def _lower_pattern(p: str) -> str:
     return "".join(out)
 
 
+def _case_sensitive(pattern: str):
+    """The pattern without its (?-i:...) wrappers if nothing outside them is a letter (then it
+    is case-sensitive as a whole and runs fastest without re.I), else None."""
+    out, i, esc = [], 0, False
+    while i < len(pattern):
+        if not esc and pattern.startswith("(?-i:", i):
+            depth, j, inner_esc = 1, i + 5, False
+            while depth and j < len(pattern):
+                c = pattern[j]
+                if inner_esc:
+                    inner_esc = False
+                elif c == "\\":
+                    inner_esc = True
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                j += 1
+            out.append("(?:" + pattern[i + 5 : j])
+            i = j
+            continue
+        c = pattern[i]
+        if not esc and c.isalpha():
+            return None
+        esc = c == "\\" and not esc
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 class _Rx:
     """A case-insensitive alternation of rule patterns.
 
     Python's re is several times slower with re.I, so the patterns without any case-sensitive part
-    are lower-cased and run on the lower-cased text; the few with (?-i:...) run as written."""
+    are lower-cased and run on the lower-cased text, the wholly case-sensitive ones (?-i:...) run
+    without re.I, and the few that mix both run as written."""
 
     def __init__(self, patterns):
         plain = [p for p in patterns if "(?-i:" not in p]
-        mixed = [p for p in patterns if "(?-i:" in p]
+        cased = [p for p in patterns if "(?-i:" in p]
+        sensitive = [c for c in (_case_sensitive(p) for p in cased) if c is not None]
+        mixed = [p for p in cased if _case_sensitive(p) is None]
         self.low = re.compile("|".join(f"(?:{_lower_pattern(p)})" for p in plain)) if plain else None
+        self.sensitive = re.compile("|".join(f"(?:{p})" for p in sensitive)) if sensitive else None
         self.mixed = re.compile("|".join(f"(?:{p})" for p in mixed), re.I) if mixed else None
         self.full = re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
 
@@ -88,13 +122,12 @@ class _Rx:
         low = self._parts(text)
         if low is None:
             return self.full.search(text)
-        m1 = self.low.search(low) if self.low else None
-        m2 = self.mixed.search(text) if self.mixed else None
-        if m1 is None:
-            return m2
-        if m2 is None:
-            return m1
-        return m1 if m1.start() <= m2.start() else m2
+        best = self.low.search(low) if self.low else None
+        for rx in (self.sensitive, self.mixed):
+            m = rx.search(text) if rx else None
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        return best
 
     def finditer(self, text):
         low = self._parts(text)
@@ -103,8 +136,9 @@ class _Rx:
         ms = []
         if self.low:
             ms += list(self.low.finditer(low))
-        if self.mixed:
-            ms += list(self.mixed.finditer(text))
+        for rx in (self.sensitive, self.mixed):
+            if rx:
+                ms += list(rx.finditer(text))
         ms.sort(key=lambda m: m.start())
         return ms
 
