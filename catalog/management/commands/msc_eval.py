@@ -1,5 +1,7 @@
 """``python manage.py msc_eval``: score the MSC profile rules against the hand labels."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -47,7 +49,8 @@ class Command(BaseCommand):
             )
         scores = evaluate(found, studies)
         self.stdout.write(
-            f"{len(found)} labelled trials ({labels}) against {len(studies)} records ({data})\n"
+            f"{len(found)} labelled trials ({_shown(labels)}) against {len(studies)} records "
+            f"({_shown(data)})\n"
         )
         self.stdout.write(format_report(scores, show_misses=misses))
         missed = [name for name, target in scores["targets"].items() if not target["met"]]
@@ -60,3 +63,11 @@ class Command(BaseCommand):
                     for name in missed
                 )
             )
+
+
+def _shown(path):
+    """A path relative to the project when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(settings.BASE_DIR))
+    except ValueError:
+        return str(path)
