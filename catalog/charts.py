@@ -17,7 +17,7 @@ def nice_scale(value, most=5):
     """(top, ticks) of a linear axis from 0 to at least ``value``, in round steps (1, 2 or 5
     times a power of ten), with at most ``most`` steps."""
     value = max(value, 1)
-    power = 10 ** math.floor(math.log10(value / most))
+    power = max(1, 10 ** math.floor(math.log10(value / most)))  # counts: whole steps
     step = next(s * power for s in (1, 2, 5, 10) if value / (s * power) <= most)
     steps = math.ceil(value / step)
     return step * steps, [step * i for i in range(steps + 1)]
