@@ -36,6 +36,7 @@ from catalog.models import (
     TrialMesh,
 )
 from catalog.msc import query as msc_query
+from catalog.msc.query import Notice
 
 # The list's own parameters the page understands (besides the MSC ones).
 LIST_PARAMS = ("status", "phase", "country", "condition", "start_from", "start_to")
@@ -49,15 +50,6 @@ DOSE_BIN_CENTRES = [5 + i / 2 for i in range(0, 11)]  # 10^5 .. 10^10
 PHASE_ORDER = [code for code, _ in Phase.choices]
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
-
-
-@dataclass(frozen=True)
-class Notice:
-    param: str
-    message: str
-
-    def __str__(self):
-        return self.message
 
 
 @dataclass
