@@ -19,6 +19,7 @@ migrate: install
 
 load: migrate
 	$(BIN)/python manage.py import_ctgov --if-empty data/msc-trials-2022.json.gz data/seeds
+	$(BIN)/python manage.py annotate_msc --missing
 
 run: load
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -17,6 +17,7 @@ from catalog.importer import (
     source_values,
 )
 from catalog.models import ChangeKind, Trial, TrialChange, display_value, field_label
+from catalog.msc.annotate import annotate_study
 from catalog.search import update_search_vectors
 
 # The catalog's own state: never taken from a source record, so never "curated".
@@ -126,6 +127,8 @@ def record_edit(trial, changes, names, user, *, created=False):
     )
     trial.refresh_from_db(fields=["version", "curated_fields", "updated_at"])
     update_search_vectors(Trial.objects.filter(pk=trial.pk))
+    # The MSC profile follows the corrected record.
+    annotate_study(trial, None)
     return TrialChange.objects.create(
         trial=trial,
         version=trial.version,

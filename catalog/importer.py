@@ -11,6 +11,7 @@ Used by ``import_ctgov``, the admin upload and ``sync_ctgov``. The rules:
 - Every change is recorded in the trial's history (``TrialChange``: which fields, old and new
   values, who or which import) and moves the trial's ``version`` on, under a row lock.
 - Reverting gives curated fields (or a whole trial) back to the stored source record.
+- Each study written gets its MSC profile (``catalog.msc.annotate``) in the same transaction.
 """
 
 import gzip
@@ -41,6 +42,7 @@ from catalog.models import (
     TrialCondition,
     TrialMesh,
 )
+from catalog.msc.annotate import annotate_study
 from catalog.search import update_search_vectors
 
 CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED = (
@@ -354,6 +356,7 @@ class Importer:
                 )
             change = self._record(trial, changes, origin="")
             update_search_vectors(Trial.objects.filter(pk=trial.pk))
+            annotate_study(trial, trial.source_record)
         self._organizations.update(pending["organizations"])
         self._conditions.update(pending["conditions"])
         self._mesh.update(pending["mesh"])
@@ -403,6 +406,7 @@ class Importer:
                 return verdict
             trial, changes = self._write(parsed, study, existing, pending, origin)
             update_search_vectors(Trial.objects.filter(pk=trial.pk))
+            annotate_study(trial, study)
         # Only now, with the transaction committed, do new rows join the caches.
         self._organizations.update(pending["organizations"])
         self._conditions.update(pending["conditions"])

@@ -1110,3 +1110,329 @@ class SyncState(models.Model):
 
     def __str__(self):
         return self.query[:80]
+
+
+# MSC profiles ----------------------------------------------------------------------------------
+# What the catalog derives from each record (catalog/msc/): where the cells come from, whose they
+# are, what product, how it is given and how many. Stored values are the stable codes of
+# /api/msc/<NCT ID>, which are also the list filters' values.
+
+
+class MscSource(models.TextChoices):
+    BONE_MARROW = "bone_marrow", "Bone marrow"
+    UMBILICAL_CORD = "umbilical_cord", "Umbilical cord"
+    WHARTON_JELLY = "wharton_jelly", "Wharton's jelly"
+    CORD_BLOOD = "cord_blood", "Cord blood"
+    PLACENTA = "placenta", "Placenta"
+    AMNIOTIC = "amniotic", "Amniotic membrane or fluid"
+    ADIPOSE = "adipose", "Adipose tissue"
+    DENTAL_PULP = "dental_pulp", "Dental pulp"
+    MENSTRUAL_BLOOD = "menstrual_blood", "Menstrual blood"
+    SYNOVIUM = "synovium", "Synovium"
+    SKIN = "skin", "Skin"
+    IPSC = "ipsc", "iPSC-derived"
+    OTHER = "other", "Other tissue"
+    NOT_STATED = "not_stated", "Not stated"
+
+
+class MscDonor(models.TextChoices):
+    AUTOLOGOUS = "autologous", "Autologous (the patient's own cells)"
+    ALLOGENEIC = "allogeneic", "Allogeneic (a donor's cells)"
+    BOTH = "both", "Both autologous and allogeneic"
+    NOT_STATED = "not_stated", "Not stated"
+
+
+class MscProduct(models.TextChoices):
+    CELLS = "cells", "Living cells"
+    EXTRACELLULAR_VESICLES = "extracellular_vesicles", "Extracellular vesicles / exosomes"
+    SECRETOME = "secretome", "Secretome / conditioned medium"
+    GENETICALLY_MODIFIED = "genetically_modified", "Genetically modified cells"
+    COMBINATION = "combination", "Combined with a scaffold or another product"
+
+
+class MscRoute(models.TextChoices):
+    INTRAVENOUS = "intravenous", "Intravenous"
+    INTRA_ARTERIAL = "intra_arterial", "Intra-arterial (incl. intracoronary)"
+    INTRATHECAL = "intrathecal", "Intrathecal"
+    INTRAMUSCULAR = "intramuscular", "Intramuscular"
+    INTRA_ARTICULAR = "intra_articular", "Intra-articular"
+    INTRAMYOCARDIAL = "intramyocardial", "Intramyocardial"
+    LOCAL_INJECTION = "local_injection", "Local injection (lesion or tissue)"
+    TOPICAL = "topical", "Topical"
+    INTRATRACHEAL = "intratracheal", "Intratracheal / inhaled"
+    OCULAR = "ocular", "Ocular"
+    INTRANASAL = "intranasal", "Intranasal"
+    OTHER = "other", "Other route"
+    NOT_STATED = "not_stated", "Not stated"
+
+
+class DoseUnit(models.TextChoices):
+    PER_KG = "per_kg", "cells per kg"
+    TOTAL = "total", "cells in total"
+
+
+def code_array(choices):
+    return ArrayField(models.CharField(max_length=32, choices=choices), default=list, blank=True)
+
+
+class MscProfileQuerySet(models.QuerySet):
+    def msc(self):
+        """Profiles of trials that give an MSC product (the others have is_msc off)."""
+        return self.filter(is_msc=True)
+
+    def public(self):
+        return self.filter(trial__is_public=True)
+
+
+class MscProfile(models.Model):
+    """A trial's MSC profile: computed by ``catalog.msc.annotate`` from the trial's record, with
+    the values a curator set (``curated``) winning over the computed ones.
+
+    ``curated`` maps a public field name (``CURATABLE``) to ``{"value": the curator's value in
+    the public JSON shape, "by": username, "at": ISO time, "note": optional text, "computed":
+    what the rules give now}``; the columns hold the curator's value.
+    """
+
+    # The public fields a curator can set, and the columns each one covers.
+    CURATABLE = {
+        "is_msc": ("is_msc",),
+        "source": ("sources",),
+        "donor": ("donor",),
+        "product": ("products",),
+        "route": ("routes",),
+        "dose": (
+            "dose_text",
+            "cells_per_kg",
+            "total_cells",
+            "dose_min",
+            "dose_max",
+            "dose_unit",
+            "n_doses",
+            "dose_interval",
+            "dose_derived",
+        ),
+    }
+    # The list filters (query parameters) on profiles, and what each takes. Any of them keeps
+    # only trials that give an MSC product; see catalog.msc.query.
+    FILTER_FIELDS = {
+        "source": MscSource,
+        "donor": MscDonor,
+        "product": MscProduct,
+        "route": MscRoute,
+        "dose_min": float,
+        "dose_max": float,
+        "dose_unit": DoseUnit,
+        "n_doses": int,
+    }
+    COMPUTED_FIELDS = (
+        "is_msc",
+        "sources",
+        "donor",
+        "products",
+        "routes",
+        "dose_text",
+        "cells_per_kg",
+        "total_cells",
+        "dose_min",
+        "dose_max",
+        "dose_unit",
+        "n_doses",
+        "dose_interval",
+        "dose_derived",
+        "named_products",
+        "arms",
+        "evidence",
+    )
+
+    trial = models.OneToOneField(
+        Trial, on_delete=models.CASCADE, primary_key=True, related_name="msc"
+    )
+    is_msc = models.BooleanField(
+        "gives an MSC product",
+        default=True,
+        db_index=True,
+        help_text="Off when the record describes no MSC product (e.g. bone marrow mononuclear "
+        "cells only); such trials have no source, route or dose.",
+    )
+    sources = code_array(MscSource.choices)
+    donor = models.CharField(
+        max_length=16, choices=MscDonor.choices, default=MscDonor.NOT_STATED, db_index=True
+    )
+    products = code_array(MscProduct.choices)
+    routes = code_array(MscRoute.choices)
+    dose_text = models.TextField(blank=True, help_text="The dose as the record states it.")
+    cells_per_kg = models.FloatField(
+        null=True, blank=True, db_index=True, help_text="The highest dose per kg of body weight."
+    )
+    total_cells = models.FloatField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The highest dose in cells per administration (for a 70 kg adult when the "
+        "record states it per kg: then derived).",
+    )
+    dose_min = models.FloatField(null=True, blank=True, help_text="In dose_unit.")
+    dose_max = models.FloatField(null=True, blank=True, help_text="In dose_unit.")
+    dose_unit = models.CharField(max_length=8, choices=DoseUnit.choices, blank=True)
+    n_doses = models.PositiveSmallIntegerField(
+        "number of doses", null=True, blank=True, db_index=True
+    )
+    dose_interval = models.CharField(max_length=64, blank=True)
+    dose_derived = models.BooleanField(
+        default=False, help_text="total_cells computed from the per-kg dose for a 70 kg adult."
+    )
+    named_products = models.JSONField(default=list, blank=True)
+    arms = models.JSONField(default=list, blank=True, help_text="Per-arm profiles.")
+    evidence = models.JSONField(
+        default=dict, blank=True, help_text="The sentences each value came from, per field."
+    )
+    curated = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField()
+
+    objects = MscProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "MSC profile"
+        indexes = [
+            GinIndex(fields=["sources"], name="msc_sources_gin"),
+            GinIndex(fields=["products"], name="msc_products_gin"),
+            GinIndex(fields=["routes"], name="msc_routes_gin"),
+            models.Index(fields=["dose_unit", "dose_max", "dose_min"], name="msc_dose_range_idx"),
+        ]
+
+    def __str__(self):
+        return f"MSC profile of {self.trial_id}"
+
+    # Between the rules' output (the public JSON shape) and the columns
+
+    @staticmethod
+    def columns_from(field, value):
+        """The column values of one public field's value (``dose`` is a dict)."""
+        if field == "dose":
+            value = value or {}
+            return {
+                "dose_text": value.get("text") or "",
+                "cells_per_kg": value.get("cells_per_kg"),
+                "total_cells": value.get("total_cells"),
+                "dose_min": value.get("min"),
+                "dose_max": value.get("max"),
+                "dose_unit": value.get("unit") or "",
+                "n_doses": value.get("n_doses"),
+                "dose_interval": value.get("interval") or "",
+                "dose_derived": bool(value.get("derived")),
+            }
+        (column,) = MscProfile.CURATABLE[field]
+        if column in ("sources", "products", "routes"):
+            return {column: list(value or [])}
+        if column == "donor":
+            return {column: value or MscDonor.NOT_STATED}
+        return {column: bool(value)}
+
+    def field_value(self, field):
+        """One public field's value, in the public JSON shape."""
+        if field == "dose":
+            return {
+                "text": self.dose_text or None,
+                "cells_per_kg": self.cells_per_kg,
+                "total_cells": self.total_cells,
+                "min": self.dose_min,
+                "max": self.dose_max,
+                "unit": self.dose_unit or None,
+                "n_doses": self.n_doses,
+                "interval": self.dose_interval or None,
+                "derived": self.dose_derived,
+            }
+        (column,) = self.CURATABLE[field]
+        value = getattr(self, column)
+        return list(value) if isinstance(value, list) else value
+
+    @classmethod
+    def from_profile(cls, trial_id, profile, curated=None, computed_at=None):
+        """An unsaved row from a computed profile (``profile_from_study``'s dict), keeping the
+        values a curator set in ``curated`` and noting beside them what the rules give now."""
+        values = {}
+        for field in cls.CURATABLE:
+            values.update(cls.columns_from(field, profile.get(field)))
+        curated = {key: dict(entry) for key, entry in (curated or {}).items()}
+        for field, entry in curated.items():
+            if field in cls.CURATABLE:
+                entry["computed"] = profile.get(field)
+                values.update(cls.columns_from(field, entry.get("value")))
+        return cls(
+            trial_id=trial_id,
+            named_products=profile.get("named_products") or [],
+            arms=profile.get("arms") or [],
+            evidence=profile.get("evidence") or {},
+            curated=curated,
+            computed_at=computed_at,
+            **values,
+        )
+
+    def set_curated(self, field, value, user="", note="", at=None):
+        """A curator's value for one public field (saved by the caller)."""
+        from django.utils import timezone
+
+        if field not in self.CURATABLE:
+            raise ValueError(f"{field} is not an MSC profile field a curator can set")
+        entry = self.curated.get(field) or {"computed": self.field_value(field)}
+        self.curated = {
+            **self.curated,
+            field: {
+                **entry,
+                "value": value,
+                "by": str(user),
+                "at": (at or timezone.now()).isoformat(),
+                "note": note,
+            },
+        }
+        for column, column_value in self.columns_from(field, value).items():
+            setattr(self, column, column_value)
+
+    def clear_curated(self, field):
+        """Give one field back to the rules' value (saved by the caller)."""
+        entry = self.curated.get(field)
+        if entry is None:
+            return
+        self.curated = {k: v for k, v in self.curated.items() if k != field}
+        for column, column_value in self.columns_from(field, entry.get("computed")).items():
+            setattr(self, column, column_value)
+
+    # The public shape
+
+    def as_json(self):
+        """The profile as ``/api/msc/<NCT ID>`` serves it."""
+        evidence = {
+            field: list(self.evidence.get(field) or [])
+            for field in ("source", "donor", "product", "route", "dose")
+        }
+        for field, entry in self.curated.items():
+            if field in evidence:
+                evidence[field] = [entry.get("note") or "Set by a curator."]
+        return {
+            "nct_id": self.trial.nct_id,
+            "is_msc": self.is_msc,
+            "source": list(self.sources),
+            "donor": self.donor,
+            "product": list(self.products),
+            "route": list(self.routes),
+            "dose": self.field_value("dose"),
+            "named_products": self.named_products,
+            "arms": self.arms,
+            "evidence": evidence,
+            "curated": sorted(self.curated),
+            "computed_at": self.computed_at.isoformat() if self.computed_at else None,
+        }
+
+    def get_sources_display(self):
+        return _labels(MscSource, self.sources)
+
+    def get_products_display(self):
+        return _labels(MscProduct, self.products)
+
+    def get_routes_display(self):
+        return _labels(MscRoute, self.routes)
+
+
+def _labels(choices, codes):
+    labels = dict(choices.choices)
+    return ", ".join(labels.get(code, code) for code in codes)

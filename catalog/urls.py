@@ -20,4 +20,6 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    path("api/msc/<str:nct_id>", api.msc_profile, name="api_msc_profile"),
+    path("insights/", views.insights_page, name="insights"),
 ]

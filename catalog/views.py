@@ -5,6 +5,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from catalog import charts, insights
 from catalog.ctgov import normalize_nct_id
 from catalog.models import Trial
 
@@ -71,3 +72,30 @@ def trial_not_found(request, query):
         "nct_id": normalize_nct_id(query),
     }
     return render(request, "catalog/trial_not_found.html", context, status=404)
+
+
+def insights_page(request):
+    """``/insights/``: charts of the trials the list parameters select, each bar a link."""
+    selection = insights.select_trials(request.GET)
+    figures = insights.Insights(selection.trials, selection.params)
+    years = figures.years_by_source()
+    countries = figures.countries()
+    doses = figures.iv_doses()
+    context = {
+        "selection": selection,
+        "totals": figures.totals(),
+        "years": charts.stacked_columns(years["columns"], years["series"], width=1100),
+        "year_columns": years["columns"],
+        "year_series": years["series"],
+        "routes": charts.horizontal_bars(figures.routes(), label_width=230, width=540),
+        "phases": charts.horizontal_bars(figures.phases(), label_width=110, width=540),
+        "countries": charts.horizontal_bars(countries["bars"], label_width=170, width=720),
+        "country_count": countries["countries"],
+        "country_rest": countries["rest"],
+        "doses": charts.histogram(doses["bins"], doses["median"], width=900),
+        "dose_figures": doses,
+        "enrollment": charts.box_plot(figures.enrollment_by_phase()),
+        "form": insights.form_values(selection),
+        "list_url": insights.list_url(selection.params),
+    }
+    return render(request, "catalog/insights.html", context)

@@ -336,3 +336,60 @@ def test_evidence_present():
     for field in ("source", "donor", "route", "dose"):
         assert p["evidence"][field], field
         assert all(isinstance(e, str) and len(e) <= 260 for e in p["evidence"][field])
+
+
+# ------------------------------------------------------------------ general rules added later
+
+def test_markdown_escapes_are_read_through():
+    # ClinicalTrials.gov's newer records escape markdown characters: "10\^6/kg".
+    p = profile_from_study(study("MSC in septic shock", interventions=[
+        bio("Heterologous mesenchymal stem cells", "10\\^6/kg infused in 30 minutes")]))
+    assert p["dose"]["cells_per_kg"] == pytest.approx(1e6)
+    assert "\\" not in p["dose"]["text"]
+
+
+def test_words_ending_in_ng_are_not_nanograms():
+    p = profile_from_study(study("ABCB5+ MSC in arterial disease", interventions=[bio(
+        "ABCB5+ mesenchymal stem cells",
+        "20-30 intramuscular injections, 150 - 225 x 10^6 cells per patient (depending on length of lower leg)")]))
+    assert (p["dose"]["min"], p["dose"]["max"]) == (pytest.approx(1.5e8), pytest.approx(2.25e8))
+
+
+def test_assessment_days_are_not_a_dosing_schedule():
+    p = profile_from_study(study("MSC in septic shock", interventions=[
+        bio("Allogeneic MSC", "A single infusion of 1x10^6 cells/kg.")],
+        summary="The purpose is to assess the role of mesenchymal stem cells on mortality at day 28 and day 90."))
+    assert p["dose"]["n_doses"] == 1 and p["dose"]["interval"] is None
+
+
+@pytest.mark.parametrize("description", [
+    "Allogeneic adipose MSCs with fibrin glue injected into the anal sphincter",
+    "A fistula plug coated with autologous mesenchymal stromal cells",
+    "Autologous bone marrow MSCs combined with platelet-rich plasma (PRP), infused intravenously",
+    "Bone marrow mononuclear cells and umbilical cord MSCs infused together",
+])
+def test_combinations_with_a_carrier_or_another_product(description):
+    p = profile_from_study(study("MSC therapy", interventions=[bio("MSC", description)]))
+    assert "combination" in p["product"], description
+
+
+def test_combination_read_from_the_msc_arm():
+    p = profile_from_study(study(
+        "Allogeneic adipose MSCs for tendon injury",
+        interventions=[bio("Allo-ASC", "10 million cells of Allo-ASC", arms=["Allo-ASC group"])],
+        arms=[{"label": "Allo-ASC group", "type": "EXPERIMENTAL",
+               "description": "Allo-ASC 0.5cc & fibrin glue 0.5cc by ultrasound-guided intra-tendon injection"}]))
+    assert p["product"] == ["cells", "combination"]
+
+
+def test_modified_vesicles_are_not_genetically_modified_cells():
+    p = profile_from_study(study("MSC-derived exosomes in stroke", interventions=[
+        bio("Exosome", "mesenchymal stem cell derived exosomes transfected with miR-124")]))
+    assert p["product"] == ["extracellular_vesicles"]
+
+
+def test_intraparenchymal_spelt_either_way_is_a_local_injection():
+    for word in ("intraparenchymal", "Intraparanchymal"):
+        p = profile_from_study(study("MSC in stroke", interventions=[
+            bio("Allogeneic MSC", f"given by stereotaxis, {word}")]))
+        assert "local_injection" in p["route"], word

@@ -65,16 +65,50 @@ def _lower_pattern(p: str) -> str:
     return "".join(out)
 
 
+def _case_sensitive(pattern: str):
+    """The pattern without its (?-i:...) wrappers if nothing outside them is a letter (then it
+    is case-sensitive as a whole and runs fastest without re.I), else None."""
+    out, i, esc = [], 0, False
+    while i < len(pattern):
+        if not esc and pattern.startswith("(?-i:", i):
+            depth, j, inner_esc = 1, i + 5, False
+            while depth and j < len(pattern):
+                c = pattern[j]
+                if inner_esc:
+                    inner_esc = False
+                elif c == "\\":
+                    inner_esc = True
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                j += 1
+            out.append("(?:" + pattern[i + 5 : j])
+            i = j
+            continue
+        c = pattern[i]
+        if not esc and c.isalpha():
+            return None
+        esc = c == "\\" and not esc
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 class _Rx:
     """A case-insensitive alternation of rule patterns.
 
     Python's re is several times slower with re.I, so the patterns without any case-sensitive part
-    are lower-cased and run on the lower-cased text; the few with (?-i:...) run as written."""
+    are lower-cased and run on the lower-cased text, the wholly case-sensitive ones (?-i:...) run
+    without re.I, and the few that mix both run as written."""
 
     def __init__(self, patterns):
         plain = [p for p in patterns if "(?-i:" not in p]
-        mixed = [p for p in patterns if "(?-i:" in p]
+        cased = [p for p in patterns if "(?-i:" in p]
+        sensitive = [c for c in (_case_sensitive(p) for p in cased) if c is not None]
+        mixed = [p for p in cased if _case_sensitive(p) is None]
         self.low = re.compile("|".join(f"(?:{_lower_pattern(p)})" for p in plain)) if plain else None
+        self.sensitive = re.compile("|".join(f"(?:{p})" for p in sensitive)) if sensitive else None
         self.mixed = re.compile("|".join(f"(?:{p})" for p in mixed), re.I) if mixed else None
         self.full = re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
 
@@ -88,13 +122,12 @@ class _Rx:
         low = self._parts(text)
         if low is None:
             return self.full.search(text)
-        m1 = self.low.search(low) if self.low else None
-        m2 = self.mixed.search(text) if self.mixed else None
-        if m1 is None:
-            return m2
-        if m2 is None:
-            return m1
-        return m1 if m1.start() <= m2.start() else m2
+        best = self.low.search(low) if self.low else None
+        for rx in (self.sensitive, self.mixed):
+            m = rx.search(text) if rx else None
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        return best
 
     def finditer(self, text):
         low = self._parts(text)
@@ -103,8 +136,9 @@ class _Rx:
         ms = []
         if self.low:
             ms += list(self.low.finditer(low))
-        if self.mixed:
-            ms += list(self.mixed.finditer(text))
+        for rx in (self.sensitive, self.mixed):
+            if rx:
+                ms += list(rx.finditer(text))
         ms.sort(key=lambda m: m.start())
         return ms
 
@@ -849,6 +883,18 @@ _RE_INTERVAL_OF = re.compile(
     r"intervals?\s+of\s+(\d+|one|two|three|four|five|six|seven|eight|ten|twelve)\s+(days?|weeks?|months?|hours?)",
     re.I,
 )
+# A list of days in a sentence about assessing, not giving, is no schedule ("mortality at day 28
+# and day 90", "follow-up on weeks 13, 19 and 26").
+_RE_GIVING = re.compile(
+    r"dos(?:e|es|ing)\b|infus|inject|administ|given|giving|receiv|transplant|implant|deliver|"
+    r"transfus|treated|applied|instill",
+    re.I,
+)
+_RE_ASSESS = re.compile(
+    r"follow[- ]?up|visits?\b|imaging|assess|evaluat|measur|mortality|outcome|x-ray|\bCT\b|"
+    r"\bMRI\b|score|examin|sampl|blood test|analys",
+    re.I,
+)
 _RE_FREQ = re.compile(r"\b(weekly|monthly|daily|biweekly|fortnightly|bi-weekly)\b", re.I)
 
 
@@ -880,7 +926,7 @@ def _schedule(sentences):
                 n = _wordnum(m.group(1))
                 if n and 1 <= n <= 30:
                     n_here = max(n_here or 0, n)
-        m = _RE_DAYLIST.search(s)
+        m = _RE_DAYLIST.search(s) if _RE_GIVING.search(s) or not _RE_ASSESS.search(s) else None
         if m:
             nums = [int(x) for x in re.findall(r"-?\d+", m.group(2) + " " + m.group(3))]
             if 2 <= len(nums) <= 30 and nums == sorted(nums):
@@ -1053,12 +1099,13 @@ def _products(st: _Study, named, evidence):
             codes.add(pc)
     # modifiers, read from the product texts and titles
     texts = [h + " " + d for h, d in items] + st.titles
+    texts += [(a.get("label") or "") + ": " + (a.get("description") or "") for a in st.msc_arms]
     for t in texts:
         for s in _sentences(t):
             if not (_ctx(s)):
                 continue
             m = R.gm.search(s)
-            if m:
+            if m and "cells" in codes:
                 codes.add("genetically_modified")
                 evidence.append(_short(s, m))
             m = R.combination.search(s)
@@ -1096,9 +1143,23 @@ def _dedup(xs, limit=4):
     return out[:limit]
 
 
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|])")
+
+
+def _unescaped(value):
+    """Markdown escapes removed (ClinicalTrials.gov writes "10\\^6/kg" for "10^6/kg")."""
+    if isinstance(value, str):
+        return _MD_ESCAPE.sub(r"\1", value) if "\\" in value else value
+    if isinstance(value, list):
+        return [_unescaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _unescaped(v) for k, v in value.items()}
+    return value
+
+
 def profile_from_study(study: dict) -> dict:
     """The MSC profile of one ClinicalTrials.gov API v2 study record."""
-    st = _Study(study)
+    st = _Study(_unescaped(study.get("protocolSection") or study))
     all_head = " ".join(s for s, _ in st.tiers[0] + st.tiers[1])
     named = _named_in(all_head)
     if not _is_msc(st, named):

@@ -1,0 +1,78 @@
+"""``annotate_msc`` profiles the catalog; ``msc_eval`` scores the rules against the labels."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from catalog.models import MscProfile
+
+LABELS = settings.BASE_DIR / "data" / "msc_labels"
+
+
+def run(*args):
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_annotate_msc_profiles_every_trial(bundled_catalog):
+    MscProfile.objects.all().delete()
+    output = run("annotate_msc")
+    assert output.startswith("1538 trials profiled, ")
+    assert "0 failed" in output
+    assert MscProfile.objects.count() == 1538
+
+
+@pytest.mark.django_db
+def test_annotate_msc_missing_profiles_only_those_without_one(bundled_catalog):
+    MscProfile.objects.filter(trial__nct_id__in=["NCT06518902", "NCT05016804"]).delete()
+    assert run("annotate_msc", "--missing").startswith("2 trials profiled, ")
+    assert run("annotate_msc", "--missing").startswith("0 trials profiled, ")
+
+
+@pytest.mark.django_db
+def test_annotate_msc_named_trials(bundled_catalog):
+    assert run("annotate_msc", "NCT06518902", "nct05016804").startswith("2 trials profiled, ")
+    with pytest.raises(CommandError, match="NCT99999999"):
+        run("annotate_msc", "NCT99999999")
+
+
+def test_msc_eval_prints_the_scores_and_meets_the_targets():
+    output = run("msc_eval")
+    for field in ("source", "donor", "route", "product", "dose", "msc"):
+        assert f"\n{field} " in output
+    assert "precision" in output and "recall" in output
+    assert " NO" not in output
+    assert output.count("  yes") == 4  # source, donor, route and dose meet their targets
+
+
+def test_msc_eval_lists_the_misses_on_request():
+    assert "misses: source" in run("msc_eval", "--misses")
+
+
+def test_msc_eval_fails_when_a_target_is_missed(tmp_path):
+    labels = {}
+    for path in sorted(LABELS.glob("*.json")):
+        labels.update(json.loads(path.read_text()))
+    # Labels that disagree with the records: every donor swapped.
+    swap = {"autologous": "allogeneic", "allogeneic": "autologous"}
+    for label in labels.values():
+        label["donor"] = swap.get(label["donor"], "both")
+    (tmp_path / "wrong.json").write_text(json.dumps(labels))
+    with pytest.raises(CommandError, match=r"Targets missed: donor 0\.\d+ < 0\.95"):
+        run("msc_eval", "--labels", str(tmp_path))
+
+
+def test_msc_eval_without_labels_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="No labels"):
+        run("msc_eval", "--labels", str(tmp_path))
+
+
+def test_msc_eval_with_unreadable_data_is_a_clear_error(tmp_path):
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(CommandError, match="malformed JSON"):
+        run("msc_eval", "--data", str(tmp_path / "broken.json"))
