@@ -5,3 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("catalog.urls")),
 ]
+
+handler404 = "trialsite.errors.page_not_found"
+handler500 = "trialsite.errors.server_error"
