@@ -7,8 +7,11 @@ plain internal address.
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+
+from trialsite import csp
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +43,11 @@ def health_response(method):
             {"status": "ok" if healthy else "unavailable", "database": database},
             status=200 if healthy else 503,
         )
+    # It answers before the other middleware: the security headers are set here.
     response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = settings.SECURE_REFERRER_POLICY
+    response["Content-Security-Policy"] = csp.policy(settings.CSP_DIRECTIVES)
     return response
 
 
