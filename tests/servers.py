@@ -101,8 +101,9 @@ class Response:
 class Gunicorn:
     """gunicorn with the project's gunicorn.conf.py, on 127.0.0.1, in a subprocess."""
 
-    def __init__(self, env, log_path, python=sys.executable, workers=2, extra_args=()):
+    def __init__(self, env, log_path, python=sys.executable, workers=2, extra_args=(), cwd=None):
         self.env = env
+        self.cwd = cwd or BASE_DIR
         self.log_path = Path(log_path)
         self.python = python
         self.workers = workers
@@ -127,7 +128,7 @@ class Gunicorn:
             "trialsite.wsgi:application",
         ]
         self.process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT
+            command, cwd=self.cwd, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
