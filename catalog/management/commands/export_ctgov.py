@@ -36,7 +36,9 @@ def output_file(name):
     try:
         with os.fdopen(fd, "wb") as raw:
             if path.name.endswith(".gz"):
-                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as zipped:
+                with gzip.GzipFile(
+                    filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0
+                ) as zipped:
                     with _text(zipped) as stream:
                         yield stream
             else:
