@@ -209,8 +209,11 @@ class ScratchPostgres:
         return self.server.psql(command)
 
     def create_database(self, name, template=None):
+        """A new database ``name`` (dropped first if a previous run left it); its URL."""
         suffix = f" TEMPLATE {template}" if template else ""
-        self.psql(f"CREATE DATABASE {name}{suffix};")
+        output = self.psql(f"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}{suffix};")
+        if "CREATE DATABASE" not in output:
+            raise RuntimeError(f"could not create database {name}: {output}")
         return self.url(name)
 
     def stop(self):
