@@ -39,7 +39,9 @@ def trial_list(request):
 
 def trial_detail(request, nct_id):
     canonical = normalize_nct_id(nct_id)
-    if canonical and canonical != nct_id:
+    if canonical is None:
+        raise Http404(f"{nct_id!r} is not an NCT ID.")
+    if canonical != nct_id:
         return redirect("catalog:trial_detail", nct_id=canonical, permanent=True)
     trial = Trial.objects.public().for_export().filter(nct_id=nct_id).first()
     if trial is None:
