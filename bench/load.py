@@ -246,9 +246,9 @@ def render(
         f"{fmt(memory_end)} at the end (total {sum(memory_start):.0f} → "
         f"{sum(memory_end):.0f}; highest total during the run "
         f"{max(samples, default=0):.0f})",
-        f"- Workers' total memory at each quarter of the run (MiB): {quarters(samples)}: "
-        "the rise comes in the first seconds, as each worker first builds each kind of page; "
-        "flat after that means no leak",
+        f"- Workers' total memory at each quarter of the run (MiB): {quarters(samples)}; "
+        f"from half-way to the end: {half_way_growth(samples):+.0f} MiB (the first seconds "
+        "add a few MiB per worker as each builds each kind of page for the first time)",
         f"- Machine load average (1 min) before the run {load_average[0][0]:.1f}, at its end "
         f"{load_average[1][0]:.1f}",
         "",
@@ -282,6 +282,10 @@ def quarters(samples):
     return " → ".join(
         f"{samples[min(len(samples) - 1, len(samples) * q // 4)]:.0f}" for q in (1, 2, 3, 4)
     )
+
+
+def half_way_growth(samples):
+    return samples[-1] - samples[len(samples) // 2] if samples else 0
 
 
 def fmt(values):
