@@ -54,13 +54,22 @@ def production_server(django_db_setup, bundled_catalog, collected_static, tmp_pa
 
 
 @pytest.fixture(scope="session")
-def scratch_postgres(tmp_path_factory):
-    """An embedded PostgreSQL of its own, which tests may stop, start and fill at will."""
+def scratch_postgres():
+    """An embedded PostgreSQL of its own, which tests may stop, start and fill at will.
+
+    Its data lives outside pytest's temporary directory, which pytest keeps private to root
+    while the server runs as another user."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
     from tests.servers import ScratchPostgres
 
-    server = ScratchPostgres(tmp_path_factory.mktemp("scratch") / "pgdata")
+    directory = Path(tempfile.mkdtemp(prefix="catalog-scratch-"))
+    server = ScratchPostgres(directory / "pgdata")
     yield server
     server.cleanup()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
