@@ -80,3 +80,18 @@ def test_production_serves_the_friendly_404(production_server):
     response = production_server.get("/no/such/page/")
     assert response.status == 404
     assert "Page not found" in response.text
+
+
+def test_a_database_error_outside_a_view_still_gets_the_503_page(rf):
+    """An outage met by a middleware reaches the 500 handler, which answers 503 all the same."""
+    from django.db import OperationalError
+
+    from trialsite.errors import server_error
+
+    try:
+        raise OperationalError("connection to server failed")
+    except OperationalError:
+        response = server_error(rf.get("/trials/"))
+    assert response.status_code == 503
+    assert "The catalog is briefly unavailable" in response.content.decode()
+    assert response["Retry-After"] == "30"
