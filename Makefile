@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test lint install migrate load clean-db
+.PHONY: run test lint install migrate load clean-db container-steps load-test
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/hadolint Dockerfile
+
+# The Dockerfile's steps in a fresh virtualenv (CI runs them as part of `make test`).
+container-steps: install
+	RUN_CONTAINER_STEPS=1 $(BIN)/python -m pytest tests/test_container_steps.py
+
+# The load test (bench/load.py): writes docs/load.md.
+load-test: load
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 clean-db:
 	rm -rf var/pgdata

@@ -67,3 +67,64 @@ def imported_trial(db):
     study["protocolSection"]["identificationModule"]["nctId"] = "NCT09000001"
     Importer().import_study(study, "test.json")
     return Trial.objects.get(nct_id="NCT09000001")
+
+
+# Real servers (tests/servers.py) ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """``collectstatic`` as production runs it (hashed, compressed files), in a temporary root."""
+    import sys
+
+    from tests.servers import manage, production_env
+
+    root = tmp_path_factory.mktemp("staticfiles")
+    # collectstatic reads no database; the address only satisfies the production settings.
+    env = production_env("postgres://nobody@127.0.0.1:1/none", root)
+    manage(sys.executable, "collectstatic", "--noinput", env=env)
+    return root
+
+
+@pytest.fixture(scope="session")
+def production_server(django_db_setup, bundled_catalog, collected_static, tmp_path_factory):
+    """gunicorn in production mode (DEBUG off) on 127.0.0.1, serving the test database."""
+    from django.db import connection
+
+    from tests.servers import Gunicorn, database_url, production_env
+
+    env = production_env(database_url(connection.settings_dict), collected_static)
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with Gunicorn(env, log) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres():
+    """An embedded PostgreSQL of its own, which tests may stop, start and fill at will.
+
+    Its data lives outside pytest's temporary directory, which pytest keeps private to root
+    while the server runs as another user."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from tests.servers import ScratchPostgres
+
+    directory = Path(tempfile.mkdtemp(prefix="catalog-scratch-"))
+    server = ScratchPostgres(directory / "pgdata")
+    yield server
+    server.cleanup()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def scratch_template(scratch_postgres, collected_static):
+    """The name of a migrated, empty catalog database on the scratch server, to copy from."""
+    import sys
+
+    from tests.servers import manage, production_env
+
+    url = scratch_postgres.create_database("catalog_template")
+    manage(sys.executable, "migrate", "--noinput", env=production_env(url, collected_static))
+    return "catalog_template"

@@ -27,6 +27,26 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from error
+
+
+def env_float(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from error
+
+
 DEBUG = env_bool("DEBUG")
 
 
@@ -67,16 +87,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz answers first: no host check, no HTTPS redirect, for the container's probe.
+    "trialsite.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "trialsite.csp.ContentSecurityPolicyMiddleware",
+    "trialsite.cache_headers.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    # After the others, as django-axes asks: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
+    # Last, so it sees a view's exception first: a database outage becomes a friendly 503.
+    "trialsite.outage.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "trialsite.urls"
@@ -103,6 +129,8 @@ def _database_url():
     url = os.environ.get("DATABASE_URL")
     if url:
         return url
+    if not DEBUG:
+        raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off.")
     from trialsite.embedded_db import database_url
 
     return database_url(VAR_DIR)
@@ -110,6 +138,10 @@ def _database_url():
 
 DATABASES = {"default": dj_database_url.parse(_database_url(), conn_max_age=60)}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database that does not answer fails the request quickly (a 503 page) instead of hanging it.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -125,7 +157,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -138,17 +170,85 @@ STORAGES = {
     },
 }
 
+# Logs go to standard output; in production as JSON lines (one object per event, tracebacks
+# included), so a log collector can read them. LOG_FORMAT=text|json overrides.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "trialsite.jsonlog.JsonLinesFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # The embedded server narrates every start and stop at INFO.
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        # django-axes announces itself at every start; its lockouts are warnings.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
+
+# Caching: Redis when REDIS_URL is set (shared by all workers and containers), otherwise each
+# process's local memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# HTTPS. HTTPS=1 (the default when DEBUG is off) means the site is reached over HTTPS: plain
+# HTTP is redirected, HSTS is sent and cookies are secure. BEHIND_PROXY=1 trusts the proxy's
+# X-Forwarded-Proto header to tell HTTPS requests (set it only behind a proxy that sets it).
+HTTPS = env_bool("HTTPS", not DEBUG)
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (trialsite/csp.py): no inline script or style anywhere; JSON-LD
+# (<script type="application/ld+json">) is data and not affected. The admin's pages keep the
+# same policy except for inline styles, which a few of its templates use.
+CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if HTTPS:
+    CSP_DIRECTIVES["upgrade-insecure-requests"] = []
+CSP_ADMIN_DIRECTIVES = {"style-src": ["'self'", "'unsafe-inline'"]}
+
+# Cache-Control for responses that set none (trialsite/cache_headers.py): public pages and
+# API answers may be cached briefly by browsers and proxies; the admin never.
+PAGE_MAX_AGE = env_int("PAGE_MAX_AGE", 60)
+API_MAX_AGE = env_int("API_MAX_AGE", 300)
+# Static files have hashed names in production: whitenoise sends them with a ten-year max-age.
 
 # The catalog.
 CATALOG_PUBLISH_IMPORTED = env_bool("CATALOG_PUBLISH_IMPORTED", True)
@@ -159,16 +259,6 @@ CATALOG_BUNDLED_DATA = [
 
 
 # Curation: the admin's address, login safety, sessions, and the ClinicalTrials.gov sync.
-def env_int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
-
-
-def env_float(name, default):
-    value = os.environ.get(name)
-    return float(value) if value not in (None, "") else default
-
-
 ADMIN_PATH = os.environ.get("ADMIN_PATH", "admin/").strip("/") + "/"
 AUTHENTICATION_BACKENDS = [
     # Refuses logins of locked-out accounts before any password is checked.
@@ -178,6 +268,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "trialsite.login_attempts.attempted_username"
+if BEHIND_PROXY:
+    # The client's address comes from the proxy's X-Forwarded-For, not the proxy's own.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)

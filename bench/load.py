@@ -1,0 +1,302 @@
+"""The load test: gunicorn in production mode on 127.0.0.1, driven by locust (headless) with
+the mixed workload of bench/workload.py at a concurrency above what the machine can serve, for
+a bounded time. Writes the figures to docs/load.md.
+
+    make load-test                                     # 50 users for 4 minutes
+    make load-test LOAD_ARGS="--users 100 --duration 120"
+    .venv/bin/python bench/load.py --help
+
+The catalog must be loaded (``make load``); DATABASE_URL selects another database. Worker
+recycling is turned off for the run (GUNICORN_MAX_REQUESTS=0), so the memory figures show any
+growth instead of hiding it.
+"""
+
+import argparse
+import csv
+import datetime
+import gzip
+import json
+import os
+import platform
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR / "bench"))
+from workload import WORKLOAD, fill  # noqa: E402
+
+PORTS = range(8160, 8180)
+ACCESS_STATUS = re.compile(r'" (\d{3}) ')
+
+
+def free_port():
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    sys.exit(f"no free port in {PORTS}")
+
+
+def development_database_url():
+    """The database ``make run`` uses (the embedded server unless DATABASE_URL is set)."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    sys.path.insert(0, str(BASE_DIR))
+    from trialsite.embedded_db import database_url
+
+    return database_url(Path(os.environ.get("VAR_DIR", BASE_DIR / "var")))
+
+
+def production_env(database_url, static_root, **extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="trialsite.settings",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=database_url,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        HTTPS="0",
+        STATIC_ROOT=str(static_root),
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def worker_memory(master):
+    """Resident memory of each gunicorn worker, in MiB."""
+    return [round(p.memory_info().rss / 2**20, 1) for p in master.children()]
+
+
+def parse_stats(prefix):
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50, help="concurrent users (50)")
+    parser.add_argument("--spawn-rate", type=int, default=25, help="users started per second")
+    parser.add_argument("--duration", type=int, default=240, help="seconds of load (240)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (gunicorn.conf.py's)")
+    parser.add_argument("--out", default=str(BASE_DIR / "docs" / "load.md"))
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="load-"))
+    database = development_database_url()
+    env = production_env(database, work / "static", GUNICORN_MAX_REQUESTS="0")
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+    )
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = work / "gunicorn.log"
+    with open(log_path, "wb") as log:
+        master_process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+            + ["--bind", f"127.0.0.1:{port}", "trialsite.wsgi:application"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if get(f"{base}/healthz") == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or master_process.poll() is not None:
+                sys.exit(f"gunicorn did not start:\n{log_path.read_text()}")
+            time.sleep(0.3)
+        master = psutil.Process(master_process.pid)
+
+        # Which entries exist yet, and a warm-up of each.
+        with gzip.open(BASE_DIR / "data" / "msc-trials-2022.json.gz") as f:
+            example = json.load(f)[0]["protocolSection"]["identificationModule"]["nctId"]
+        active, missing = [], []
+        for _, name, path in WORKLOAD:
+            statuses = {get(base + fill(path, example)) for _ in range(3)}
+            (missing if statuses == {404} else active).append(name)
+        memory_start = worker_memory(master)
+        load_before = os.getloadavg()
+
+        samples = []
+        prefix = work / "locust"
+        locust_log = open(work / "locust.log", "w")  # noqa: SIM115 (closed below)
+        locust = subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", str(BASE_DIR / "bench" / "locustfile.py")]
+            + ["--headless", "--users", str(args.users), "--spawn-rate", str(args.spawn_rate)]
+            + ["--run-time", f"{args.duration}s", "--host", base, "--csv", str(prefix)]
+            + ["--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"],
+            cwd=BASE_DIR / "bench",
+            env={**os.environ, "LOAD_ENTRIES": "|".join(active)},
+            stdout=subprocess.DEVNULL,
+            stderr=locust_log,
+        )
+        while locust.poll() is None:
+            samples.append(sum(worker_memory(master)))
+            time.sleep(2)
+        locust_log.close()
+        locust_errors = (work / "locust.log").read_text()
+        memory_end = worker_memory(master)
+        load_average = os.getloadavg()
+    finally:
+        master_process.send_signal(signal.SIGTERM)
+        master_process.wait(30)
+
+    access = [m.group(1) for m in map(ACCESS_STATUS.search, log_path.read_text().splitlines()) if m]
+    server_errors = sum(1 for status in access if status.startswith("5"))
+    rows = parse_stats(prefix)
+    total = next(row for row in rows if row["Name"] == "Aggregated")
+    report = render(
+        args,
+        rows,
+        total,
+        active,
+        missing,
+        memory_start,
+        memory_end,
+        samples,
+        server_errors,
+        len(access),
+        (load_before, load_average),
+    )
+    Path(args.out).write_text(report)
+    print(report)
+    if locust.returncode not in (0, 1):  # 1: some requests failed, as reported
+        print(locust_errors[-3000:], file=sys.stderr)
+    return 1 if server_errors else 0
+
+
+def render(
+    args,
+    rows,
+    total,
+    active,
+    missing,
+    memory_start,
+    memory_end,
+    samples,
+    server_errors,
+    served,
+    load_average,
+):
+    today = datetime.date.today().isoformat()
+    command = "make load-test"
+    if (args.users, args.duration) != (50, 240):
+        command += f' LOAD_ARGS="--users {args.users} --duration {args.duration}"'
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        "# Load test",
+        "",
+        f"Measured {today} on this project's development machine ({os.cpu_count()} cores, "
+        f"{cpu}, Python {platform.python_version()}); the load generator ran on the same cores. "
+        "Rerun with:",
+        "",
+        "```sh",
+        command,
+        "```",
+        "",
+        f"gunicorn with gunicorn.conf.py ({len(memory_start)} sync workers, worker recycling "
+        f"off) in production mode on 127.0.0.1, the bundled catalog in PostgreSQL (the embedded "
+        f"server unless DATABASE_URL names another); locust, headless, {args.users} users with no pause between requests for "
+        f"{args.duration} s: far more concurrent requests than {len(memory_start)} workers "
+        "can serve, so requests queue and latency shows the saturation.",
+        "",
+        "## Results",
+        "",
+        f"- Throughput: **{float(total['Requests/s']):.1f} requests/s** "
+        f"({total['Request Count']} requests)",
+        f"- Latency: median {total['50%']} ms, **p95 {total['95%']} ms**, "
+        f"p99 {total['99%']} ms, max {float(total['Max Response Time']):.0f} ms",
+        f"- Errors: **{total['Failure Count']} failed requests**; "
+        f"**{server_errors} responses with a 5xx status** among the {served} in gunicorn's "
+        "access log",
+        f"- Worker memory (resident, MiB): {fmt(memory_start)} at the start, "
+        f"{fmt(memory_end)} at the end (total {sum(memory_start):.0f} → "
+        f"{sum(memory_end):.0f}; highest total during the run "
+        f"{max(samples, default=0):.0f})",
+        f"- Workers' total memory at each quarter of the run (MiB): {quarters(samples)}; "
+        f"from half-way to the end: {half_way_growth(samples):+.0f} MiB (workers grow "
+        "while they warm up to their working size; growth in the second half is what a leak "
+        "would show)",
+        f"- Machine load average (1 min) before the run {load_average[0][0]:.1f}, at its end "
+        f"{load_average[1][0]:.1f}"
+        + (
+            ": other work was sharing the cores, so these figures are a floor"
+            if load_average[0][0] > (os.cpu_count() or 1)
+            else ""
+        ),
+        "",
+        "| Request | Requests | Failures | Median ms | p95 ms | p99 ms | Requests/s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        if row["Name"] == "Aggregated":
+            continue
+        lines.append(
+            f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
+            f"{row['50%']} | {row['95%']} | {row['99%']} | {float(row['Requests/s']):.1f} |"
+        )
+    lines += ["", "## The workload", "", "From bench/workload.py, by weight:", ""]
+    for weight, name, path in WORKLOAD:
+        note = "" if name in active else " — *not in this run: the address answered 404*"
+        lines.append(f"- {weight} × {name}: `{path}`{note}")
+    if missing:
+        lines += [
+            "",
+            "Entries that answered 404 when the run started are pages the catalog does not "
+            "have yet; they join the run by themselves once they exist.",
+        ]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def quarters(samples):
+    if len(samples) < 4:
+        return fmt(samples)
+    return " → ".join(
+        f"{samples[min(len(samples) - 1, len(samples) * q // 4)]:.0f}" for q in (1, 2, 3, 4)
+    )
+
+
+def half_way_growth(samples):
+    return samples[-1] - samples[len(samples) // 2] if samples else 0
+
+
+def fmt(values):
+    return ", ".join(f"{v:.0f}" for v in values)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""gunicorn's configuration: ``gunicorn -c gunicorn.conf.py trialsite.wsgi:application``.
+
+Every value can be changed from the environment: ``PORT``, ``WEB_CONCURRENCY`` (workers),
+``GUNICORN_THREADS``, ``GUNICORN_TIMEOUT``, ``GUNICORN_MAX_REQUESTS`` (0 turns recycling
+off) and ``FORWARDED_ALLOW_IPS`` (the proxies whose X-Forwarded-* headers are trusted).
+"""
+
+import math
+import os
+from pathlib import Path
+
+
+def _int(name, default):
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def cpu_count():
+    """The cores this process may use, a container's CPU limit (cgroup v2) included."""
+    cores = len(os.sched_getaffinity(0))
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cores
+
+
+bind = [f"0.0.0.0:{_int('PORT', 8000)}"]
+
+# The catalog's requests are short and database-bound: two workers per core, plus one.
+workers = _int("WEB_CONCURRENCY", cpu_count() * 2 + 1)
+threads = _int("GUNICORN_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
+
+# A request taking longer than this is stuck: its worker is killed and replaced.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = 30
+keepalive = 5
+
+# Workers are replaced after this many requests (with jitter, so not all at once), which
+# bounds the memory any slow leak could take.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = max_requests // 10
+
+# Request-size limits: a request line of at most 8 KB and at most 100 headers of 8 KB.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# Heartbeat files in memory, not on a container's overlay filesystem.
+if Path("/dev/shm").is_dir():
+    worker_tmp_dir = "/dev/shm"
+
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Access log to standard output, errors to standard error; the application's own logs are
+# JSON lines on standard output (trialsite/jsonlog.py).
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s"'
