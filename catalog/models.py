@@ -9,9 +9,10 @@ for audit.
 import re
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 NCT_ID_RE = re.compile(r"^NCT\d{8}$")
@@ -237,6 +238,7 @@ class Organization(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "agency_class"], name="unique_organization")
         ]
+        indexes = [models.Index(Upper("name"), name="organization_upper_name")]
 
     def __str__(self):
         return self.name
@@ -251,6 +253,10 @@ class MeshTerm(models.Model):
     class Meta:
         ordering = ["term"]
         verbose_name = "MeSH term"
+        indexes = [
+            models.Index(Upper("term"), name="meshterm_upper_term"),
+            GinIndex(SearchVector("term", config="english"), name="meshterm_term_search"),
+        ]
 
     def __str__(self):
         return self.term
@@ -266,6 +272,10 @@ class Condition(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(Upper("name"), name="condition_upper_name"),
+            GinIndex(SearchVector("name", config="english"), name="condition_name_search"),
+        ]
 
     def __str__(self):
         return self.name
@@ -439,6 +449,9 @@ class Trial(models.Model):
             GinIndex(fields=["std_ages"], name="trial_std_ages_gin"),
             GinIndex(fields=["search_vector"], name="trial_search_gin"),
             models.Index(fields=["-last_update_posted", "nct_id"], name="trial_recent_idx"),
+            models.Index(fields=["healthy_volunteers"], name="trial_healthy_idx"),
+            models.Index(fields=["lead_sponsor", "nct_id"], name="trial_sponsor_idx"),
+            models.Index(fields=["first_posted"], name="trial_first_posted_idx"),
         ]
 
     def __str__(self):
@@ -510,7 +523,11 @@ class Intervention(models.Model):
 
     class Meta:
         ordering = ["trial", "position"]
-        indexes = [models.Index(fields=["type"])]
+        indexes = [
+            models.Index(fields=["type"]),
+            models.Index(fields=["type", "trial"], name="intervention_type_trial"),
+            GinIndex(SearchVector("name", config="english"), name="intervention_name_search"),
+        ]
 
     def __str__(self):
         return f"{self.get_type_display()}: {self.name}" if self.type else self.name
@@ -567,6 +584,12 @@ class Site(models.Model):
         indexes = [
             models.Index(fields=["country", "trial"]),
             models.Index(fields=["city"]),
+            models.Index(Upper("city"), "trial", name="site_upper_city"),
+            models.Index(Upper("country"), "trial", name="site_upper_country"),
+            GinIndex(
+                SearchVector("facility", "city", "state", "zip", "country", config="simple"),
+                name="site_location_search",
+            ),
         ]
 
     def __str__(self):
@@ -601,3 +624,22 @@ class Official(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SearchWord(models.Model):
+    """A word of the catalog's text, for "did you mean" suggestions (trigram-indexed).
+
+    Rebuilt from the trials by ``catalog.search.refresh_vocabulary`` after imports.
+    """
+
+    word = models.CharField(max_length=100, unique=True)
+    ndoc = models.PositiveIntegerField(default=0, help_text="How many texts hold the word.")
+
+    class Meta:
+        ordering = ["word"]
+        indexes = [
+            GinIndex(OpClass("word", name="gin_trgm_ops"), name="searchword_word_trgm"),
+        ]
+
+    def __str__(self):
+        return self.word

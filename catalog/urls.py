@@ -1,12 +1,20 @@
 from django.urls import path
 
-from catalog import api, views
+from catalog import api, feeds, views
 
 app_name = "catalog"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("trials/", views.trial_list, name="trial_list"),
+    path("trials/export.csv", views.trial_export_csv, name="trial_export_csv"),
+    path("trials/export.json", views.trial_export_json, name="trial_export_json"),
+    path("trials/feed/", feeds.SearchFeed(), name="trial_feed"),
     path("trials/<str:nct_id>/", views.trial_detail, name="trial_detail"),
-    path("api/v2/studies/<str:nct_id>", api.study_detail, name="api_study_detail"),
+    path("api/v2/studies", api.study_list, name="api_study_list"),
+    path("api/v2/version", api.version, name="api_version"),
+    path("api/v2/openapi.json", api.openapi_document, name="api_openapi"),
+    # Any path below /studies/ answers as a study ID (a JSON 404 when it is none).
+    path("api/v2/studies/", api.study_detail, {"nct_id": ""}),
+    path("api/v2/studies/<path:nct_id>", api.study_detail, name="api_study_detail"),
 ]
