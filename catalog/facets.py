@@ -37,15 +37,11 @@ BASE_COLUMNS = (
 @dataclass(frozen=True)
 class FacetSpec:
     label: str
-    sql: str  # SELECT value, n ... with {b} for the CTE; {limit}; %(selected)s if used
+    sql: str  # SELECT value, n ... with {b} for the CTE, {limit}, %(upper_selected)s
     choices: tuple = ()  # (code, label) for coded values, in display order
     single: bool = False  # one value at a time (radio buttons)
     limit: int = 0  # the most common values shown; 0 for all
     hint: str = ""
-
-    @property
-    def uses_selected(self):
-        return "%(selected)s" in self.sql
 
 
 def _top(pairs_sql):
@@ -57,7 +53,7 @@ def _top(pairs_sql):
         "SELECT min(x.label), count(*) FROM ("
         f"SELECT p.trial_id, upper(p.label) AS k, min(p.label) AS label FROM ({pairs_sql}) AS p"
         " GROUP BY 1, 2) AS x"
-        " GROUP BY x.k ORDER BY x.k = ANY(%(selected)s) DESC, 2 DESC, 1 LIMIT {limit}"
+        " GROUP BY x.k ORDER BY x.k = ANY(%(upper_selected)s) DESC, 2 DESC, 1 LIMIT {limit}"
     )
 
 
@@ -93,8 +89,8 @@ SPECS = {
                              JOIN catalog_condition c ON c.id = tc.condition_id) AS p
                     GROUP BY 1, 2) AS x
             GROUP BY x.k
-           HAVING bool_or(x.is_mesh) OR x.k = ANY(%(selected)s)
-            ORDER BY x.k = ANY(%(selected)s) DESC, 2 DESC, 1
+           HAVING bool_or(x.is_mesh) OR x.k = ANY(%(upper_selected)s)
+            ORDER BY x.k = ANY(%(upper_selected)s) DESC, 2 DESC, 1
             LIMIT {limit}""",
         limit=15,
         hint="MeSH terms; a condition's name as trials give it works too.",
@@ -246,10 +242,12 @@ def count(filterset, names=None):
             cte_name = f"b_{name}"
             add_cte(cte_name, (name,))
         sql = spec.sql.replace("{b}", cte_name).replace("{limit}", str(spec.limit or 1000))
-        selected = [v.upper() for v in _selected(filterset, name)]
-        # Each branch's %(selected)s placeholders become positional ones, in order.
-        occurrences = sql.count("%(selected)s")
-        sql = sql.replace("%(selected)s", "%s")
+        selected = _selected(filterset, name)
+        # Each branch's selected values, upper-cased by PostgreSQL as the keys are.
+        occurrences = sql.count("%(upper_selected)s")
+        sql = sql.replace(
+            "%(upper_selected)s", "ARRAY(SELECT upper(v) FROM unnest(%s::text[]) AS v)"
+        )
         branches.append(f"(SELECT %s, f.value::text, f.n FROM ({sql}) AS f(value, n))")
         branch_params.append(name)
         branch_params.extend([selected] * occurrences)

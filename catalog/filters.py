@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models import BooleanField, F, Func, Q, Value
 
 from catalog import search
 from catalog.ctgov import normalize_nct_id
 from catalog.models import (
     AgeGroup,
     AgencyClass,
+    Intervention,
     InterventionType,
     MeshKind,
     Organization,
@@ -125,8 +125,23 @@ class WholeNumberFilter(django_filters.Filter):
     field_class = WholeNumberField
 
 
-def _upper(values):
-    return [v.upper() for v in values]
+class UpperIn(Func):
+    """``upper(field)`` is one of the values, upper-cased by PostgreSQL as the indexed
+    ``upper(column)`` is (Python's upper-casing differs for some letters, e.g. "ﬁ")."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field, values):
+        super().__init__(F(field), Value(list(values)))
+
+    def as_sql(self, compiler, connection, **extra):
+        field_sql, field_params = compiler.compile(self.source_expressions[0])
+        values_sql, values_params = compiler.compile(self.source_expressions[1])
+        sql = (
+            f"UPPER({field_sql}) = ANY(ARRAY(SELECT upper(v) "
+            f"FROM unnest({values_sql}::text[]) AS v))"
+        )
+        return sql, (*field_params, *values_params)
 
 
 # The FilterSet ---------------------------------------------------------------------------------
@@ -334,35 +349,27 @@ class TrialFilterSet(django_filters.FilterSet):
 
     def filter_condition(self, queryset, name, value):
         """A condition as trials name it, or its MeSH term, ignoring case."""
-        wanted = _upper(value)
-        by_name = (
-            TrialCondition.objects.alias(_name=Upper("condition__name"))
-            .filter(_name__in=wanted)
-            .values("trial_id")
+        by_name = TrialCondition.objects.filter(UpperIn("condition__name", value))
+        by_term = TrialMesh.objects.filter(
+            UpperIn("mesh_term__term", value), kind=MeshKind.CONDITION
         )
-        by_term = (
-            TrialMesh.objects.filter(kind=MeshKind.CONDITION)
-            .alias(_term=Upper("mesh_term__term"))
-            .filter(_term__in=wanted)
-            .values("trial_id")
+        return queryset.filter(
+            Q(pk__in=by_name.values("trial_id")) | Q(pk__in=by_term.values("trial_id"))
         )
-        return queryset.filter(Q(pk__in=by_name) | Q(pk__in=by_term))
 
     def filter_country(self, queryset, name, value):
-        sites = Site.objects.alias(_v=Upper("country")).filter(_v__in=_upper(value))
+        sites = Site.objects.filter(UpperIn("country", value))
         return queryset.filter(pk__in=sites.values("trial_id"))
 
     def filter_city(self, queryset, name, value):
-        sites = Site.objects.alias(_v=Upper("city")).filter(_v__in=_upper(value))
+        sites = Site.objects.filter(UpperIn("city", value))
         return queryset.filter(pk__in=sites.values("trial_id"))
 
     def filter_sponsor(self, queryset, name, value):
-        sponsors = Organization.objects.alias(_v=Upper("name")).filter(_v__in=_upper(value))
+        sponsors = Organization.objects.filter(UpperIn("name", value))
         return queryset.filter(lead_sponsor__in=sponsors.values("pk"))
 
     def filter_intervention_type(self, queryset, name, value):
-        from catalog.models import Intervention
-
         rows = Intervention.objects.filter(type__in=value)
         return queryset.filter(pk__in=rows.values("trial_id"))
 

@@ -3,7 +3,8 @@
 A search for any member of a group finds trials that use any other member, so "UC-MSC" finds
 trials that only say "umbilical cord", and "mesenchymal stromal cells" finds "MSCs". Members are
 matched as whole words or phrases, ignoring case, hyphens and a possessive "'s" ("Wharton's
-jelly" = "Wharton jelly" = "wharton's jelly"); plurals the stemmer would not join are listed.
+jelly" = "Wharton jelly" = "wharton's jelly"), and each member is searched as a phrase: list
+the spellings trials use (with and without "'s", plurals the stemmer would not join).
 
 Add a group or a member here and nothing else needs to change.
 """
@@ -37,6 +38,7 @@ SYNONYMS = (
         "WJMSC",
         "WJMSCs",
         "Wharton's jelly",
+        "Wharton jelly",
     ),
     # From bone marrow.
     (
