@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, FloatField, Prefetch, Q, Value
+from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -489,6 +490,8 @@ def _after(keys, last_id):
     if key.name == "nct_id":
         return Q(nct_id__lt=value) if key.descending else Q(nct_id__gt=value)
     field = key.field
+    if isinstance(value, float):
+        value = Cast(Value(value), FloatField())
     if value is None:
         # Nulls come last: only more nulls follow.
         return Q(**{f"{field}__isnull": True}) & _after(rest, last_id)

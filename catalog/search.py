@@ -24,8 +24,18 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection, transaction
-from django.db.models import Exists, F, Func, OuterRef, Q, Subquery, TextField, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils.safestring import mark_safe
 
 from catalog.synonyms import SYNONYMS
@@ -333,7 +343,8 @@ def matching(queryset, parsed):
 
 
 def rank_expression(parsed):
-    return SearchRank(F("search_vector"), parsed.tsquery())
+    """The rank, as double precision: exact to compare with a float from Python (page tokens)."""
+    return Cast(SearchRank(F("search_vector"), parsed.tsquery()), FloatField())
 
 
 class _TitleVector(Func):
