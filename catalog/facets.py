@@ -192,6 +192,10 @@ class Facet:
         return [v for v in self.values if v.selected]
 
     @property
+    def input_type(self):
+        return "radio" if self.single else "checkbox"
+
+    @property
     def active(self):
         return bool(self.selected)
 
