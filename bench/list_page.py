@@ -107,7 +107,9 @@ def main():
     trials = prepare()
     settings.DEBUG = False  # as in production: no query log, no debug templates
     client = Client(HTTP_HOST="localhost")
-    rows = [(name, url, measure(client, url, args.requests, args.warmup)) for name, url in SCENARIOS]
+    rows = [
+        (name, url, measure(client, url, args.requests, args.warmup)) for name, url in SCENARIOS
+    ]
 
     load = os.getloadavg()
     print(

@@ -60,6 +60,7 @@ def _list_parameters():
             {"type": "array", "items": {"type": "string", "enum": list(OverallStatus.values)}},
             style="form",
             explode=False,
+            example=["RECRUITING", "NOT_YET_RECRUITING"],
         ),
         query(
             "filter.ids",
@@ -67,6 +68,7 @@ def _list_parameters():
             {"type": "array", "items": {"type": "string", "pattern": "^NCT[0-9]{8}$"}},
             style="form",
             explode=False,
+            example=["NCT02883803", "NCT05016804"],
         ),
         query(
             "sort",
@@ -81,6 +83,7 @@ def _list_parameters():
             },
             style="form",
             explode=False,
+            example=["LastUpdatePostDate:desc"],
         ),
         query(
             "fields",
@@ -90,6 +93,7 @@ def _list_parameters():
             {"type": "array", "items": {"type": "string", "enum": fields}},
             style="form",
             explode=False,
+            example=["NCTId", "BriefTitle", "OverallStatus"],
         ),
         query(
             "countTotal",
@@ -109,8 +113,8 @@ def _list_parameters():
         ),
         query(
             "pageToken",
-            "The nextPageToken of the previous page, with the same other parameters. A token"
-            " this API did not give is a 400.",
+            "The nextPageToken of the previous page, with the same other parameters (the same"
+            " sort). Tokens are opaque: a string this API did not give is a 400.",
             {"type": "string"},
         ),
     ]
@@ -231,6 +235,7 @@ def document():
                             "required": True,
                             "description": "The NCT ID (any case; leading zeros may be left out).",
                             "schema": {"type": "string"},
+                            "example": "NCT02883803",
                         }
                     ],
                     "responses": {

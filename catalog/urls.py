@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from catalog import api, feeds, views
 
@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/v2/studies", api.study_list, name="api_study_list"),
     path("api/v2/version", api.version, name="api_version"),
     path("api/v2/openapi.json", api.openapi_document, name="api_openapi"),
-    # Any path below /studies/ answers as a study ID (a JSON 404 when it is none).
-    path("api/v2/studies/", api.study_detail, {"nct_id": ""}),
-    path("api/v2/studies/<path:nct_id>", api.study_detail, name="api_study_detail"),
+    path("api/v2/studies/<str:nct_id>", api.study_detail, name="api_study_detail"),
+    # Anything else below /studies/ (slashes, line breaks, nothing) is no study: a JSON 404.
+    re_path(r"^api/v2/studies/(?P<nct_id>[\s\S]*)\Z", api.study_detail),
 ]
