@@ -119,7 +119,7 @@ def main():
     if args.markdown:
         print("\n| Page | p50 ms | p95 ms | max ms | SQL ms (p50) | SQL queries |")
         print("|---|---:|---:|---:|---:|---:|")
-        for name, url, r in rows:
+        for name, _url, r in rows:
             print(
                 f"| {name} | {r['p50']:.1f} | {r['p95']:.1f} | {r['max']:.1f} | {r['sql']:.1f} "
                 f"| {r['queries']} |"
@@ -129,7 +129,7 @@ def main():
             print(f"- {name}: `{url}`")
     else:
         print(f"{'page':42} {'p50':>7} {'p95':>7} {'max':>7} {'sql p50':>8} {'queries':>8}")
-        for name, url, r in rows:
+        for name, _url, r in rows:
             print(
                 f"{name:42} {r['p50']:7.1f} {r['p95']:7.1f} {r['max']:7.1f} {r['sql']:8.1f} "
                 f"{r['queries']:>8}"
