@@ -6,8 +6,6 @@ only the base URL. It reads them into the same ``TrialSearch`` as the list page:
 set of filters. Bad parameters get a 400 whose JSON message names the parameter.
 """
 
-import csv
-import io
 import re
 
 from django.db.models import Max
@@ -218,12 +216,9 @@ def study_list(request):
 
 
 def _csv_page(trials, columns, next_token, total):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([c.name for c in columns])
-    for trial in trials:
-        writer.writerow([c.value(trial) for c in columns])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        exports.csv_text(trials, columns), content_type="text/csv; charset=utf-8"
+    )
     if next_token:
         response["x-next-page-token"] = next_token
     if total is not None:

@@ -162,6 +162,11 @@ def csv_lines(trials, columns=CSV_COLUMNS):
         yield writer.writerow([c.value(trial) for c in columns])
 
 
+def csv_text(trials, columns=CSV_COLUMNS):
+    """A small CSV (one API page) as one string."""
+    return "".join(csv_lines(trials, columns))
+
+
 def json_chunks(trials):
     """A JSON array of v2 study objects, one study per chunk."""
     yield "["

@@ -6,7 +6,14 @@ from django.views.decorators.http import require_safe
 
 from catalog import exports
 from catalog.ctgov import normalize_nct_id
-from catalog.listing import PER_PAGE_CHOICES, SORT_CHOICES, TrialSearch, clean_params
+from catalog.listing import (
+    DEFAULT_PER_PAGE,
+    DEFAULT_SORT,
+    PER_PAGE_CHOICES,
+    SORT_CHOICES,
+    TrialSearch,
+    clean_params,
+)
 from catalog.models import Trial
 
 HOME_LATEST = 8
@@ -78,6 +85,8 @@ def trial_list(request):
                 if value != "relevance" or search.searching
             ],
             "per_page_choices": PER_PAGE_CHOICES,
+            "default_sort": "relevance" if search.searching else DEFAULT_SORT,
+            "default_per_page": DEFAULT_PER_PAGE,
             "share_url": request.build_absolute_uri(search.url()),
         },
     )

@@ -1,5 +1,6 @@
 // The trial list: light enhancements of a page that works without JavaScript.
-// - Empty fields are not submitted, so the address holds only what the search uses.
+// - Empty fields (and choices left at their default) are not submitted, so the address holds
+//   only what the search uses.
 // - Ticking a filter, or choosing a sort or page size, applies it at once.
 // - "Copy link" copies the address of the results.
 (function () {
@@ -7,10 +8,11 @@
 
   var form = document.querySelector("form[data-trial-search]");
   if (form) {
+    // Empty, or the default (data-default, e.g. the sort order): left out of the address.
     var isEmpty = function (el) {
       if (!el.name || el.disabled) { return false; }
       if (el.type === "checkbox" || el.type === "radio") { return el.checked && el.value === ""; }
-      return el.value === "";
+      return el.value === "" || el.value === el.getAttribute("data-default");
     };
     form.addEventListener("submit", function () {
       Array.prototype.forEach.call(form.elements, function (el) {
