@@ -116,7 +116,7 @@ def parse_sort(value):
 
 
 class TrialSearch:
-    def __init__(self, params, *, default_per_page=DEFAULT_PER_PAGE):
+    def __init__(self, params):
         if not isinstance(params, QueryDict):
             query = QueryDict(mutable=True)
             for key, value in params.items():
@@ -128,7 +128,7 @@ class TrialSearch:
         self.notices = list(self.filterset.all_notices)
         self._valid = set()  # the paging parameters whose values were used
         self.sort_keys = self._read_sort()
-        self.per_page = self._read_per_page(default_per_page)
+        self.per_page = self._read_per_page(DEFAULT_PER_PAGE)
         self.page_number = self._read_page()
         self.canonical = self._canonical()
 
@@ -187,9 +187,12 @@ class TrialSearch:
                 parsed = (
                     self.filterset.parsed(name) if name in TrialFilterSet.TEXT_SEARCHES else None
                 )
-                values = (
-                    [parsed.text] if parsed is not None and parsed.truncated else data.getlist(name)
-                )
+                if parsed is not None and parsed.truncated:
+                    values = [parsed.text]
+                elif _multiple(self.filterset.filters[name]):
+                    values = data.getlist(name)
+                else:
+                    values = [data.get(name)]
             elif name in self._valid:
                 values = [self.params.get(name)]
             else:
