@@ -69,14 +69,12 @@ def test_count_total(client, bundled_catalog):
 @pytest.mark.parametrize(
     "params",
     [
-        {"pageSize": "1000"},
-        {"pageSize": "97", "sort": "StartDate:asc"},
-        {"pageSize": "250", "sort": "EnrollmentCount:desc,NCTId:desc"},
-        {"pageSize": "50", "query.term": "cells", "sort": "@relevance"},
+        {"pageSize": "1000", "sort": "StartDate:asc"},
+        {"pageSize": "40", "query.term": "umbilical cord", "sort": "@relevance"},
         {
             "pageSize": "7",
-            "filter.overallStatus": "RECRUITING,NOT_YET_RECRUITING",
-            "sort": "StudyFirstPostDate",
+            "filter.overallStatus": "WITHDRAWN,SUSPENDED",
+            "sort": "EnrollmentCount:desc,NCTId:desc",
         },
     ],
 )
@@ -94,7 +92,9 @@ def test_paging_through_all_results_gives_every_study_once(client, bundled_catal
 
 
 def test_a_sort_orders_the_pages(client, bundled_catalog):
-    seen, _ = walk(client, pageSize="400", sort="EnrollmentCount:desc")
+    seen, _ = walk(
+        client, pageSize="100", sort="EnrollmentCount:desc", **{"filter.overallStatus": "COMPLETED"}
+    )
     counts = dict(Trial.objects.values_list("nct_id", "enrollment_count"))
     values = [counts[i] for i in seen]
     present = [v for v in values if v is not None]
@@ -105,7 +105,8 @@ def test_a_sort_orders_the_pages(client, bundled_catalog):
 def test_page_size_limits(client, bundled_catalog):
     assert len(get(client, pageSize="0")["studies"]) == 10
     assert len(get(client, pageSize="3")["studies"]) == 3
-    assert len(get(client, pageSize="1000")["studies"]) == 1000
+    completed = get(client, pageSize="1000", **{"filter.overallStatus": "COMPLETED"})
+    assert len(completed["studies"]) == 470 and "nextPageToken" not in completed
 
 
 # Queries and filters -----------------------------------------------------------------------------

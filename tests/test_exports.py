@@ -139,8 +139,8 @@ def test_downloads_read_in_batches(bundled_catalog, django_assert_max_num_querie
 
 
 def test_bad_parameters_do_not_fail_a_download(client, bundled_catalog):
-    _, text = download(client, "/trials/export.csv?status=FOO&start_from=2020-13-45")
-    assert len(csv_rows(text)) == 1538
+    _, text = download(client, "/trials/export.csv?status=FOO&start_from=2020-13-45&phase=PHASE4")
+    assert len(csv_rows(text)) == Trial.objects.filter(phases__contains=["PHASE4"]).count() > 0
     response = client.get("/trials/export.csv?q=&status=COMPLETED")
     assert response.status_code == 302
     assert response["Location"] == "/trials/export.csv?status=COMPLETED"
