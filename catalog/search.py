@@ -280,7 +280,9 @@ def _with_synonyms(tokens, synonyms):
 
 
 def _prefix_eligible(word):
-    return len(word) >= MIN_PREFIX_CHARS and word.isalnum() and word.lower() not in STOP_WORDS
+    return (
+        MIN_PREFIX_CHARS <= len(word) <= 100 and word.isalnum() and word.lower() not in STOP_WORDS
+    )
 
 
 def parse(text, *, synonyms=True, prefix=True):
