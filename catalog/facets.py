@@ -70,28 +70,33 @@ SPECS = {
     ),
     "condition": FacetSpec(
         "Condition",
-        # MeSH terms, each counting the trials that have it or a condition of that name: what
-        # the condition filter matches. Other condition names only when selected.
-        """SELECT coalesce(min(x.mesh_label), min(x.label)), count(*)
-             FROM (SELECT p.trial_id, p.k, bool_or(p.is_mesh) AS is_mesh,
-                          min(p.label) FILTER (WHERE p.is_mesh) AS mesh_label,
-                          min(p.label) AS label
-                     FROM (SELECT tm.trial_id, m.term AS label, upper(m.term) AS k,
-                                  true AS is_mesh
-                             FROM catalog_trialmesh tm
-                             JOIN {b} ON {b}.id = tm.trial_id
-                             JOIN catalog_meshterm m ON m.id = tm.mesh_term_id
-                            WHERE tm.kind = 'condition'
-                           UNION ALL
-                           SELECT tc.trial_id, c.name, upper(c.name), false
-                             FROM catalog_trialcondition tc
-                             JOIN {b} ON {b}.id = tc.trial_id
-                             JOIN catalog_condition c ON c.id = tc.condition_id) AS p
-                    GROUP BY 1, 2) AS x
-            GROUP BY x.k
-           HAVING bool_or(x.is_mesh) OR x.k = ANY(%(upper_selected)s)
-            ORDER BY x.k = ANY(%(upper_selected)s) DESC, 2 DESC, 1
-            LIMIT {limit}""",
+        # MeSH terms, each counting the trials that have it or a condition of that name (what
+        # the condition filter matches), grouped by integer IDs; a selected condition name
+        # that is no MeSH term is counted too.
+        """SELECT y.label, y.n FROM (
+               SELECT m.term AS label, count(*) AS n
+                 FROM (SELECT tm.trial_id, tm.mesh_term_id AS mesh_id
+                         FROM catalog_trialmesh tm JOIN {b} ON {b}.id = tm.trial_id
+                        WHERE tm.kind = 'condition'
+                       UNION
+                       SELECT tc.trial_id, named.id
+                         FROM catalog_trialcondition tc JOIN {b} ON {b}.id = tc.trial_id
+                         JOIN catalog_condition c ON c.id = tc.condition_id
+                         JOIN catalog_meshterm named ON upper(named.term) = upper(c.name)
+                      ) AS x
+                 JOIN catalog_meshterm m ON m.id = x.mesh_id
+                GROUP BY m.id, m.term
+               UNION ALL
+               SELECT min(c.name), count(DISTINCT tc.trial_id)
+                 FROM catalog_trialcondition tc JOIN {b} ON {b}.id = tc.trial_id
+                 JOIN catalog_condition c ON c.id = tc.condition_id
+                WHERE upper(c.name) = ANY(%(upper_selected)s)
+                  AND NOT EXISTS (SELECT 1 FROM catalog_meshterm e
+                                   WHERE upper(e.term) = upper(c.name))
+                GROUP BY upper(c.name)
+           ) AS y
+           ORDER BY upper(y.label) = ANY(%(upper_selected)s) DESC, y.n DESC, y.label
+           LIMIT {limit}""",
         limit=15,
         hint="MeSH terms; a condition's name as trials give it works too.",
     ),
