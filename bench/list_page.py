@@ -14,11 +14,13 @@ import os
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialsite.settings")
+warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed here
 
 import django  # noqa: E402
 
