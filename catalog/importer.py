@@ -43,7 +43,7 @@ from catalog.models import (
     TrialMesh,
 )
 from catalog.msc.annotate import annotate_study
-from catalog.search import update_search_vectors
+from catalog.search import refresh_vocabulary, update_search_vectors
 
 CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED = (
     "created",
@@ -283,6 +283,9 @@ class Importer:
                 self.import_study(study, origin)
             if progress:
                 progress(self.summary)
+        if not self.dry_run and (self.summary.created or self.summary.updated):
+            # The "did you mean" vocabulary follows the catalog's words.
+            refresh_vocabulary()
         return self.summary
 
     def import_study(self, study, origin="(study)"):

@@ -11,11 +11,12 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -383,6 +384,7 @@ class Organization(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "agency_class"], name="unique_organization")
         ]
+        indexes = [models.Index(Upper("name"), name="organization_upper_name")]
 
     def __str__(self):
         return self.name
@@ -397,6 +399,10 @@ class MeshTerm(models.Model):
     class Meta:
         ordering = ["term"]
         verbose_name = "MeSH term"
+        indexes = [
+            models.Index(Upper("term"), name="meshterm_upper_term"),
+            GinIndex(SearchVector("term", config="english"), name="meshterm_term_search"),
+        ]
 
     def __str__(self):
         return self.term
@@ -412,6 +418,10 @@ class Condition(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(Upper("name"), name="condition_upper_name"),
+            GinIndex(SearchVector("name", config="english"), name="condition_name_search"),
+        ]
 
     def __str__(self):
         return self.name
@@ -662,6 +672,9 @@ class Trial(models.Model):
             models.Index(
                 fields=["nct_id"], condition=~Q(curated_fields={}), name="trial_curated_idx"
             ),
+            models.Index(fields=["healthy_volunteers"], name="trial_healthy_idx"),
+            models.Index(fields=["lead_sponsor", "nct_id"], name="trial_sponsor_idx"),
+            models.Index(fields=["first_posted"], name="trial_first_posted_idx"),
         ]
         permissions = [("publish_trial", "Can publish or hide trials")]
 
@@ -811,7 +824,11 @@ class Intervention(models.Model):
 
     class Meta:
         ordering = ["trial", "position"]
-        indexes = [models.Index(fields=["type"])]
+        indexes = [
+            models.Index(fields=["type"]),
+            models.Index(fields=["type", "trial"], name="intervention_type_trial"),
+            GinIndex(SearchVector("name", config="english"), name="intervention_name_search"),
+        ]
 
     def __str__(self):
         return f"{self.get_type_display()}: {self.name}" if self.type else self.name
@@ -868,6 +885,12 @@ class Site(models.Model):
         indexes = [
             models.Index(fields=["country", "trial"]),
             models.Index(fields=["city"]),
+            models.Index(Upper("city"), "trial", name="site_upper_city"),
+            models.Index(Upper("country"), "trial", name="site_upper_country"),
+            GinIndex(
+                SearchVector("facility", "city", "state", "zip", "country", config="simple"),
+                name="site_location_search",
+            ),
         ]
 
     def __str__(self):
@@ -902,6 +925,25 @@ class Official(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SearchWord(models.Model):
+    """A word of the catalog's text, for "did you mean" suggestions (trigram-indexed).
+
+    Rebuilt from the trials by ``catalog.search.refresh_vocabulary`` after imports.
+    """
+
+    word = models.CharField(max_length=100, unique=True)
+    ndoc = models.PositiveIntegerField(default=0, help_text="How many texts hold the word.")
+
+    class Meta:
+        ordering = ["word"]
+        indexes = [
+            GinIndex(OpClass("word", name="gin_trgm_ops"), name="searchword_word_trgm"),
+        ]
+
+    def __str__(self):
+        return self.word
 
 
 # Curation: history and sync state ---------------------------------------------------------------

@@ -7,11 +7,26 @@ puts something else there). Add each new public page or API endpoint here.
 
 EXAMPLE_ID = "NCT02883803"
 
-PUBLIC_URLS = [
+# The pages people read (HTML).
+HTML_PAGES = [
     "/",
     "/trials/",
     "/trials/{id}/",
+    "/insights/",
+]
+
+PUBLIC_URLS = [
+    *HTML_PAGES,
+    "/trials/export.csv",
+    "/trials/export.json",
+    "/trials/feed/",
+    "/sitemap.xml",
+    "/robots.txt",
+    "/api/v2/studies",
     "/api/v2/studies/{id}",
+    "/api/v2/version",
+    "/api/v2/openapi.json",
+    "/api/msc/{id}",
     "/healthz",
 ]
 
@@ -24,4 +39,4 @@ def example(url, nct_id=EXAMPLE_ID):
 
 def pages():
     """The public URLs that answer HTML (not the API, not the health check)."""
-    return [example(url) for url in PUBLIC_URLS if not url.startswith(("/api/", "/healthz"))]
+    return [example(url) for url in HTML_PAGES]

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
-from tests.public_urls import ADMIN_LOGIN_URL, PUBLIC_URLS, example
+from tests.public_urls import ADMIN_LOGIN_URL, HTML_PAGES, PUBLIC_URLS, example
 from tests.servers import Gunicorn, database_url, production_env
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_every_public_url_sends_the_policy_and_headers(client, bundled_catalog, 
     assert response["Referrer-Policy"] == "same-origin"
 
 
-@pytest.mark.parametrize("url", [u for u in PUBLIC_URLS if not u.startswith(("/api/", "/healthz"))])
+@pytest.mark.parametrize("url", HTML_PAGES)
 def test_pages_need_no_inline_script_or_style(client, bundled_catalog, url):
     response = client.get(example(url), follow=True)
     html = response.content.decode()

@@ -1,0 +1,312 @@
+"""The OpenAPI 3 document of the API (``/api/v2/openapi.json``).
+
+Built from the same constants the API checks its parameters against, so the two cannot drift:
+what the document allows the API accepts, and what it does not allow gets a 400.
+"""
+
+from catalog import ctgov_fields, exports, search
+from catalog.models import OverallStatus
+
+_JSON = "application/json"
+
+
+def _error(description):
+    return {
+        "description": description,
+        "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _list_parameters():
+    from catalog.api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SORT_KEYS, SORT_FIELDS
+
+    text = {"type": "string", "maxLength": search.MAX_QUERY_CHARS}
+    sort_pattern = "^(" + "|".join(SORT_FIELDS) + ")(:(asc|desc))?$"
+    fields = sorted(
+        set(ctgov_fields.PIECES) | set(ctgov_fields.KNOWN_PATHS) | set(exports.CSV_HEADER)
+    )
+
+    def query(name, description, schema, **extra):
+        return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
+
+    search_help = (
+        ' Words must all match; "quoted phrases"; -word excludes; OR between terms; the last'
+        " word also matches as a prefix."
+    )
+    return [
+        query(
+            "format",
+            "Response format.",
+            {"type": "string", "enum": ["json", "csv"], "default": "json"},
+        ),
+        query(
+            "markupFormat",
+            "Accepted for compatibility; texts are returned as stored.",
+            {"type": "string", "enum": ["markdown", "legacy"], "default": "markdown"},
+        ),
+        query(
+            "query.term",
+            "Search over every text of a study (titles first, then conditions, interventions"
+            " and keywords, then summaries, then descriptions and eligibility)." + search_help,
+            text,
+        ),
+        query("query.cond", "Search conditions and their MeSH terms." + search_help, text),
+        query("query.intr", "Search interventions and their MeSH terms." + search_help, text),
+        query("query.locn", "Search locations: facility, city, state, ZIP code, country.", text),
+        query("query.titles", "Search titles and acronyms." + search_help, text),
+        query(
+            "filter.overallStatus",
+            "Only studies with one of these statuses (comma-separated).",
+            {"type": "array", "items": {"type": "string", "enum": list(OverallStatus.values)}},
+            style="form",
+            explode=False,
+            example=["RECRUITING", "NOT_YET_RECRUITING"],
+        ),
+        query(
+            "filter.ids",
+            "Only these studies (comma-separated NCT IDs).",
+            {"type": "array", "items": {"type": "string", "pattern": "^NCT[0-9]{8}$"}},
+            style="form",
+            explode=False,
+            example=["NCT02883803", "NCT05016804"],
+        ),
+        query(
+            "sort",
+            "Up to two sort fields, each with an optional direction (e.g."
+            " LastUpdatePostDate:desc). Dates and @relevance sort newest/best first by default,"
+            " others ascending; studies without the value come last; ties go by NCT ID. Without"
+            " sort: @relevance when searching, else LastUpdatePostDate:desc.",
+            {
+                "type": "array",
+                "maxItems": MAX_SORT_KEYS,
+                "items": {"type": "string", "pattern": sort_pattern},
+            },
+            style="form",
+            explode=False,
+            example=["LastUpdatePostDate:desc"],
+        ),
+        query(
+            "fields",
+            "Return only these parts of each study: piece names (NCTId, BriefTitle,"
+            " OverallStatus, ...), module paths (protocolSection.identificationModule) or, for"
+            " CSV, column names. Comma-separated.",
+            {"type": "array", "items": {"type": "string", "enum": fields}},
+            style="form",
+            explode=False,
+            example=["NCTId", "BriefTitle", "OverallStatus"],
+        ),
+        query(
+            "countTotal",
+            "Give the number of matching studies (totalCount; for CSV the x-total-count"
+            " header) with the first page.",
+            {"type": "boolean", "default": False},
+        ),
+        query(
+            "pageSize",
+            f"Studies per page; 0 means the default ({DEFAULT_PAGE_SIZE}).",
+            {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_PAGE_SIZE,
+                "default": DEFAULT_PAGE_SIZE,
+            },
+        ),
+        query(
+            "pageToken",
+            "The nextPageToken of the previous page, with the same other parameters (the same"
+            " sort). Tokens are opaque: a string this API did not give is a 400.",
+            {"type": "string"},
+        ),
+    ]
+
+
+_STUDY = {
+    "type": "object",
+    "description": (
+        "A study in ClinicalTrials.gov's API v2 study format. Empty values are left out;"
+        " with `fields`, only the named parts are present."
+    ),
+    "properties": {
+        "protocolSection": {
+            "type": "object",
+            "properties": {
+                "identificationModule": {
+                    "type": "object",
+                    "properties": {
+                        "nctId": {"type": "string", "pattern": "^NCT[0-9]{8}$"},
+                        "briefTitle": {"type": "string"},
+                        "officialTitle": {"type": "string"},
+                        "acronym": {"type": "string"},
+                    },
+                },
+                "statusModule": {
+                    "type": "object",
+                    "properties": {"overallStatus": {"type": "string"}},
+                },
+                "designModule": {
+                    "type": "object",
+                    "properties": {
+                        "studyType": {"type": "string"},
+                        "phases": {"type": "array", "items": {"type": "string"}},
+                        "enrollmentInfo": {
+                            "type": "object",
+                            "properties": {
+                                "count": {"type": "integer"},
+                                "type": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+                "conditionsModule": {
+                    "type": "object",
+                    "properties": {
+                        "conditions": {"type": "array", "items": {"type": "string"}},
+                        "keywords": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            },
+        },
+        "derivedSection": {"type": "object"},
+        "hasResults": {"type": "boolean"},
+    },
+}
+
+
+def document():
+    from catalog.api import API_VERSION
+
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "MSC Trials Catalog API",
+            "version": API_VERSION,
+            "description": (
+                "Mesenchymal stem/stromal cell trials in ClinicalTrials.gov's API v2 format:"
+                " clients of ClinicalTrials.gov's /api/v2 work here by changing the base URL."
+            ),
+        },
+        "paths": {
+            "/api/v2/studies": {
+                "get": {
+                    "operationId": "listStudies",
+                    "summary": "Search studies, a page at a time",
+                    "parameters": _list_parameters(),
+                    "responses": {
+                        "200": {
+                            "description": (
+                                "A page of studies. nextPageToken is absent on the last page;"
+                                " totalCount only with countTotal=true on the first page."
+                            ),
+                            "headers": {
+                                "x-next-page-token": {
+                                    "description": "CSV only: the token of the next page.",
+                                    "schema": {"type": "string"},
+                                },
+                                "x-total-count": {
+                                    "description": "CSV only, with countTotal=true.",
+                                    "schema": {"type": "integer"},
+                                },
+                            },
+                            "content": {
+                                _JSON: {"schema": {"$ref": "#/components/schemas/StudyList"}},
+                                "text/csv": {
+                                    "schema": {
+                                        "type": "string",
+                                        "description": (
+                                            "The columns of ClinicalTrials.gov's CSV download: "
+                                            + ", ".join(exports.CSV_HEADER)
+                                        ),
+                                    }
+                                },
+                            },
+                        },
+                        "400": _error("A parameter is malformed; the message names it."),
+                    },
+                }
+            },
+            "/api/v2/studies/{nctId}": {
+                "get": {
+                    "operationId": "getStudy",
+                    "summary": "One study",
+                    "parameters": [
+                        {
+                            "name": "nctId",
+                            "in": "path",
+                            "required": True,
+                            "description": "The NCT ID (any case; leading zeros may be left out).",
+                            "schema": {"type": "string"},
+                            "example": "NCT02883803",
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The study.",
+                            "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Study"}}},
+                        },
+                        "404": _error("No public study with this NCT ID."),
+                    },
+                }
+            },
+            "/api/v2/version": {
+                "get": {
+                    "operationId": "version",
+                    "summary": "API version and data timestamp",
+                    "responses": {
+                        "200": {
+                            "description": "The API version and when the data last changed.",
+                            "content": {
+                                _JSON: {"schema": {"$ref": "#/components/schemas/Version"}}
+                            },
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Study": _STUDY,
+                "StudyList": {
+                    "type": "object",
+                    "required": ["studies"],
+                    "properties": {
+                        "studies": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Study"},
+                        },
+                        "nextPageToken": {"type": "string"},
+                        "totalCount": {"type": "integer", "minimum": 0},
+                    },
+                },
+                "Version": {
+                    "type": "object",
+                    "required": ["apiVersion", "dataTimestamp"],
+                    "properties": {
+                        "apiVersion": {"type": "string"},
+                        "dataTimestamp": {
+                            "type": "string",
+                            "nullable": True,
+                            "description": "When a trial was last imported or updated (UTC).",
+                        },
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["status", "message"],
+                            "properties": {
+                                "status": {"type": "integer"},
+                                "message": {"type": "string"},
+                                "parameter": {
+                                    "type": "string",
+                                    "description": "The parameter at fault.",
+                                },
+                            },
+                        }
+                    },
+                },
+            }
+        },
+    }

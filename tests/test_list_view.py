@@ -1,0 +1,225 @@
+"""The list page /trials/: results, filters with counts, paging, addresses and bad input."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Trial
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/trials/"
+BUSY = "?q=stem+cells&status=RECRUITING&status=COMPLETED&phase=PHASE2&country=China"
+
+
+def page(client, query=""):
+    response = client.get(LIST + query)
+    assert response.status_code == 200, response.status_code
+    return response, response.content.decode()
+
+
+def nct_ids(response):
+    return [t.nct_id for t in response.context["page"].object_list]
+
+
+def test_a_search_with_filters_shows_its_results(client, bundled_catalog):
+    response, html = page(client, BUSY + "&per_page=100")
+    expected = set(
+        Trial.objects.filter(
+            search_vector__isnull=False,
+            overall_status__in=["RECRUITING", "COMPLETED"],
+            phases__contains=["PHASE2"],
+            sites__country="China",
+        ).values_list("nct_id", flat=True)
+    )
+    assert response.context["count"] == len(nct_ids(response)) > 0
+    assert set(nct_ids(response)) <= expected
+    assert f"{response.context['count']} trials" in html
+    assert "<mark>" in html
+    for nct_id in nct_ids(response):
+        assert f'href="/trials/{nct_id}/"' in html
+
+
+def test_filters_are_shown_with_their_counts(client, bundled_catalog):
+    response, html = page(client, "?country=China")
+    facets = response.context["facets"]
+    statuses = {v.value: v.count for v in facets["status"].values}
+    assert statuses["RECRUITING"] == (
+        Trial.objects.filter(overall_status="RECRUITING", sites__country="China").distinct().count()
+    )
+    assert re.search(r'value="RECRUITING"[^>]*>\s*Recruiting <span class="count">\(\d+\)', html)
+    assert re.search(r'name="country" value="China" checked', html)
+    # Values with no trials are not offered.
+    for facet in facets:
+        assert all(v.count > 0 or v.selected for v in facet.values)
+
+
+def queries(client, query):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(LIST + query).status_code == 200
+    return len(captured)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_page_size_or_results(
+    client, bundled_catalog, django_assert_max_num_queries
+):
+    browsing = {queries(client, q) for q in ("?per_page=10", "?per_page=100", "?page=7&sort=start")}
+    searching = {
+        queries(client, q)
+        for q in (
+            "?q=cells&per_page=10",
+            "?q=cells&per_page=100",
+            "?q=cells&page=3&per_page=50&sort=-enrollment",
+            BUSY + "&per_page=100&sex=FEMALE&condition=COVID-19&start_from=2015&city=Wuhan",
+        )
+    }
+    assert len(browsing) == 1 and len(searching) == 1, (browsing, searching)
+    # Facet counts and total, the page of trials, their conditions; a search adds "did you
+    # mean".
+    assert browsing == {3} and searching == {4}
+    with django_assert_max_num_queries(4):
+        client.get(LIST + "?per_page=100&q=mesenchymal+umbilical+cord+knee")
+
+
+def test_empty_parameters_redirect_to_the_clean_address(client, bundled_catalog):
+    response = client.get(LIST + "?q=&status=RECRUITING&phase=&country=China&city=&sort=")
+    assert response.status_code == 302
+    assert response["Location"] == LIST + "?status=RECRUITING&country=China"
+    response = client.get(LIST + "?q=+&sex=")
+    assert response["Location"] == LIST
+
+
+def test_unknown_parameters_are_ignored(client, bundled_catalog):
+    response, html = page(client, "?utm_source=newsletter&status=COMPLETED")
+    assert response.context["count"] == Trial.objects.filter(overall_status="COMPLETED").count()
+    assert not response.context["search"].notices
+    assert "utm_source" not in response.context["share_url"]
+
+
+@pytest.mark.parametrize(
+    "query, notice",
+    [
+        ("?page=abc", "Ignored page=abc: not a page number; showing page 1."),
+        ("?status=FOO", "Ignored status=FOO: not a known value."),
+        ("?start_from=2020-13-45", "Ignored start_from=2020-13-45: not a date"),
+        ("?per_page=7", "Ignored per_page=7"),
+        ("?sort=sideways", "Ignored sort=sideways: not a known sort."),
+        ("?enrollment_min=lots", "Ignored enrollment_min=lots: not a whole number."),
+        ("?page=999", "There is no page 999; showing the last page, 62."),
+    ],
+)
+def test_malformed_values_give_the_page_with_a_notice(client, bundled_catalog, query, notice):
+    response, html = page(client, query)
+    assert notice in html.replace("&#x27;", "'")
+    assert response.context["count"] == 1538
+
+
+def test_a_ten_thousand_character_search_is_cut_with_a_notice(client, bundled_catalog):
+    response, html = page(client, "?q=" + "mesenchymal+" * 833 + "cells")
+    assert len(response.wsgi_request.GET["q"]) > 9900
+    assert "The search was too long" in html
+    assert response.context["count"] > 0
+
+
+def test_odd_characters_do_not_fail(client, bundled_catalog):
+    for query in (
+        "?q=%00stem",
+        "?q=%22%22%22",
+        "?q=-",
+        "?q=a%27b%5C",
+        "?country=%00",
+        "?q=%E2%80%8B",
+    ):
+        assert client.get(LIST + query).status_code in (200, 302), query
+
+
+def test_sorting(client, bundled_catalog):
+    response, _ = page(client, "?sort=-start&per_page=100")
+    dates = [t.start_date for t in response.context["page"].object_list]
+    assert dates == sorted(dates, reverse=True)
+    response, _ = page(client, "?sort=enrollment&per_page=100")
+    counts = [t.enrollment_count for t in response.context["page"].object_list]
+    assert counts == sorted(counts)
+    response, _ = page(client, "?sort=nct_id")
+    assert nct_ids(response) == sorted(nct_ids(response))
+    assert nct_ids(response)[0] == Trial.objects.order_by("nct_id").first().nct_id
+
+
+def test_a_search_sorts_by_relevance_and_offers_it(client, bundled_catalog):
+    response, html = page(client, "?q=sepsis")
+    assert response.context["search"].sort == "relevance"
+    assert '<option value="relevance" selected>' in html
+    _, html = page(client, "?status=COMPLETED")
+    assert 'value="relevance"' not in html
+
+
+def test_paging_keeps_the_search_and_the_page_size(client, bundled_catalog):
+    response, html = page(client, "?status=COMPLETED&per_page=50&page=2")
+    assert len(nct_ids(response)) == 50
+    first_page, _ = page(client, "?status=COMPLETED&per_page=50")
+    assert not set(nct_ids(response)) & set(nct_ids(first_page))
+    pages = response.context["pages"]
+    assert pages["previous"] == LIST + "?status=COMPLETED&per_page=50"
+    assert pages["next"] == LIST + "?status=COMPLETED&per_page=50&page=3"
+    assert 'aria-current="page"' in html
+
+
+def test_the_address_holds_the_whole_search_for_sharing(client, bundled_catalog):
+    response, html = page(client, BUSY + "&sort=-start&per_page=10&status=NOPE&zz=1")
+    share = response.context["share_url"]
+    parts = urlsplit(share)
+    assert parts.path == LIST
+    assert parse_qs(parts.query) == {
+        "q": ["stem cells"],
+        "status": ["RECRUITING", "COMPLETED"],
+        "phase": ["PHASE2"],
+        "country": ["China"],
+        "sort": ["-start"],
+        "per_page": ["10"],
+    }
+    assert f'value="{share.replace("&", "&amp;")}" readonly' in html
+    # The copied address reopens exactly the same results.
+    again = client.get(share)
+    assert nct_ids(again) == nct_ids(response)
+    assert 'data-copy-target="results-url"' in html
+    assert "js/copy-link.js" in html
+
+
+def test_downloads_and_feed_follow_the_search(client, bundled_catalog):
+    response, html = page(client, BUSY + "&page=2&per_page=10")
+    exports = response.context["exports"]
+    for url in exports.values():
+        query = parse_qs(urlsplit(url).query)
+        assert query["country"] == ["China"] and query["q"] == ["stem cells"]
+        assert "page" not in query and "per_page" not in query
+    assert 'type="application/atom+xml"' in html
+
+
+def test_did_you_mean_offers_the_corrected_search(client, bundled_catalog):
+    response, html = page(client, "?q=umbilcal+cord&status=RECRUITING")
+    assert response.context["suggestion"] == "umbilical cord"
+    assert f'href="{LIST}?q=umbilical+cord&amp;status=RECRUITING"' in html
+
+
+def test_active_filters_can_be_removed_one_by_one(client, bundled_catalog):
+    response, _ = page(client, "?status=RECRUITING&status=COMPLETED&country=China")
+    chips = {(c["name"], c["value"]): c["remove_url"] for c in response.context["chips"]}
+    assert chips[("status", "Recruiting")] == LIST + "?status=COMPLETED&country=China"
+    assert chips[("country", "China")] == LIST + "?status=RECRUITING&status=COMPLETED"
+
+
+def test_no_results_says_so(client, bundled_catalog):
+    response, html = page(client, "?q=xyzzyplugh")
+    assert response.context["count"] == 0
+    assert "No trial matches" in html
+
+
+def test_the_list_works_without_javascript(client, bundled_catalog):
+    _, html = page(client)
+    assert re.search(r'<form method="get" action="/trials/"', html)
+    assert re.search(r'<button type="submit"[^>]*>Apply filters</button>', html)
+    for name in ("q", "sort", "per_page", "start_from", "enrollment_max"):
+        assert f'name="{name}"' in html
