@@ -153,3 +153,17 @@ CATALOG_BUNDLED_DATA = [
     BASE_DIR / "data" / "msc-trials-2022.json.gz",
     BASE_DIR / "data" / "seeds",
 ]
+
+# Caching of anonymous pages (catalog.cache): Redis when REDIS_URL is set, else this process's
+# memory. Entries are keyed by the catalog version, which the database bumps on every change.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "catalog"}
+    )
+}
+CATALOG_PAGE_CACHE = "default"
+CATALOG_CACHE_PAGES = env_bool("CATALOG_CACHE_PAGES", True)
+CATALOG_PAGE_CACHE_SECONDS = int(os.environ.get("CATALOG_PAGE_CACHE_SECONDS", "600"))
