@@ -288,7 +288,7 @@ def main(argv=None):
         elapsed,
     )
     write_section(args.out, str(args.size), section)
-    say(f"\nwritten to {args.out.relative_to(ROOT)} ({elapsed:.0f} s)")
+    say(f"\nwritten to {args.out} ({elapsed:.0f} s)")
 
 
 def markdown_section(

@@ -127,7 +127,10 @@ def load(port, path, concurrency, seconds):
 
 
 def _ms(text):
-    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    match = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    if not match:
+        return None
+    value, unit = match.groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
@@ -150,15 +153,18 @@ def _wrk(port, path, concurrency, seconds):
         text=True,
         timeout=seconds + 60,
     ).stdout
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    done = re.search(r"(\d+) requests in", out)
+    per_second = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not done or not per_second:
+        raise RuntimeError(f"wrk gave no figures: {out[-500:]}")
+    requests, rate = int(done.group(1)), float(per_second.group(1))
     errors = 0
     if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         errors += int(m.group(1))
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         errors += sum(int(g) for g in m.groups())
-    p50 = re.search(r"50%\s+(\S+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
     return Load(
         "wrk",
         concurrency,

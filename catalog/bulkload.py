@@ -342,6 +342,8 @@ def load(trials, count, shared, *, bulk=None, workers=2, progress=None):
     started = time.monotonic()
     with transaction.atomic(), connection.cursor() as cursor:
         tables = ", ".join(f'"{m._meta.db_table}"' for m in TABLES)
+        # DDL on a table refuses to run while checks of earlier writes are pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         if bulk:
@@ -370,22 +372,25 @@ def load(trials, count, shared, *, bulk=None, workers=2, progress=None):
             report("index", 0, 0, time.monotonic() - started)
             restore(cursor, [d for d in dropped if not d.for_search])
     last_pk = first_pk + count - 1
-    fill_search_vectors(first_pk, last_pk, workers=workers, progress=progress)
+    report("search", 0, count, time.monotonic() - started)
+    fill_search_vectors(first_pk, last_pk, workers=workers, progress=progress, started=started)
     if bulk:
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             restore(cursor, [d for d in dropped if d.for_search])
         ensure_declared_indexes()
+    report("analyze", 0, 0, time.monotonic() - started)
     analyze(TABLES)
     report("done", count, count, time.monotonic() - started)
     return first_pk, last_pk
 
 
-def fill_search_vectors(first_pk, last_pk, *, workers=2, progress=None):
+def fill_search_vectors(first_pk, last_pk, *, workers=2, progress=None, started=None):
     """Compute missing search vectors of trials first_pk..last_pk with catalog.search."""
     if last_pk < first_pk:
         return
     report = progress or (lambda *args: None)
-    started = time.monotonic()
+    started = time.monotonic() if started is None else started
     batches = [
         (lo, min(lo + VECTOR_BATCH - 1, last_pk))
         for lo in range(first_pk, last_pk + 1, VECTOR_BATCH)

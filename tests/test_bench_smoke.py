@@ -20,13 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def database_url():
-    s = connection.settings_dict
-    host = quote(s["HOST"] or "", safe="")
-    auth = quote(s["USER"] or "", safe="")
-    if s["PASSWORD"]:
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    port = f":{s['PORT']}" if s["PORT"] else ""
-    return f"postgres://{auth}@{host}{port}/{s['NAME']}"
+    """The test database as a URL, for the harness process."""
+    p = connection.get_connection_params()
+    auth = quote(p.get("user") or "", safe="")
+    if p.get("password"):
+        auth += ":" + quote(p["password"], safe="")
+    port = f":{p['port']}" if p.get("port") else ""
+    return f"postgres://{auth}@{quote(p.get('host') or '', safe='')}{port}/{p['dbname']}"
 
 
 def test_the_smoke_benchmark_prints_and_writes_its_table(bundled_catalog, tmp_path):

@@ -16,6 +16,7 @@ PHASES = {
     "load": "trials written",
     "index": "building indexes",
     "search": "search vectors computed",
+    "analyze": "vacuum and analyze",
     "done": "done",
 }
 
