@@ -121,6 +121,7 @@ def measure_page(name, path, repeats, warmup, *, bare=False, client=True, get=ws
         return result
     result.status = "ok"
     result.queries = len(captured.statements)
+    result.sql = [sql for sql, _p, _m in captured.statements]
     result.facet_queries = sum(1 for sql, _p, _m in captured.statements if "GROUP BY" in sql)
     for _ in range(warmup):
         get(path)

@@ -144,6 +144,10 @@ def measure(db_path, port, path, repeats, warmup, log):
         "--setting",
         "num_sql_threads",
         "3",
+        # The catalog suggests no facets either; Datasette would try every column.
+        "--setting",
+        "suggest_facets",
+        "off",
     ]
     with serve(command, port, log=log):
         return sequential(port, path, repeats, warmup)

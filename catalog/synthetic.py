@@ -11,9 +11,11 @@ real data:
   as often as it does in the real data) and keeps what belongs together consistent (an
   observational study has no phases);
 - titles come from a word-pair chain trained on the real titles;
-- summaries, descriptions and eligibility criteria keep a real donor's shape (its paragraphs,
-  headings and number of sentences or criteria) with every sentence or criterion replaced by
-  one drawn from all real texts of that field, so lengths and vocabulary follow the real ones;
+- summaries, descriptions and eligibility criteria come from the conditions donor, in its shape
+  (paragraphs, headings, number of sentences or criteria) with each sentence or criterion drawn
+  again from that donor's own: the topic, length and vocabulary of a real record, so a search
+  word matches as large a share of synthetic trials as of real ones (drawing sentences from all
+  trials would spread every topic word over most records);
 - sites: their number is drawn from the real sites-per-trial counts, the tail (20 sites and
   more) stretched by a random factor of 1 to 6 so that a few trials have hundreds of sites as on
   ClinicalTrials.gov; each site is a real site, mostly in the same country as the trial's first.
@@ -125,37 +127,42 @@ def synthetic_nct_id(number):
 
 @dataclass
 class Shaped:
-    """Texts of one field: each real text's shape, and the pool of pieces to fill it with."""
+    """Texts of one field: each real text's shape, and the pieces (sentences, criteria) it had."""
 
     shapes: list = field(default_factory=list)
-    pool: list = field(default_factory=list)
+    pieces: list = field(default_factory=list)
 
     def add(self, text, split_sentences):
-        shape = []
+        shape, pieces = [], []
         for part in PARAGRAPH.split(text):
             if not part:
                 continue
             if part.startswith("\n") or HEADING.match(part):
                 shape.append(part)
                 continue
-            pieces = SENTENCE_END.split(part) if split_sentences else [part]
-            for i, piece in enumerate(pieces):
+            for i, piece in enumerate(SENTENCE_END.split(part) if split_sentences else [part]):
                 if i:
                     shape.append(" ")
-                # A bullet keeps its marker; the criterion after it is drawn from the pool.
+                # A bullet keeps its marker; the criterion after it is drawn.
                 marker = re.match(r"^\s*(?:[*\-•]|\d+[.)])\s*", piece)
                 if marker:
                     shape.append(marker.group(0))
                     piece = piece[marker.end() :]
                 if piece:
                     shape.append(None)
-                    self.pool.append(piece)
+                    pieces.append(piece)
         self.shapes.append(shape)
+        self.pieces.append(pieces)
 
-    def draw(self, rng):
-        shape = self.shapes[int(rng.random() * len(self.shapes))]
-        pool, n = self.pool, len(self.pool)
-        return "".join(pool[int(rng.random() * n)] if p is None else p for p in shape)
+    def draw(self, rng, index):
+        """A new text in the shape of real text ``index``, its sentences drawn (with repeats)
+        from that same text: the topic, length and vocabulary of a real record, so a word is
+        found in as many synthetic trials as real ones, in a new order."""
+        pieces = self.pieces[index]
+        n = len(pieces)
+        return "".join(
+            pieces[int(rng.random() * n)] if p is None else p for p in self.shapes[index]
+        )
 
 
 class WordChain:
@@ -294,7 +301,7 @@ class Generator:
         rng, profile = self.rng, self.profile
         _, status = self._donor()
         _, sponsor = self._donor()
-        _, conditions = self._donor()
+        topic, conditions = self._donor()
         design_index, design = self._donor()
         _, eligibility = self._donor()
         fields = {}
@@ -311,7 +318,7 @@ class Generator:
         fields["brief_title"] = profile.brief_titles.draw(rng)
         fields["official_title"] = profile.official_titles.draw(rng) if rng.random() < 0.97 else ""
         for name, shaped in profile.texts.items():
-            fields[name] = shaped.draw(rng)
+            fields[name] = shaped.draw(rng, topic)
         fields["org_study_id"] = f"SYN-{number}"
         fields["secondary_ids"] = []
         mesh = [m for m in conditions.mesh if m[0].startswith("condition")]

@@ -64,6 +64,20 @@ def test_distributions_follow_the_real_data(profile):
     made_summary = sum(len(t.fields["brief_summary"]) for t in trials) / len(trials)
     assert 0.7 < made_summary / real_summary < 1.3
 
+    def share(records, word):
+        texts = (
+            " ".join(
+                (r[k] for k in ("brief_summary", "detailed_description", "eligibility_criteria"))
+            )
+            for r in records
+        )
+        return sum(word in text.lower() for text in texts) / len(records)
+
+    for word in ("osteoarthritis", "covid", "graft"):
+        real_share = share([p.fields for p in profile.studies], word)
+        made_share = share([t.fields for t in trials], word)
+        assert abs(made_share - real_share) < 0.03, word
+
 
 def test_the_same_seed_gives_the_same_trials(profile):
     first = [t.fields["brief_title"] for t in Generator(profile, 5, 90_000_000).trials(50)]
