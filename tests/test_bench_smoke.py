@@ -52,6 +52,7 @@ def test_the_smoke_benchmark_prints_and_writes_its_table(bundled_catalog, tmp_pa
         "CSV export of 10,000",
         "Datasette",
         "trial page (cache on)",
+        "trial page, cache on",
     ):
         assert measure in run.stdout
     trial_row = next(line for line in run.stdout.splitlines() if line.startswith("trial page (~70"))

@@ -67,7 +67,7 @@ def test_distributions_follow_the_real_data(profile):
     def share(records, word):
         texts = (
             " ".join(
-                (r[k] for k in ("brief_summary", "detailed_description", "eligibility_criteria"))
+                r[k] for k in ("brief_summary", "detailed_description", "eligibility_criteria")
             )
             for r in records
         )
