@@ -5,12 +5,12 @@ put together from independent draws over the real records, so every distribution
 real data:
 
 - whole field groups come from a randomly drawn real trial ("donor"), one donor per group:
-  status and dates; sponsor, collaborators, officials and sharing; conditions, keywords and
-  their MeSH terms; design with its arms, interventions and outcomes; eligibility with the
-  central contacts. Drawing donors uniformly keeps each value's frequency (a condition appears
+  status and dates; sponsor, collaborators, officials and sharing; the topic (conditions,
+  keywords, MeSH terms, titles, texts, design with its arms, interventions and outcomes, all
+  from one record so that they agree); eligibility with the central contacts. Drawing donors uniformly keeps each value's frequency (a condition appears
   as often as it does in the real data) and keeps what belongs together consistent (an
   observational study has no phases);
-- titles come from a word-pair chain trained on the real titles;
+- titles are a real title varied by a word-pair chain trained on all real titles;
 - summaries, descriptions and eligibility criteria come from the conditions donor, in its shape
   (paragraphs, headings, number of sentences or criteria) with each sentence or criterion drawn
   again from that donor's own: the topic, length and vocabulary of a real record, so a search
@@ -183,15 +183,24 @@ class WordChain:
         for a, b in zip(words, words[1:] + [self.END], strict=True):
             self.next.setdefault(a, []).append(b)
 
-    def draw(self, rng):
-        if not self.starts:
-            return ""
-        word = self.starts[int(rng.random() * len(self.starts))]
-        words = []
-        while word is not self.END and len(words) < self.max_words:
+    def vary(self, text, rng, keep=0.8):
+        """A variant of a real title: its words in order, each step leaving them for the
+        chain with probability 1 - ``keep`` and coming back where the chain meets them again.
+        The topic stays the record's; the wording changes."""
+        source = text.split()
+        if not source:
+            return text
+        where = {w: i for i, w in enumerate(source)}
+        i, word, words = 0, source[0], []
+        while word is not self.END and len(words) < min(self.max_words, 2 * len(source)):
             words.append(word)
-            followers = self.next[word]
-            word = followers[int(rng.random() * len(followers))]
+            if rng.random() < keep or word not in self.next:
+                i += 1
+                word = source[i] if i < len(source) else self.END
+            else:
+                followers = self.next[word]
+                word = followers[int(rng.random() * len(followers))]
+                i = where.get(word, i)
         return " ".join(words)
 
 
@@ -302,7 +311,7 @@ class Generator:
         _, status = self._donor()
         _, sponsor = self._donor()
         topic, conditions = self._donor()
-        design_index, design = self._donor()
+        design_index, design = topic, conditions
         _, eligibility = self._donor()
         fields = {}
         for donor, names in (
@@ -315,8 +324,10 @@ class Generator:
             donor_fields = donor.fields
             for name in names:
                 fields[name] = donor_fields[name]
-        fields["brief_title"] = profile.brief_titles.draw(rng)
-        fields["official_title"] = profile.official_titles.draw(rng) if rng.random() < 0.97 else ""
+        fields["brief_title"] = profile.brief_titles.vary(conditions.fields["brief_title"], rng)
+        fields["official_title"] = profile.official_titles.vary(
+            conditions.fields["official_title"], rng
+        )
         for name, shaped in profile.texts.items():
             fields[name] = shaped.draw(rng, topic)
         fields["org_study_id"] = f"SYN-{number}"
