@@ -7,6 +7,7 @@ writes bench/out/smoke.md instead). Pages that do not exist yet are reported as 
 import argparse
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -221,6 +222,8 @@ def over_http(paths, args, out_dir):
 
 
 def main(argv=None):
+    # Stopped by a signal, the servers it started are stopped too (the context managers run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = parse_args(argv)
     started = time.monotonic()
     setup_django(args.size)
