@@ -54,18 +54,19 @@ def _cacheable_request(request):
     return True
 
 
-def _cacheable_response(response):
+def _cacheable_response(request, response):
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
-    vary = response.get("Vary", "").lower()
-    return "cookie" not in vary and "no-store" not in response.get("Cache-Control", "")
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False  # the page carries a CSRF token made for this visitor
+    return "no-store" not in response.get("Cache-Control", "")
 
 
 def cache_anonymous_page(view=None, *, timeout=None):
     """Serve a view's 200 responses to anonymous visitors from the cache until the catalog changes.
 
-    Responses that set cookies, vary on them (a form with a CSRF token) or carry
-    ``Cache-Control: no-store`` are not stored. ``X-Catalog-Cache: hit|miss`` tells which.
+    Responses that set cookies, carry a CSRF token (a form) or ``Cache-Control: no-store`` are
+    not stored; visitors with a session are always served fresh pages. ``X-Catalog-Cache: hit|miss`` tells which.
     """
 
     def decorator(view_func):
@@ -91,7 +92,7 @@ def cache_anonymous_page(view=None, *, timeout=None):
             response = view_func(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
-            if _cacheable_response(response):
+            if _cacheable_response(request, response):
                 headers = [(k, v) for k, v in response.items() if k.lower() != "x-catalog-cache"]
                 cache.set(
                     key,

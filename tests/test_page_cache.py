@@ -80,3 +80,21 @@ def test_errors_are_not_cached(client, bundled_catalog, caching):
     response = client.get("/trials/NCT99999999/")
     assert response.status_code == 404
     assert "X-Catalog-Cache" not in response
+
+
+def test_a_page_carrying_a_csrf_token_is_never_stored(rf, bundled_catalog, caching):
+    from django.http import HttpResponse
+    from django.template import RequestContext, Template
+
+    from catalog.cache import cache_anonymous_page
+
+    @cache_anonymous_page
+    def form(request):
+        return HttpResponse(
+            Template("<form>{% csrf_token %}</form>").render(RequestContext(request))
+        )
+
+    form(rf.get("/form/"))
+    response = form(rf.get("/form/"))
+    assert "X-Catalog-Cache" not in response
+    assert "csrfmiddlewaretoken" in response.content.decode()
