@@ -103,7 +103,9 @@ def available(path):
     return True
 
 
-def measure_page(name, path, repeats, warmup, *, bare=False, client=True, get=wsgi_get):
+def measure_page(
+    name, path, repeats, warmup, *, bare=False, client=True, get=wsgi_get, warm_first=False
+):
     """Time one page: server side, test client, queries and (for list pages) its bare SQL."""
     from django.db import connection
     from django.test import Client
@@ -112,6 +114,8 @@ def measure_page(name, path, repeats, warmup, *, bare=False, client=True, get=ws
     if not available(path):
         result.status = NOT_AVAILABLE
         return result
+    if warm_first:  # count the queries of a page served warm (from the cache)
+        get(path)
     captured = Captured()
     with connection.execute_wrapper(captured):
         status, body, _headers = get(path)
