@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test lint install migrate load clean-db container-steps load-test
+.PHONY: run test lint install migrate load clean-db container-steps load-test bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,12 @@ load-test: load
 
 clean-db:
 	rm -rf var/pgdata
+
+# Benchmarks: `make bench` (the bundled 1,538 trials), `make bench SIZE=500000`, `SIZE=smoke`.
+SIZE ?= 1538
+$(BIN)/.bench-installed: requirements-bench.txt $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+bench: $(BIN)/.bench-installed
+	$(BIN)/python -m bench --size $(SIZE) $(BENCH_ARGS)

@@ -1478,3 +1478,42 @@ class MscProfile(models.Model):
 def _labels(choices, codes):
     labels = dict(choices.choices)
     return ", ".join(labels.get(code, code) for code in codes)
+
+
+class CatalogVersion(models.Model):
+    """The catalog's version: one row that PostgreSQL bumps on every write to a catalog table.
+
+    Statement-level triggers (migration ``0002_scale``) increment it for any INSERT, UPDATE,
+    DELETE or TRUNCATE, whoever makes it; cached pages are keyed by it (``catalog.cache``).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField(default=0)
+
+    BUMP_SQL = (
+        "INSERT INTO catalog_catalogversion (id, version) VALUES (1, 1) "
+        "ON CONFLICT (id) DO UPDATE SET version = catalog_catalogversion.version + 1"
+    )
+
+    def __str__(self):
+        return str(self.version)
+
+    @classmethod
+    def current(cls):
+        """(version, whether this transaction has written anything yet), in one query."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT version FROM catalog_catalogversion WHERE id = 1), "
+                "pg_current_xact_id_if_assigned() IS NOT NULL"
+            )
+            version, own_writes = cursor.fetchone()
+        return version or 0, own_writes
+
+    @classmethod
+    def bump(cls):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(cls.BUMP_SQL)

@@ -3,17 +3,18 @@ from django.urls import path, re_path
 from django.views.generic import TemplateView
 
 from catalog import api, feeds, views
+from catalog.cache import cache_anonymous_page
 from catalog.sitemaps import SITEMAPS
 
 app_name = "catalog"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("trials/", views.trial_list, name="trial_list"),
+    path("trials/", cache_anonymous_page(views.trial_list), name="trial_list"),
     path("trials/export.csv", views.trial_export_csv, name="trial_export_csv"),
     path("trials/export.json", views.trial_export_json, name="trial_export_json"),
     path("trials/feed/", feeds.SearchFeed(), name="trial_feed"),
-    path("trials/<str:nct_id>/", views.trial_detail, name="trial_detail"),
+    path("trials/<str:nct_id>/", cache_anonymous_page(views.trial_detail), name="trial_detail"),
     # An NCT ID without the trailing slash: one permanent redirect to the canonical address.
     re_path(r"^trials/(?P<nct_id>[Nn][Cc][Tt]\d{1,12})$", views.trial_detail),
     path("api/v2/studies", api.study_list, name="api_study_list"),

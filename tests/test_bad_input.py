@@ -119,6 +119,10 @@ def test_no_server_error_no_reflected_script_nothing_written(bundled_catalog, se
     assert row_counts() == before
 
 
+# Bodies larger than Django accepts in memory (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB).
+OVERSIZED = 2_621_440
+
+
 def test_the_same_against_gunicorn_in_production(production_server):
     before = row_counts()
     failures = []
@@ -131,7 +135,10 @@ def test_the_same_against_gunicorn_in_production(production_server):
             response = production_server.request(
                 hostile.method, hostile.path, body=hostile.body or None, headers=headers
             )
-        except http.client.HTTPException as error:
+        except (http.client.HTTPException, ConnectionError) as error:
+            if isinstance(error, ConnectionError) and len(hostile.body or b"") > OVERSIZED:
+                # The server may answer and close before an oversized body is all sent.
+                continue
             failures.append(f"{hostile}: broken response ({type(error).__name__})")
             continue
         found = problems(

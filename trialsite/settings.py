@@ -289,3 +289,9 @@ CTGOV_SYNC_TIMEOUT = env_float("CTGOV_SYNC_TIMEOUT", 30.0)
 CTGOV_SYNC_RETRIES = env_int("CTGOV_SYNC_RETRIES", 5)
 CTGOV_SYNC_BACKOFF = env_float("CTGOV_SYNC_BACKOFF", 2.0)
 CTGOV_SYNC_PAGE_SIZE = env_int("CTGOV_SYNC_PAGE_SIZE", 100)
+
+# Caching of anonymous pages (catalog.cache), in the cache above. Entries are keyed by the
+# catalog version, which the database bumps on every change.
+CATALOG_PAGE_CACHE = "default"
+CATALOG_CACHE_PAGES = env_bool("CATALOG_CACHE_PAGES", True)
+CATALOG_PAGE_CACHE_SECONDS = env_int("CATALOG_PAGE_CACHE_SECONDS", 600)

@@ -5,3 +5,6 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from trialsite.settings import *  # noqa: E402, F403
+
+# Tests read response.context; the page cache is switched on by the tests of the cache itself.
+CATALOG_CACHE_PAGES = False

@@ -1,0 +1,107 @@
+"""Caching of anonymous pages, invalidated by any change to the catalog.
+
+Every cached page is stored under the catalog's current *version*. The version is one row in
+the database (``CatalogVersion``) that PostgreSQL bumps itself, by statement-level triggers on
+every catalog table (see migration ``0002_scale``): an import, an admin edit, a bulk
+``QuerySet.update()``, a ``COPY``, raw SQL, even ``TRUNCATE``. A change therefore makes every
+cached page unreachable the moment it commits, in every process, whatever cache backend holds
+the pages (Redis when ``REDIS_URL`` is set, local memory otherwise). Reading the version costs
+one primary-key query per request.
+
+The version is read before the page is built, so a page built while a change commits is stored
+under the old version and never served after it.
+"""
+
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
+
+from catalog.models import CatalogVersion
+
+SKIP_COOKIES = ("sessionid", "messages")
+
+
+def current_version():
+    """The committed catalog version, or None when this transaction has written (its view of the
+    catalog is its own until it commits, so nothing it reads may be cached or served)."""
+    version, own_writes = CatalogVersion.current()
+    return None if own_writes else version
+
+
+def invalidate():
+    """Bump the version by hand (the triggers do it on every write; this is for other causes)."""
+    CatalogVersion.bump()
+
+
+def page_cache():
+    return caches[settings.CATALOG_PAGE_CACHE]
+
+
+def _key(request, version):
+    path = request.get_full_path()
+    digest = hashlib.sha256(f"{request.method}:{path}".encode()).hexdigest()
+    return f"catalog:page:{version}:{digest}"
+
+
+def _cacheable_request(request):
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if any(name in request.COOKIES for name in (settings.SESSION_COOKIE_NAME, *SKIP_COOKIES)):
+        return False
+    return True
+
+
+def _cacheable_response(request, response):
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False  # the page carries a CSRF token made for this visitor
+    return "no-store" not in response.get("Cache-Control", "")
+
+
+def cache_anonymous_page(view=None, *, timeout=None):
+    """Serve a view's 200 responses to anonymous visitors from the cache until the catalog changes.
+
+    Responses that set cookies, carry a CSRF token (a form) or ``Cache-Control: no-store`` are
+    not stored; visitors with a session are always served fresh pages. ``X-Catalog-Cache: hit|miss`` tells which.
+    """
+
+    def decorator(view_func):
+        @wraps(view_func)
+        def wrapped(request, *args, **kwargs):
+            if not getattr(settings, "CATALOG_CACHE_PAGES", True) or not _cacheable_request(
+                request
+            ):
+                return view_func(request, *args, **kwargs)
+            version = current_version()
+            if version is None:
+                return view_func(request, *args, **kwargs)
+            key = _key(request, version)
+            cache = page_cache()
+            stored = cache.get(key)
+            if stored is not None:
+                status, headers, content = stored
+                response = HttpResponse(content, status=status)
+                for name, value in headers:
+                    response[name] = value
+                response["X-Catalog-Cache"] = "hit"
+                return response
+            response = view_func(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if _cacheable_response(request, response):
+                headers = [(k, v) for k, v in response.items() if k.lower() != "x-catalog-cache"]
+                cache.set(
+                    key,
+                    (response.status_code, headers, response.content),
+                    settings.CATALOG_PAGE_CACHE_SECONDS if timeout is None else timeout,
+                )
+                response["X-Catalog-Cache"] = "miss"
+            return response
+
+        return wrapped
+
+    return decorator(view) if view is not None else decorator
