@@ -61,6 +61,8 @@ def setup_django(size):
     select_database(size)
     # Production settings: no query log, no debug toolbar of any kind.
     os.environ["DEBUG"] = "0"
+    # The benchmark's servers answer plain HTTP on the loopback: no redirect to HTTPS.
+    os.environ["HTTPS"] = "0"
     os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     os.environ["CATALOG_CACHE_PAGES"] = "0"

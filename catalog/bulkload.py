@@ -462,7 +462,10 @@ def _delete(cursor, model, ids_sql, seen):
         if (rel.related_model, rel.field.column) in seen:
             continue
         child, column = rel.related_model, rel.field.column
-        pointing = f'SELECT id FROM "{child._meta.db_table}" WHERE "{column}" IN ({ids_sql})'
+        pointing = (
+            f'SELECT "{child._meta.pk.column}" FROM "{child._meta.db_table}" '
+            f'WHERE "{column}" IN ({ids_sql})'
+        )
         if rel.on_delete is models.SET_NULL:
             cursor.execute(
                 f'UPDATE "{child._meta.db_table}" SET "{column}" = NULL '
@@ -470,5 +473,5 @@ def _delete(cursor, model, ids_sql, seen):
             )
         else:
             _delete(cursor, child, pointing, seen | {(child, column)})
-    cursor.execute(f'DELETE FROM "{table}" WHERE id IN ({ids_sql})')
+    cursor.execute(f'DELETE FROM "{table}" WHERE "{model._meta.pk.column}" IN ({ids_sql})')
     return cursor.rowcount
