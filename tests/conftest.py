@@ -128,3 +128,59 @@ def scratch_template(scratch_postgres, collected_static):
     url = scratch_postgres.create_database("catalog_template")
     manage(sys.executable, "migrate", "--noinput", env=production_env(url, collected_static))
     return "catalog_template"
+
+
+# A real Chromium (tests/browser.py) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium_executable():
+    """The system Chromium's path; the test skips where there is none (fails in CI)."""
+    from tests.browser import require_chromium
+
+    return require_chromium()
+
+
+@pytest.fixture(scope="module")
+def chromium(chromium_executable, production_server):
+    """Headless Chromium, driven by Playwright, for one test module.
+
+    The browser tests are marked ``django_db`` (so that pytest-django sets up the test
+    database the server reads) but read only pages. While Playwright's sync API runs, this
+    thread has an event loop marked as running, so Django refuses the tests' transactions
+    unless DJANGO_ALLOW_ASYNC_UNSAFE is set (it is, until Playwright stops), and the tests run
+    in a context of Playwright's, where Django opens database connections of their own: they
+    are closed before Playwright stops, and the session's connection is untouched."""
+    import os
+
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright, chromium_executable)
+            yield browser
+            browser.close()
+            connections.close_all()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def browser_page(chromium, production_server):
+    """A new tab in a fresh browser context on ``production_server`` (relative URLs work), with
+    the clipboard allowed and downloads accepted."""
+    context = chromium.new_context(base_url=production_server.base_url, accept_downloads=True)
+    context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=production_server.base_url
+    )
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()

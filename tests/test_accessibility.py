@@ -1,0 +1,52 @@
+"""axe-core, run in headless Chromium over the public pages, finds no serious or critical
+violation: the home page, a list with a search and filters, and a trial page with sites and
+arms. axe-core is the copy that axe-playwright-python ships. Skipped where no Chromium is
+installed (tests/browser.py).
+"""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+# django_db: the server reads the test database (see the ``chromium`` fixture).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+BLOCKING = {"serious", "critical"}
+
+# Each page, and what it must show for the check to cover it.
+PAGES = {
+    "home": ("/", [".home-grid .counts a", ".results .result"]),
+    "list with filters": (
+        "/trials/?q=umbilical+cord&status=RECRUITING&phase=PHASE2",
+        [".results .result .snippet mark", ".active-filters .chip", ".facet input:checked"],
+    ),
+    "trial with sites and arms": (
+        "/trials/NCT02883803/",
+        ["#locations .sites li", "table.arms td"],
+    ),
+}
+
+
+def report(violations):
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            lines.append(f"  - {', '.join(map(str, node['target']))}")
+            lines.append(f"    {node.get('failureSummary', '').replace(chr(10), ' ')}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(("path", "content"), PAGES.values(), ids=list(PAGES))
+def test_no_serious_or_critical_violation(browser_page, path, content):
+    page = browser_page
+    response = page.goto(path)
+    assert response.status == 200
+    for selector in content:
+        assert page.locator(selector).count() > 0, selector
+
+    results = Axe().run(page).response
+
+    assert results["testEngine"]["name"] == "axe-core"
+    blocking = [v for v in results["violations"] if v["impact"] in BLOCKING]
+    assert not blocking, "axe-core found:\n" + report(blocking)
