@@ -295,3 +295,7 @@ CTGOV_SYNC_PAGE_SIZE = env_int("CTGOV_SYNC_PAGE_SIZE", 100)
 CATALOG_PAGE_CACHE = "default"
 CATALOG_CACHE_PAGES = env_bool("CATALOG_CACHE_PAGES", True)
 CATALOG_PAGE_CACHE_SECONDS = env_int("CATALOG_PAGE_CACHE_SECONDS", 600)
+# The whole catalog's total and facet counts, computed once per catalog version (catalog.cache.
+# per_version); on even when pages are not cached.
+CATALOG_CACHE_COUNTS = env_bool("CATALOG_CACHE_COUNTS", True)
+CATALOG_COUNTS_CACHE_SECONDS = env_int("CATALOG_COUNTS_CACHE_SECONDS", 24 * 3600)
