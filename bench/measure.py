@@ -166,11 +166,33 @@ def facet_result(search, repeats, warmup):
     return result
 
 
-def measure_list(name, path, repeats, warmup):
+def whole_catalog_counts(path, repeats, warmup):
+    """What the unfiltered list's counts cost when the catalog has changed: the statement a
+    cold page sends (the total and every facet of the whole catalog), as bare SQL."""
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.db import connection
+
+    result = Result("whole-catalog counts, once per change (bare SQL)", path)
+    caches[settings.CATALOG_PAGE_CACHE].clear()
+    captured = Captured()
+    with connection.execute_wrapper(captured):
+        status, _body, _headers = wsgi_get(path)
+    statements = [s for s in captured.statements if "GROUP BY" in s[0]]
+    if status != 200 or not statements:
+        result.status = f"{NOT_AVAILABLE} (HTTP {status})" if status != 200 else NOT_AVAILABLE
+        return result
+    result.status = "ok"
+    result.queries = len(statements)
+    result.bare = replay(statements, repeats, warmup)
+    return result
+
+
+def measure_list(name, path, repeats, warmup, *, warm_first=False):
     """A list page, with its statements kept so its facet queries can be timed apart."""
     from django.db import connection
 
-    result = measure_page(name, path, repeats, warmup, bare=True)
+    result = measure_page(name, path, repeats, warmup, bare=True, warm_first=warm_first)
     if result.status == "ok":
         captured = Captured()
         with connection.execute_wrapper(captured):

@@ -8,7 +8,9 @@ in the database with the expression of ``catalog.search`` (batches by id range, 
 connections when the rows are committed), the search index is built, and the tables analyzed.
 
 Shared rows (organizations, conditions, MeSH terms) are the real ones: the generator only draws
-from them, creating any that are missing.
+from them, creating any that are missing. A synthetic trial's MSC profile is the one of the real
+trial whose arms and interventions it took (no curated values), so the MSC filters and facets
+have realistic work at any size.
 """
 
 import json
@@ -27,6 +29,7 @@ from catalog.models import (
     Condition,
     Intervention,
     MeshTerm,
+    MscProfile,
     Official,
     Organization,
     Outcome,
@@ -42,6 +45,7 @@ ArmIntervention = Arm.interventions.through
 # The tables a load writes, parents first.
 TABLES = (
     Trial,
+    MscProfile,
     Collaboration,
     TrialCondition,
     TrialMesh,
@@ -104,6 +108,7 @@ class SharedRows:
     organizations: dict
     conditions: dict
     mesh: dict
+    msc_profiles: dict = None  # {real NCT ID: MscProfile values}
 
     @classmethod
     def ensure(cls, profile):
@@ -136,7 +141,7 @@ class SharedRows:
         condition_pks = dict(
             Condition.objects.filter(name__in=conditions).values_list("name", "pk")
         )
-        return cls(org_pks, condition_pks, mesh_pks)
+        return cls(org_pks, condition_pks, mesh_pks, real_msc_profiles())
 
 
 class Writer:
@@ -156,6 +161,7 @@ class Writer:
         self.site = RowShape(Site, ["trial_id", "position"])
         self.contact = RowShape(CentralContact, ["trial_id", "position"])
         self.official = RowShape(Official, ["trial_id", "position"])
+        self.msc = RowShape(MscProfile, ["trial_id"])
         self.catalog_state = {
             "is_public": True,
             "is_synthetic": True,
@@ -183,6 +189,9 @@ class Writer:
             lead = shared.organizations[tuple(t.lead_sponsor)] if t.lead_sponsor else None
             values = {**t.fields, **self.catalog_state}
             out[self.trial].append((pk, t.nct_id, lead, *self.trial.values(values)))
+            msc = (shared.msc_profiles or {}).get(t.design_nct_id)
+            if msc is not None:
+                out[self.msc].append((pk, *self.msc.tail(msc, t.design_nct_id)))
             for i, org in enumerate(t.collaborators):
                 out[self.collaboration].append(
                     (pk, shared.organizations[tuple(org)], i, *self.collaboration.tail({}, 0))
@@ -222,6 +231,7 @@ class Writer:
     def _shapes(self):
         return (
             self.trial,
+            self.msc,
             self.collaboration,
             self.condition,
             self.mesh,
@@ -295,6 +305,19 @@ def ensure_declared_indexes():
             for index in missing:
                 editor.add_index(Trial, index)
     return [index.name for index in missing]
+
+
+def real_msc_profiles():
+    """{NCT ID: the profile's column values} of the real trials, curated values left out."""
+    names = [f.attname for f in MscProfile._meta.concrete_fields if f.attname != "trial_id"]
+    profiles = {}
+    for row in MscProfile.objects.filter(trial__is_synthetic=False).values(
+        "trial__nct_id", *names
+    ):
+        nct_id = row.pop("trial__nct_id")
+        row["curated"] = {}
+        profiles[nct_id] = row
+    return profiles
 
 
 # The load ---------------------------------------------------------------------------------------

@@ -40,6 +40,27 @@ def page_cache():
     return caches[settings.CATALOG_PAGE_CACHE]
 
 
+def per_version(name, compute):
+    """``compute()``, kept in the cache until the catalog changes.
+
+    For figures every visitor shares, such as the whole catalog's total and facet counts: the
+    database pays for them once per catalog version, not once per visit. Computed afresh, and
+    not stored, inside a transaction that has written (see ``current_version``).
+    """
+    if not settings.CATALOG_CACHE_COUNTS:
+        return compute()
+    version = current_version()
+    if version is None:
+        return compute()
+    cache = page_cache()
+    key = f"catalog:data:{version}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.CATALOG_COUNTS_CACHE_SECONDS)
+    return value
+
+
 def _key(request, version):
     path = request.get_full_path()
     digest = hashlib.sha256(f"{request.method}:{path}".encode()).hexdigest()

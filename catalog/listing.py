@@ -18,7 +18,7 @@ from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.urls import reverse
 
-from catalog import facets, search
+from catalog import cache, facets, search
 from catalog.filters import MultipleTextField, Notice, TrialFilterSet
 from catalog.models import Phase, Trial, TrialCondition
 
@@ -233,7 +233,12 @@ class TrialSearch:
         return queryset.order_by(*orders)
 
     def facet_counts(self, names=None):
-        return facets.count(self.filterset, names)
+        """The total and facet counts of this search; those of the whole catalog (no search,
+        no filter) are the same for every visitor and kept until the catalog changes."""
+        if self.filterset.values:
+            return facets.count(self.filterset, names)
+        key = "facets:" + ",".join(names or facets.SPECS)
+        return cache.per_version(key, lambda: facets.count(self.filterset, names))
 
     def suggestion(self):
         """The search with misspellings corrected, or None."""

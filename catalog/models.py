@@ -15,8 +15,8 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
-from django.db.models.functions import Upper
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -479,6 +479,12 @@ class TrialQuerySet(models.QuerySet):
             )
         )
 
+    # The candidates: at most this many trials per shared condition, MeSH term or intervention
+    # name (in a catalog of MSC trials that is nearly all of them; in a registry-sized one a term
+    # can be shared by tens of thousands of trials), each then scored on everything it shares,
+    # so the trial page's query stays fast at any size.
+    RELATED_CANDIDATES_PER_KEY = 100
+
     def related_to(self, trial, limit=5):
         """The public trials most like ``trial``, scored in one query by what they share:
         conditions and condition MeSH terms (3 points each), intervention MeSH terms and
@@ -490,23 +496,48 @@ class TrialQuerySet(models.QuerySet):
             "intervention": Intervention._meta.db_table,
         }
         sql = """
-            WITH shared (trial_id, points) AS (
-                SELECT other.trial_id, 3
-                  FROM {condition} other
-                  JOIN {condition} mine ON mine.condition_id = other.condition_id
+            WITH candidates (trial_id) AS MATERIALIZED (
+                SELECT other.trial_id
+                  FROM {condition} mine
+                 CROSS JOIN LATERAL (
+                       SELECT o.trial_id FROM {condition} o
+                        WHERE o.condition_id = mine.condition_id LIMIT %(per_key)s) other
                  WHERE mine.trial_id = %(pk)s
+              UNION
+                SELECT other.trial_id
+                  FROM {mesh} mine
+                 CROSS JOIN LATERAL (
+                       SELECT o.trial_id FROM {mesh} o
+                        WHERE o.mesh_term_id = mine.mesh_term_id AND o.kind = mine.kind
+                        LIMIT %(per_key)s) other
+                 WHERE mine.trial_id = %(pk)s
+              UNION
+                SELECT other.trial_id
+                  FROM {intervention} mine
+                 CROSS JOIN LATERAL (
+                       SELECT o.trial_id FROM {intervention} o
+                        WHERE lower(o.name) = lower(mine.name) LIMIT %(per_key)s) other
+                 WHERE mine.trial_id = %(pk)s
+            ),
+            shared (trial_id, points) AS (
+                SELECT c.trial_id, 3
+                  FROM candidates c
+                  JOIN {condition} other ON other.trial_id = c.trial_id
+                 WHERE other.condition_id = ANY(ARRAY(
+                       SELECT condition_id FROM {condition} WHERE trial_id = %(pk)s))
               UNION ALL
-                SELECT other.trial_id,
+                SELECT c.trial_id,
                        CASE other.kind WHEN 'condition' THEN 3 WHEN 'intervention' THEN 2 ELSE 1 END
-                  FROM {mesh} other
-                  JOIN {mesh} mine
-                    ON mine.mesh_term_id = other.mesh_term_id AND mine.kind = other.kind
-                 WHERE mine.trial_id = %(pk)s
+                  FROM candidates c
+                  JOIN {mesh} other ON other.trial_id = c.trial_id
+                 WHERE other.kind || ':' || other.mesh_term_id = ANY(ARRAY(
+                       SELECT kind || ':' || mesh_term_id FROM {mesh} WHERE trial_id = %(pk)s))
               UNION ALL
-                SELECT other.trial_id, 2
-                  FROM {intervention} other
-                  JOIN {intervention} mine ON lower(mine.name) = lower(other.name)
-                 WHERE mine.trial_id = %(pk)s
+                SELECT c.trial_id, 2
+                  FROM candidates c
+                  JOIN {intervention} other ON other.trial_id = c.trial_id
+                 WHERE lower(other.name) = ANY(ARRAY(
+                       SELECT lower(name) FROM {intervention} WHERE trial_id = %(pk)s))
             )
             SELECT t.id, t.nct_id, t.brief_title, t.acronym, t.overall_status, t.phases,
                    t.study_type, t.start_date, t.start_date_precision, t.last_update_posted,
@@ -517,7 +548,9 @@ class TrialQuerySet(models.QuerySet):
              ORDER BY score.points DESC, t.last_update_posted DESC NULLS LAST, t.nct_id
              LIMIT %(limit)s
         """.format(**tables)
-        return self.model.objects.raw(sql, {"pk": trial.pk, "limit": limit})
+        return self.model.objects.raw(
+            sql, {"pk": trial.pk, "limit": limit, "per_key": self.RELATED_CANDIDATES_PER_KEY}
+        )
 
 
 class Trial(models.Model):
@@ -668,7 +701,19 @@ class Trial(models.Model):
             GinIndex(fields=["phases"], name="trial_phases_gin"),
             GinIndex(fields=["std_ages"], name="trial_std_ages_gin"),
             GinIndex(fields=["search_vector"], name="trial_search_gin"),
-            models.Index(fields=["-last_update_posted", "nct_id"], name="trial_recent_idx"),
+            # The list's orders, newest first with missing values last (ascending orders use
+            # the single-column indexes).
+            models.Index(
+                F("last_update_posted").desc(nulls_last=True), "nct_id", name="trial_recent_idx"
+            ),
+            models.Index(
+                F("start_date").desc(nulls_last=True), "nct_id", name="trial_start_desc_idx"
+            ),
+            models.Index(
+                F("enrollment_count").desc(nulls_last=True),
+                "nct_id",
+                name="trial_enrollment_desc_idx",
+            ),
             models.Index(
                 fields=["nct_id"], condition=~Q(curated_fields={}), name="trial_curated_idx"
             ),
@@ -828,6 +873,8 @@ class Intervention(models.Model):
             models.Index(fields=["type"]),
             models.Index(fields=["type", "trial"], name="intervention_type_trial"),
             GinIndex(SearchVector("name", config="english"), name="intervention_name_search"),
+            # Related trials: trials giving an intervention of the same name.
+            models.Index(Lower("name"), name="intervention_lower_name"),
         ]
 
     def __str__(self):

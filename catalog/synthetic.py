@@ -287,6 +287,7 @@ class SyntheticTrial:
     sites: list
     central_contacts: list
     officials: list
+    design_nct_id: str = ""  # the real trial whose arms and interventions it took
 
 
 class Generator:
@@ -348,6 +349,7 @@ class Generator:
             sites=self._sites(status),
             central_contacts=eligibility.central_contacts,
             officials=sponsor.officials,
+            design_nct_id=design.nct_id,
         )
 
     def _sites(self, status):

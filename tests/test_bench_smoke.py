@@ -47,6 +47,7 @@ def test_the_smoke_benchmark_prints_and_writes_its_table(bundled_catalog, tmp_pa
         "one-word search",
         "search + 3 filters + facets",
         "facet counts of that search",
+        "whole-catalog counts, once per change",
         "trial page (~70 sites)",
         "API v2 page of 100",
         "CSV export of 10,000",
@@ -57,5 +58,7 @@ def test_the_smoke_benchmark_prints_and_writes_its_table(bundled_catalog, tmp_pa
         assert measure in run.stdout
     trial_row = next(line for line in run.stdout.splitlines() if line.startswith("trial page (~70"))
     assert " ok " in trial_row
+    csv_row = next(line for line in run.stdout.splitlines() if line.startswith("CSV export"))
+    assert " ok " in csv_row
     text = out.read_text()
     assert "<!-- bench:smoke -->" in text and "PostgreSQL" in text and "cores" in text

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from catalog import bulkload
-from catalog.models import Arm, Site, Trial
+from catalog.models import Arm, MscProfile, Site, Trial
 from catalog.synthetic import Generator, Profile
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,27 @@ def test_every_synthetic_trial_has_its_rows_and_a_search_vector(bundled_catalog)
     arm = Arm.objects.filter(trial__is_synthetic=True, interventions__isnull=False).first()
     assert arm is not None
     assert synthetic.filter(search_vector="stem").exists()
+
+
+def test_synthetic_trials_take_the_msc_profile_of_the_trial_they_took_interventions_from(
+    bundled_catalog, profile
+):
+    call_command("generate_trials", count=60, seed=5, verbosity=0)
+    generated = {t.nct_id: t for t in Generator(profile, 5, 90_000_000).trials(60)}
+    profiles = MscProfile.objects.filter(trial__is_synthetic=True).select_related("trial")
+    assert profiles.count() == 60
+    real = {
+        p.trial.nct_id: p for p in MscProfile.objects.filter(trial__is_synthetic=False).select_related("trial")
+    }
+    for synthetic in profiles:
+        donor = real[generated[synthetic.trial.nct_id].design_nct_id]
+        assert (synthetic.sources, synthetic.donor, synthetic.routes) == (
+            donor.sources,
+            donor.donor,
+            donor.routes,
+        )
+        assert synthetic.total_cells == donor.total_cells
+        assert synthetic.curated == {}
 
 
 def test_a_synthetic_trial_has_a_page_and_an_api_record(client, bundled_catalog):

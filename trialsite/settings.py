@@ -142,6 +142,19 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
 )
+# The planner's cost of a random page read. PostgreSQL's default (4) assumes spinning disks; the
+# catalog is read from memory, where 1.1 lets the planner combine the search, status and array
+# indexes instead of scanning the trials (docs/scaling.md). Empty: the server's own setting.
+RANDOM_PAGE_COST = os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.1").strip()
+if RANDOM_PAGE_COST:
+    try:
+        float(RANDOM_PAGE_COST)
+    except ValueError:
+        raise ImproperlyConfigured("DATABASE_RANDOM_PAGE_COST must be a number.") from None
+    _options = DATABASES["default"]["OPTIONS"]
+    _options["options"] = (
+        _options.get("options", "") + f" -c random_page_cost={RANDOM_PAGE_COST}"
+    ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -295,3 +308,7 @@ CTGOV_SYNC_PAGE_SIZE = env_int("CTGOV_SYNC_PAGE_SIZE", 100)
 CATALOG_PAGE_CACHE = "default"
 CATALOG_CACHE_PAGES = env_bool("CATALOG_CACHE_PAGES", True)
 CATALOG_PAGE_CACHE_SECONDS = env_int("CATALOG_PAGE_CACHE_SECONDS", 600)
+# The whole catalog's total and facet counts, computed once per catalog version (catalog.cache.
+# per_version); on even when pages are not cached.
+CATALOG_CACHE_COUNTS = env_bool("CATALOG_CACHE_COUNTS", True)
+CATALOG_COUNTS_CACHE_SECONDS = env_int("CATALOG_COUNTS_CACHE_SECONDS", 24 * 3600)
