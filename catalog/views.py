@@ -15,7 +15,7 @@ from catalog.listing import (
     TrialSearch,
     clean_params,
 )
-from catalog.models import Trial
+from catalog.models import DoseUnit, Trial
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -64,6 +64,7 @@ def trial_list(request):
     page = search.results(counts.total)
     suggestion = search.suggestion()
     raw = search.range_params()
+    dose = search.dose_params()
     return render(
         request,
         "catalog/trial_list.html",
@@ -78,6 +79,9 @@ def trial_list(request):
             "exports": search.export_urls(),
             "raw": raw,
             "ranges_open": bool(raw),
+            "dose": dose,
+            "dose_open": "dose_min" in dose or "dose_max" in dose,
+            "dose_units": DoseUnit.choices,
             "hidden": search.hidden_params(),
             "suggestion": suggestion,
             "suggestion_url": suggestion and search.url(drop=("page",), q=suggestion),
