@@ -458,7 +458,7 @@ class TrialQuerySet(models.QuerySet):
     def for_page(self):
         """Everything the trial page shows, in a fixed number of queries (12 at most)."""
         return (
-            self.select_related("lead_sponsor")
+            self.select_related("lead_sponsor", "msc")
             .defer("source_record", "search_vector")
             .prefetch_related(
                 Prefetch(

@@ -16,6 +16,7 @@ from catalog.listing import (
     clean_params,
 )
 from catalog.models import DoseUnit, Trial
+from catalog.msc import display as msc_display
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -128,8 +129,12 @@ def trial_detail(request, nct_id):
             context = {"nct_id": canonical, "reason": reason}
             return render(request, "catalog/trial_gone.html", context, status=410)
         return trial_not_found(request, canonical)
+    profile = getattr(trial, "msc", None)
     context = {
         "trial": trial,
+        "msc_profile": profile,
+        "msc_rows": msc_display.profile_rows(profile),
+        "msc_products": msc_display.named_products(profile),
         "related_trials": list(Trial.objects.related_to(trial, RELATED_TRIALS)),
         "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
     }
