@@ -152,7 +152,8 @@ def trial_not_found(request, query):
 
 
 def insights_page(request):
-    """``/insights/``: charts of the trials the list parameters select, each bar a link."""
+    """``/insights/``: charts of the trials the list's parameters select (the list's own search),
+    each bar a link to the list."""
     selection = insights.select_trials(request.GET)
     figures = insights.Insights(selection.trials, selection.params)
     years = figures.years_by_source()
