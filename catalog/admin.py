@@ -27,6 +27,7 @@ from catalog.admin_forms import (
     ArmForm,
     HideForm,
     InterventionForm,
+    MscProfileForm,
     SiteForm,
     TrialAdminForm,
     UploadForm,
@@ -41,6 +42,7 @@ from catalog.models import (
     Condition,
     Intervention,
     MeshTerm,
+    MscProfile,
     Official,
     Organization,
     Outcome,
@@ -226,6 +228,58 @@ class OfficialInline(TrialPartInline, admin.TabularInline):
     collection = "officials"
     fields = ("position", "name", "role", "affiliation")
     classes = ("collapse",)
+
+
+class MscProfileInline(admin.StackedInline):
+    """The trial's MSC profile: what a curator sets here becomes curated (see MscProfileForm);
+    saved with the trial's page, under its version lock, and recorded in its history."""
+
+    model = MscProfile
+    form = MscProfileForm
+    formfield_overrides = PLAIN_TEXT
+    extra = 0
+    max_num = 1
+    can_delete = False
+    verbose_name = "MSC profile"
+    verbose_name_plural = "MSC profile (curate the derived values)"
+    fieldsets = (
+        (
+            None,
+            {
+                "description": "Derived from the record by the catalog's rules. A value you "
+                "change here becomes curated: re-annotation and re-imports keep it, and the "
+                "derived value stays beside it (see “Curated MSC profile values” above).",
+                "fields": ("is_msc", ("sources", "products"), ("donor", "routes")),
+            },
+        ),
+        (
+            "Dose",
+            {
+                "fields": (
+                    "dose_text",
+                    ("cells_per_kg", "total_cells"),
+                    ("dose_min", "dose_max", "dose_unit"),
+                    ("n_doses", "dose_interval"),
+                )
+            },
+        ),
+        (None, {"fields": ("note",)}),
+    )
+
+    # Curating the profile is editing the trial: the trial's permissions decide.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("catalog.view_trial") or self.has_change_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("catalog.change_trial")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # The trial admin --------------------------------------------------------------------------------
@@ -483,11 +537,30 @@ class TrialAdmin(admin.ModelAdmin):
             obj.save(update_fields=sorted(fields | {"updated_at"}))
         form.curation = {"changes": changes, "names": set(names), "created": False}
 
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if obj is not None and MscProfile.objects.filter(trial=obj).exists():
+            inlines.insert(0, MscProfileInline)
+        return inlines
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is MscProfile:
+            # Each changed value becomes curated (never a plain save of the derived values).
+            formset.msc_changes = {}
+            formset.new_objects, formset.deleted_objects = [], []
+            formset.changed_objects = []  # the change is the trial's history entry
+            for msc_form in formset.forms:
+                if msc_form.has_changed():
+                    formset.msc_changes.update(msc_form.save_curated(request.user))
+            return
+        super().save_formset(request, form, formset, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         info = form.curation
         changes, names = dict(info["changes"]), set(info["names"])
         for formset in formsets:
+            changes.update(getattr(formset, "msc_changes", {}))
             collection = getattr(formset, "collection", None)
             if collection and (
                 formset.new_objects or formset.changed_objects or formset.deleted_objects
@@ -506,6 +579,7 @@ class TrialAdmin(admin.ModelAdmin):
         if trial is not None:
             extra_context.update(
                 curated_rows=curation.curated_rows(trial),
+                msc_curated_rows=curation.msc_curated_rows(trial),
                 recent_changes=TrialChange.objects.filter(trial=trial)
                 .select_related("user")
                 .order_by("-version", "-pk")[:5],
@@ -532,6 +606,8 @@ class TrialAdmin(admin.ModelAdmin):
             raise PermissionDenied
         change_url = reverse("admin:catalog_trial_change", args=[trial.pk])
         field = request.POST.get("field") or request.GET.get("field", "")
+        if field.startswith(curation.MSC_PREFIX):
+            return self._revert_msc(request, trial, field, change_url)
         if field != "__all__" and field not in trial.curated_fields:
             messages.warning(
                 request, f"{field_label(field) if field else 'That field'} is not curated."
@@ -555,6 +631,35 @@ class TrialAdmin(admin.ModelAdmin):
             "object": trial,
             "field": field,
             "rows": rows,
+        }
+        return TemplateResponse(request, "admin/catalog/trial/revert.html", context)
+
+    def _revert_msc(self, request, trial, field, change_url):
+        """Give a curated value of the MSC profile back to the rules (``?field=msc.route``)."""
+        rows = [r for r in curation.msc_curated_rows(trial) if r["key"] == field]
+        if not rows:
+            messages.warning(request, "That MSC profile value is not curated.")
+            return HttpResponseRedirect(change_url)
+        if request.method == "POST":
+            with transaction.atomic():
+                try:
+                    curation.lock(trial.pk, _int(request.POST.get("loaded_version")))
+                except curation.StaleVersion as stale:
+                    for line in stale.messages():
+                        messages.error(request, line)
+                    return HttpResponseRedirect(change_url)
+                change = curation.revert_msc_field(trial, field, request.user)
+            what = change.text() if change else "no value differed"
+            messages.success(request, f"Back to the derived value: {what}.")
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Revert {trial.nct_id}'s {rows[0]['label']} to the derived value",
+            "opts": self.opts,
+            "object": trial,
+            "field": field,
+            "rows": rows,
+            "msc": True,
         }
         return TemplateResponse(request, "admin/catalog/trial/revert.html", context)
 

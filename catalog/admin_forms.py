@@ -12,11 +12,16 @@ from catalog.models import (
     IPD_INFO_TYPES,
     AgeGroup,
     Arm,
+    MscProduct,
+    MscProfile,
+    MscRoute,
+    MscSource,
     Phase,
     Site,
     Trial,
     WhoMasked,
 )
+from catalog.msc.query import MAX_N_DOSES
 
 
 class CodesField(forms.TypedMultipleChoiceField):
@@ -162,6 +167,167 @@ class ArmForm(forms.ModelForm):
 class InterventionForm(forms.ModelForm):
     other_names = LinesField()
     arm_group_labels = LinesField(help_text="The arms, as the record lists them, one a line.")
+
+
+class MscProfileForm(forms.ModelForm):
+    """A curator's values for the trial's MSC profile (an inline of the trial's page, under the
+    trial's version lock). Each public field whose value changes becomes curated
+    (``MscProfile.set_curated``): annotation and re-imports keep it, the derived value is kept
+    beside it, and it can be reverted to the derived value."""
+
+    # The columns of each public field on this form (``MscProfile.CURATABLE``, but the derived
+    # flag, which follows the curator's total).
+    FIELD_COLUMNS = {
+        "is_msc": ("is_msc",),
+        "source": ("sources",),
+        "donor": ("donor",),
+        "product": ("products",),
+        "route": ("routes",),
+        "dose": (
+            "dose_text",
+            "cells_per_kg",
+            "total_cells",
+            "dose_min",
+            "dose_max",
+            "dose_unit",
+            "n_doses",
+            "dose_interval",
+        ),
+    }
+
+    sources = CodesField(MscSource.choices, label="Cell sources")
+    products = CodesField(MscProduct.choices)
+    routes = CodesField(MscRoute.choices)
+    n_doses = forms.IntegerField(
+        label="Number of doses", min_value=1, max_value=MAX_N_DOSES, required=False
+    )
+    note = forms.CharField(
+        label="Curator's note",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Why (e.g. “Intra-arterial, per the protocol's section 6.”): shown on the "
+        "trial's page as the evidence of the values you change in this save.",
+    )
+
+    class Meta:
+        model = MscProfile
+        fields = [
+            "is_msc",
+            "sources",
+            "donor",
+            "products",
+            "routes",
+            "dose_text",
+            "cells_per_kg",
+            "total_cells",
+            "dose_min",
+            "dose_max",
+            "dose_unit",
+            "n_doses",
+            "dose_interval",
+        ]
+        widgets = {"dose_text": forms.Textarea(attrs={"rows": 2, "cols": 60})}
+        labels = {
+            "cells_per_kg": "Cells per kg",
+            "total_cells": "Total cells",
+            "dose_min": "Lowest dose",
+            "dose_max": "Highest dose",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.before = {name: self.instance.field_value(name) for name in self.FIELD_COLUMNS}
+        self.before_columns = {
+            column: getattr(self.instance, column)
+            for columns in self.FIELD_COLUMNS.values()
+            for column in columns
+        }
+        for name, entry in (self.instance.curated or {}).items():
+            for column in self.FIELD_COLUMNS.get(name, ()):
+                if column in self.fields:
+                    field = self.fields[column]
+                    field.help_text = " ".join(
+                        filter(
+                            None,
+                            [
+                                field.help_text,
+                                f"Curated by {entry.get('by') or 'a curator'}.",
+                                f"Derived: {derived_text(name, column, entry.get('computed'))}.",
+                            ],
+                        )
+                    )
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("dose_min"), cleaned.get("dose_max")
+        for name in ("cells_per_kg", "total_cells", "dose_min", "dose_max"):
+            value = cleaned.get(name)
+            if value is not None and value < 0:
+                self.add_error(name, "A number of cells cannot be negative.")
+        if low is not None and high is not None and low > high:
+            self.add_error("dose_max", "The highest dose is below the lowest.")
+        if (low is not None or high is not None) and not cleaned.get("dose_unit"):
+            self.add_error("dose_unit", "Say whether the doses are per kg or in total.")
+        return cleaned
+
+    def changed_fields(self):
+        """The public fields whose columns this form changes."""
+        changed = set(self.changed_data)
+        return [
+            name
+            for name, columns in self.FIELD_COLUMNS.items()
+            if changed & set(columns)
+            and any(self.cleaned_data.get(c) != self.before_columns[c] for c in columns)
+        ]
+
+    def save_curated(self, user):
+        """Record the changed fields as curated and save; returns the history entries
+        ``{"msc.<field>": {"old", "new"}}``."""
+        profile = self.instance
+        names = self.changed_fields()
+        if not names:
+            return {}
+        wanted = {}
+        for name in names:
+            value = profile.field_value(name)  # the form's values, already on the instance
+            if name == "dose":
+                total_changed = (
+                    self.cleaned_data.get("total_cells") != self.before_columns["total_cells"]
+                )
+                value["derived"] = bool(self.before["dose"]["derived"]) and not total_changed
+            wanted[name] = value
+        # Back to the values before the form, so that set_curated keeps the derived ones.
+        for column, value in self.before_columns.items():
+            setattr(profile, column, value)
+        note = self.cleaned_data.get("note", "")
+        for name, value in wanted.items():
+            profile.set_curated(name, value, user=user.get_username(), note=note)
+        profile.save()
+        return {
+            f"msc.{name}": {"old": self.before[name], "new": profile.field_value(name)}
+            for name in names
+        }
+
+
+def derived_text(name, column, computed):
+    """The derived (rules') value of one column, as the form's help text gives it."""
+    if name == "dose":
+        key = {
+            "dose_text": "text",
+            "dose_min": "min",
+            "dose_max": "max",
+            "dose_unit": "unit",
+            "dose_interval": "interval",
+        }.get(column, column)
+        value = (computed or {}).get(key)
+    else:
+        value = computed
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 class HideForm(forms.Form):

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_safe
 from catalog import ctgov_fields, exports, openapi, search
 from catalog.ctgov import NCT_ID_RE, normalize_nct_id, study_from_trial
 from catalog.listing import BadPageToken, SortKey, TrialSearch, after_token, page_token
-from catalog.models import MscProfile, OverallStatus, Trial
+from catalog.models import DoseUnit, MscProfile, OverallStatus, Trial
+from catalog.msc import query as msc_query
 from catalog.msc.annotate import annotate
 
 API_VERSION = "2.0.3"
@@ -43,6 +44,8 @@ SORT_FIELDS = {
 }
 _SORT_BY_LOWER = {name.lower(): value for name, value in SORT_FIELDS.items()}
 _LIST_SPLIT = re.compile(r"[,|]")
+# A number of doses: N, or N+ for N or more ("+" typed into an address arrives as a space).
+_N_DOSES_RE = re.compile(r"^([0-9]{1,9})( +|\+)?$")
 
 
 class BadParameter(ValueError):
@@ -68,6 +71,14 @@ def _get(params, name):
     return params.get(name)
 
 
+def _getlist(params, name):
+    """Every value of a parameter (repeated or not)."""
+    if hasattr(params, "getlist"):
+        return params.getlist(name)
+    value = params.get(name)
+    return [] if value is None else [value]
+
+
 class ListRequest:
     """The parameters of ``GET /api/v2/studies``, checked exactly as the OpenAPI document
     describes them (``catalog.openapi``): what it allows is accepted, anything else is a 400."""
@@ -88,6 +99,7 @@ class ListRequest:
                 self.filters[target] = value
         self.filters["status"] = self._statuses(_get(params, "filter.overallStatus"))
         self.filters["ids"] = self._ids(_get(params, "filter.ids"))
+        self.filters.update(self._msc(params))
         self.sort = self._sort(_get(params, "sort"))
         self.paths, self.columns = self._fields(_get(params, "fields"))
         self.selects_fields = bool(_items(_get(params, "fields") or ""))
@@ -120,6 +132,47 @@ class ListRequest:
                 raise BadParameter("filter.overallStatus", f"{_quoted(item)} is not a study status")
             statuses.append(item)
         return statuses
+
+    @classmethod
+    def _msc(cls, params):
+        """The MSC profile filters (the list page's parameters), as TrialSearch takes them."""
+        values = {}
+        for name, choices in msc_query.CHOICES.items():
+            items = [item for raw in _getlist(params, name) for item in _items(raw)]
+            for item in items:
+                if item not in choices.values:
+                    raise BadParameter(
+                        name, f"{_quoted(item)} is not one of {', '.join(choices.values)}"
+                    )
+            if items:
+                values[name] = items
+        n_doses = []
+        for raw in _getlist(params, "n_doses"):
+            for item in (part.lstrip() for part in _LIST_SPLIT.split(raw) if part.strip()):
+                match = _N_DOSES_RE.match(item)
+                if not match or not 1 <= int(match[1]) <= msc_query.MAX_N_DOSES:
+                    raise BadParameter(
+                        "n_doses",
+                        f"{_quoted(item)} is not a number of doses (1 to "
+                        f"{msc_query.MAX_N_DOSES}, or N+ for N or more)",
+                    )
+                n_doses.append(str(int(match[1])) + ("+" if match[2] else ""))
+        if n_doses:
+            values["n_doses"] = n_doses
+        for name in ("dose_min", "dose_max"):
+            value = (_get(params, name) or "").strip()
+            if value:
+                try:
+                    msc_query.parse_count(value)
+                except ValueError:
+                    raise BadParameter(
+                        name, f"{_quoted(value)} is not a number of cells (e.g. 1e6)"
+                    ) from None
+                values[name] = value
+        unit = cls._choice(params, "dose_unit", tuple(DoseUnit.values), DoseUnit.TOTAL)
+        if "dose_min" in values or "dose_max" in values:
+            values["dose_unit"] = unit
+        return values
 
     @staticmethod
     def _ids(value):

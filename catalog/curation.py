@@ -16,9 +16,19 @@ from catalog.importer import (
     Importer,
     source_values,
 )
-from catalog.models import ChangeKind, Trial, TrialChange, display_value, field_label
+from catalog.models import (
+    ChangeKind,
+    MscProfile,
+    Trial,
+    TrialChange,
+    display_value,
+    field_label,
+)
 from catalog.msc.annotate import annotate_study
 from catalog.search import update_search_vectors
+
+# History entries and revert links name MSC profile fields so: ``msc.route``.
+MSC_PREFIX = "msc."
 
 # The catalog's own state: never taken from a source record, so never "curated".
 NOT_CURATED = {
@@ -224,3 +234,52 @@ def _text(value):
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+# The MSC profile's curated values ---------------------------------------------------------------
+
+
+def msc_curated_rows(trial):
+    """(key, label, curator's value, derived value, by, at, note) for each curated value of the
+    trial's MSC profile."""
+    profile = MscProfile.objects.filter(trial=trial).only("trial_id", "curated").first()
+    if profile is None:
+        return []
+    rows = []
+    for name, entry in sorted(profile.curated.items()):
+        key = MSC_PREFIX + name
+        rows.append(
+            {
+                "key": key,
+                "label": field_label(key),
+                "current": _text(display_value(key, entry.get("value"))),
+                "source": _text(display_value(key, entry.get("computed"))),
+                "by": entry.get("by", ""),
+                "at": str(entry.get("at", ""))[:16].replace("T", " "),
+                "note": entry.get("note", ""),
+            }
+        )
+    return rows
+
+
+def revert_msc_field(trial, key, user):
+    """Give one curated MSC profile value back to the rules (the trial's row locked by the
+    caller): the profile takes the derived value, the version moves on, the history records it.
+    Returns the TrialChange, or None if the value was not curated."""
+    name = key.removeprefix(MSC_PREFIX)
+    profile = MscProfile.objects.select_for_update().filter(trial=trial).first()
+    if profile is None or name not in profile.curated:
+        return None
+    old = profile.field_value(name)
+    profile.clear_curated(name)
+    profile.save()
+    Trial.objects.filter(pk=trial.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    trial.refresh_from_db(fields=["version", "updated_at"])
+    return TrialChange.objects.create(
+        trial=trial,
+        version=trial.version,
+        kind=ChangeKind.REVERT,
+        user=user,
+        actor=user.get_username(),
+        changes={key: {"old": old, "new": profile.field_value(name)}},
+    )

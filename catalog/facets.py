@@ -15,10 +15,15 @@ from catalog.models import (
     AgeGroup,
     AgencyClass,
     InterventionType,
+    MscDonor,
+    MscProduct,
+    MscRoute,
+    MscSource,
     OverallStatus,
     Phase,
     StudyType,
 )
+from catalog.msc.query import FACET_SQL as MSC_FACET_SQL
 
 # The trial columns the facets group by, carried in each CTE.
 BASE_COLUMNS = (
@@ -42,6 +47,9 @@ class FacetSpec:
     single: bool = False  # one value at a time (radio buttons)
     limit: int = 0  # the most common values shown; 0 for all
     hint: str = ""
+    # Makes the shown (value, label, count) from the rows and the selected values, when the
+    # rows are not the values themselves (e.g. exact counts grouped into "N or more").
+    values: object = None
 
 
 def _top(pairs_sql):
@@ -99,6 +107,22 @@ SPECS = {
            LIMIT {limit}""",
         limit=15,
         hint="MeSH terms; a condition's name as trials give it works too.",
+    ),
+    # The MSC profile (catalog.msc.query): only trials giving an MSC product count.
+    "source": FacetSpec("Cell source", MSC_FACET_SQL["source"], tuple(MscSource.choices)),
+    "donor": FacetSpec(
+        "Donor",
+        MSC_FACET_SQL["donor"],
+        tuple(MscDonor.choices),
+        hint="Autologous and allogeneic count the trials using both too.",
+    ),
+    "product": FacetSpec("MSC product", MSC_FACET_SQL["product"], tuple(MscProduct.choices)),
+    "route": FacetSpec("Route", MSC_FACET_SQL["route"], tuple(MscRoute.choices)),
+    "n_doses": FacetSpec(
+        "Number of doses",
+        MSC_FACET_SQL["n_doses"],
+        hint="Administrations of the MSC product per patient.",
+        values=lambda rows, selected: n_doses_values(rows, selected),
     ),
     "type": FacetSpec(
         "Study type",
@@ -280,10 +304,42 @@ def count(filterset, names=None):
     )
 
 
+# The number-of-doses values offered: each count up to this one, then "this many or more".
+N_DOSES_SHOWN = 4
+
+
+def n_doses_values(rows, selected):
+    """Counts per number of doses (rows of exact counts) as the facet offers them: 1, 2, 3, 4
+    and "5 or more", and any other value selected (``6``, ``3+``)."""
+    exact = {int(value): n for value, n in rows}
+
+    def count(value):
+        if value.endswith("+"):
+            low = int(value[:-1])
+            return sum(n for doses, n in exact.items() if doses >= low)
+        return exact.get(int(value), 0)
+
+    offered = [str(n) for n in range(1, N_DOSES_SHOWN + 1)] + [f"{N_DOSES_SHOWN + 1}+"]
+    values = offered + [v for v in selected if v not in offered]
+    values.sort(key=lambda v: (int(v.rstrip("+")), v.endswith("+")))
+    return [(v, _n_doses_label(v), count(v)) for v in values if count(v) or v in selected]
+
+
+def _n_doses_label(value):
+    if value.endswith("+"):
+        return f"{value[:-1]} or more"
+    return f"{value} dose{'s' * (value != '1')}"
+
+
 def _facet(name, rows, selected):
     spec = SPECS[name]
     chosen = {v.upper() for v in selected}
-    if spec.choices:
+    if spec.values:
+        values = [
+            FacetValue(value, label, n, value.upper() in chosen)
+            for value, label, n in spec.values(rows, selected)
+        ]
+    elif spec.choices:
         counts = dict(rows)
         values = [
             FacetValue(code, label, counts.get(code, 0), code.upper() in chosen)
@@ -300,6 +356,6 @@ def _facet(name, rows, selected):
         label=spec.label,
         values=values,
         single=spec.single,
-        coded=bool(spec.choices),
+        coded=bool(spec.choices or spec.values),
         hint=spec.hint,
     )

@@ -22,9 +22,14 @@ from catalog.ctgov import normalize_nct_id
 from catalog.models import (
     AgeGroup,
     AgencyClass,
+    DoseUnit,
     Intervention,
     InterventionType,
     MeshKind,
+    MscDonor,
+    MscProduct,
+    MscRoute,
+    MscSource,
     Organization,
     OverallStatus,
     Phase,
@@ -34,11 +39,16 @@ from catalog.models import (
     TrialCondition,
     TrialMesh,
 )
+from catalog.msc import query as msc_query
 
 MAX_TEXT_VALUE = 300
 MAX_VALUES = 50
 
 BOOLEAN_CHOICES = [("true", "Yes"), ("false", "No")]
+# Why a value of a coded parameter was ignored, where "not a known value" says too little.
+UNKNOWN_VALUE_REASONS = {
+    "n_doses": f"not a number of doses (1 to {msc_query.MAX_N_DOSES}, or e.g. 4+ for four or more)"
+}
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,28 @@ class WholeNumberField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+class CellCountField(forms.Field):
+    """A number of cells as people write it (``1e6``, ``2.5E+08``, ``100,000,000``)."""
+
+    default_error_messages = {"invalid": "not a number of cells (e.g. 1e6)"}
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            return msc_query.parse_count(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def n_doses_choices():
+    """``1`` … ``1000`` (exactly that many doses) and ``1+`` … ``1000+`` (at least)."""
+    exact = [(str(n), f"{n} dose{'s' * (n != 1)}") for n in range(1, msc_query.MAX_N_DOSES + 1)]
+    at_least = [(f"{n}+", f"{n} or more doses") for n in range(1, msc_query.MAX_N_DOSES + 1)]
+    return exact + at_least
+
+
 class MultipleTextFilter(django_filters.Filter):
     field_class = MultipleTextField
 
@@ -123,6 +155,10 @@ class PartialDateFilter(django_filters.Filter):
 
 class WholeNumberFilter(django_filters.Filter):
     field_class = WholeNumberField
+
+
+class CellCountFilter(django_filters.Filter):
+    field_class = CellCountField
 
 
 class UpperIn(Func):
@@ -180,6 +216,15 @@ class TrialFilterSet(django_filters.FilterSet):
     intervention_type = django_filters.MultipleChoiceFilter(
         choices=InterventionType.choices, method="filter_intervention_type"
     )
+    # The MSC profile (catalog.msc.query): codes of MscProfile, a dose range, number of doses
+    source = django_filters.MultipleChoiceFilter(choices=MscSource.choices, method="filter_msc")
+    donor = django_filters.MultipleChoiceFilter(choices=MscDonor.choices, method="filter_msc")
+    product = django_filters.MultipleChoiceFilter(choices=MscProduct.choices, method="filter_msc")
+    route = django_filters.MultipleChoiceFilter(choices=MscRoute.choices, method="filter_msc")
+    n_doses = django_filters.MultipleChoiceFilter(choices=n_doses_choices(), method="filter_msc")
+    dose_min = CellCountFilter(method="filter_msc")
+    dose_max = CellCountFilter(method="filter_msc")
+    dose_unit = django_filters.ChoiceFilter(choices=DoseUnit.choices, method="filter_msc")
     # Ranges
     start_from = PartialDateFilter(field_name="start_date", lookup_expr="gte")
     start_to = PartialDateFilter(field_name="start_date", lookup_expr="lte", end=True)
@@ -200,6 +245,11 @@ class TrialFilterSet(django_filters.FilterSet):
         "status",
         "phase",
         "condition",
+        "source",
+        "donor",
+        "product",
+        "route",
+        "n_doses",
         "type",
         "intervention_type",
         "country",
@@ -212,6 +262,8 @@ class TrialFilterSet(django_filters.FilterSet):
         "has_results",
     )
     TEXT_SEARCHES = ("q", "cond_q", "intr_q", "locn_q", "title_q")
+    # Applied together, as one condition on the trial's MSC profile.
+    MSC_PARAMS = tuple(msc_query.PARAMS)
 
     def __init__(self, data=None, *args, **kwargs):
         self.notices = []
@@ -231,11 +283,10 @@ class TrialFilterSet(django_filters.FilterSet):
                 values = [values]
             known = {code for code, _ in spec.extra["choices"]}
             kept = [v for v in values if v in known]
+            reason = UNKNOWN_VALUE_REASONS.get(name, "not a known value")
             for value in values:
                 if value not in known:
-                    self.notices.append(
-                        Notice(name, f"Ignored {name}={_shown(value)}: not a known value.")
-                    )
+                    self.notices.append(Notice(name, f"Ignored {name}={_shown(value)}: {reason}."))
             if len(kept) != len(values):
                 if hasattr(data, "setlist"):
                     data.setlist(name, kept)
@@ -276,11 +327,14 @@ class TrialFilterSet(django_filters.FilterSet):
         """The valid, non-empty filter values."""
         if not self.is_bound or not hasattr(self.form, "cleaned_data"):
             self.errors  # noqa: B018 (validates the form)
-        return {
+        values = {
             name: value
             for name, value in getattr(self.form, "cleaned_data", {}).items()
             if value not in (None, "", [], ())
         }
+        if "dose_min" not in values and "dose_max" not in values:
+            values.pop("dose_unit", None)  # a unit means nothing without a range
+        return values
 
     def parsed(self, name="q"):
         """The parsed search of a text-search parameter, or None."""
@@ -300,16 +354,38 @@ class TrialFilterSet(django_filters.FilterSet):
 
     def filtered(self, exclude=()):
         """The queryset under every valid filter but those named in ``exclude``."""
-        queryset = self.queryset.all()
-        for name, value in self.values.items():
-            if name not in exclude:
-                queryset = self.filters[name].filter(queryset, value)
-        return queryset
+        return self._apply(self.queryset.all(), exclude)
 
     def filter_queryset(self, queryset):
+        return self._apply(queryset)
+
+    def _apply(self, queryset, exclude=()):
+        msc = {}
         for name, value in self.values.items():
-            queryset = self.filters[name].filter(queryset, value)
-        return queryset
+            if name in exclude:
+                continue
+            if name in self.MSC_PARAMS:
+                msc[name] = value
+            else:
+                queryset = self.filters[name].filter(queryset, value)
+        # The MSC parameters make one condition on the profile (one EXISTS).
+        return msc_query.apply_filters(queryset, self.msc_filters(msc)) if msc else queryset
+
+    @staticmethod
+    def msc_filters(values):
+        """``msc_query.MscFilters`` of valid MSC values (as ``values`` holds them)."""
+        return msc_query.parse(
+            {
+                name: [repr(value)] if name in ("dose_min", "dose_max") else value
+                for name, value in values.items()
+            }
+        )
+
+    @property
+    def msc(self):
+        """The MSC filters in use (``msc_query.MscFilters``)."""
+        values = self.values
+        return self.msc_filters({n: v for n, v in values.items() if n in self.MSC_PARAMS})
 
     # Filter methods
 
@@ -332,6 +408,13 @@ class TrialFilterSet(django_filters.FilterSet):
     def filter_title_q(self, queryset, name, value):
         parsed = self.parsed(name)
         return search.matching_titles(queryset, parsed) if parsed else queryset
+
+    def filter_msc(self, queryset, name, value):
+        """One MSC parameter alone (a dose bound with the unit in use)."""
+        values = {name: value}
+        if name in ("dose_min", "dose_max") and "dose_unit" in self.values:
+            values["dose_unit"] = self.values["dose_unit"]
+        return msc_query.apply_filters(queryset, self.msc_filters(values))
 
     def filter_in(self, queryset, name, value):
         return queryset.filter(**{f"{name}__in": value})

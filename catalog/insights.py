@@ -1,29 +1,25 @@
 """What the insights page counts: aggregations over a queryset of trials, each a single query.
 
-``select_trials(params)`` narrows the public trials by the list's parameters (status, phase,
-country, condition, start_from, start_to, and the MSC ones of ``catalog.msc.query``); the list
-page's FilterSet can take its place later: ``Insights`` takes any Trial queryset and the
-parameters to carry in its links.
+``select_trials(params)`` selects the trials exactly as the list page does: the same
+``TrialSearch`` (every list parameter: the search ``q``, the filters and the MSC ones of
+``catalog.msc.query``), with the same notices for bad values. ``Insights`` takes that queryset
+and the parameters to carry in its links, which lead to the list with the same filters.
 
 Each figure holds its numbers and, for every bar, box or bin, the address of the trial list
 showing the trials behind it. The page costs a constant number of queries, whatever the data.
 """
 
-import calendar
-import datetime
 import math
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import Count, Q
-from django.db.models.functions import Upper
 from django.urls import reverse
 
+from catalog.listing import PAGING_PARAMS, TrialSearch
 from catalog.models import (
     DoseUnit,
-    MeshKind,
     MscDonor,
     MscProduct,
     MscRoute,
@@ -31,16 +27,9 @@ from catalog.models import (
     OverallStatus,
     Phase,
     Site,
-    Trial,
-    TrialCondition,
-    TrialMesh,
 )
 from catalog.msc import query as msc_query
-from catalog.msc.query import Notice
 
-# The list's own parameters the page understands (besides the MSC ones).
-LIST_PARAMS = ("status", "phase", "country", "condition", "start_from", "start_to")
-MAX_TEXT = 300
 TOP_SOURCES = 6  # sources shown on their own in the years chart; the rest are grouped
 TOP_COUNTRIES = 15
 ADULT_WEIGHT_KG = msc_query.ADULT_WEIGHT_KG
@@ -48,8 +37,6 @@ ADULT_WEIGHT_KG = msc_query.ADULT_WEIGHT_KG
 # doses trials state (1e6, 1e8, 2e8 ...) fall inside a bin, never on an edge.
 DOSE_BIN_CENTRES = [5 + i / 2 for i in range(0, 11)]  # 10^5 .. 10^10
 PHASE_ORDER = [code for code, _ in Phase.choices]
-
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 
 
 @dataclass
@@ -59,93 +46,21 @@ class Selection:
     trials: object
     params: list
     notices: list
-    values: dict = field(default_factory=dict)
+    search: TrialSearch
 
 
-def _getlist(params, name):
-    if hasattr(params, "getlist"):
-        values = params.getlist(name)
-    else:
-        value = params.get(name)
-        values = [] if value is None else value if isinstance(value, (list, tuple)) else [value]
-    return [" ".join(str(v).split())[:MAX_TEXT] for v in values if str(v).strip()]
-
-
-def _partial_date(text, end=False):
-    match = _DATE_RE.match(text.strip())
-    if not match:
-        raise ValueError(text)
-    year, month, day = (int(x) if x else None for x in match.groups())
-    if month is None:
-        return datetime.date(year, 12, 31) if end else datetime.date(year, 1, 1)
-    if day is None:
-        return datetime.date(year, month, calendar.monthrange(year, month)[1] if end else 1)
-    return datetime.date(year, month, day)
-
-
-def select_trials(params, trials=None):
-    """The public trials under the list parameters of ``params`` (a QueryDict or dict)."""
-    trials = Trial.objects.public() if trials is None else trials
-    notices, pairs, values = [], [], {}
-    for name, choices in (("status", OverallStatus), ("phase", Phase)):
-        known = set(choices.values)
-        kept = []
-        for value in _getlist(params, name):
-            if value in known:
-                if value not in kept:
-                    kept.append(value)
-            else:
-                notices.append(Notice(name, f"Ignored {name}={value[:40]}: not a known value."))
-        values[name] = kept
-        pairs += [(name, v) for v in kept]
-    if values["status"]:
-        trials = trials.filter(overall_status__in=values["status"])
-    if values["phase"]:
-        trials = trials.filter(phases__overlap=values["phase"])
-    countries = _getlist(params, "country")
-    if countries:
-        wanted = [c.upper() for c in countries]
-        sites = Site.objects.alias(_v=Upper("country")).filter(_v__in=wanted).values("trial_id")
-        trials = trials.filter(pk__in=sites)
-        pairs += [("country", c) for c in countries]
-    values["country"] = countries
-    conditions = _getlist(params, "condition")
-    if conditions:
-        wanted = [c.upper() for c in conditions]
-        by_name = TrialCondition.objects.alias(_v=Upper("condition__name")).filter(_v__in=wanted)
-        by_term = (
-            TrialMesh.objects.filter(kind=MeshKind.CONDITION)
-            .alias(_v=Upper("mesh_term__term"))
-            .filter(_v__in=wanted)
-        )
-        trials = trials.filter(
-            Q(pk__in=by_name.values("trial_id")) | Q(pk__in=by_term.values("trial_id"))
-        )
-        pairs += [("condition", c) for c in conditions]
-    values["condition"] = conditions
-    for name, lookup, end in (("start_from", "gte", False), ("start_to", "lte", True)):
-        raw = _getlist(params, name)
-        values[name] = ""
-        if not raw:
-            continue
-        try:
-            date = _partial_date(raw[0], end=end)
-        except ValueError:
-            notices.append(
-                Notice(
-                    name, f"Ignored {name}={raw[0][:40]}: not a date (YYYY, YYYY-MM or YYYY-MM-DD)."
-                )
-            )
-            continue
-        trials = trials.filter(**{f"start_date__{lookup}": date})
-        pairs.append((name, raw[0]))
-        values[name] = raw[0]
-    msc = msc_query.parse(params)
-    trials = msc_query.apply_filters(trials, msc)
-    notices += msc.notices
-    pairs += msc.as_params()
-    values["msc"] = msc
-    return Selection(trials=trials, params=pairs, notices=notices, values=values)
+def select_trials(params):
+    """The public trials under the list's parameters of ``params`` (a QueryDict or dict): the
+    list page's own search (``TrialSearch``), so the charts show exactly what the list shows."""
+    search = TrialSearch(params)
+    pairs = [
+        (name, value)
+        for name, values in search.canonical.lists()
+        if name not in PAGING_PARAMS
+        for value in values
+    ]
+    notices = [n for n in search.notices if n.param not in PAGING_PARAMS]
+    return Selection(trials=search.queryset(), params=pairs, notices=notices, search=search)
 
 
 def list_url(params, **replace):
@@ -428,33 +343,30 @@ FORM_CHOICES = (
     ("phase", "Phase", Phase),
     ("status", "Status", OverallStatus),
 )
-CODED_PARAMS = {name for name, _, _ in FORM_CHOICES}
-PARAM_LABELS = {
-    "source": "Source",
-    "donor": "Donor",
-    "product": "Product",
-    "route": "Route",
-    "phase": "Phase",
-    "status": "Status",
-    "country": "Country",
-    "condition": "Condition",
-    "start_from": "Started from",
-    "start_to": "Started until",
-    "dose_min": "Dose from",
-    "dose_max": "Dose up to",
-    "dose_unit": "Dose unit",
-    "n_doses": "Number of doses",
-}
+# The text fields of the form; other list parameters in use are carried as hidden fields.
+FORM_TEXTS = (
+    "q",
+    "country",
+    "condition",
+    "start_from",
+    "start_to",
+    "dose_min",
+    "dose_max",
+    "dose_unit",
+)
 
 
-def insights_url(params):
-    query = urlencode(list(params))
+def insights_url(query_string=""):
+    """The insights page's address with a query string (``?…`` or ``…``)."""
+    query = query_string.lstrip("?")
     return reverse("catalog:insights") + (f"?{query}" if query else "")
 
 
 def form_values(selection):
-    """What the page's filter form shows: each choice with whether it is selected, and the
-    active filters, each with the address of the page without it."""
+    """What the page's filter form shows: each choice with whether it is selected, the text
+    fields, the other parameters in use (hidden), and the active filters as the list shows
+    them, each with the address of this page without it."""
+    search = selection.search
     chosen = {}
     for name, value in selection.params:
         chosen.setdefault(name, []).append(value)
@@ -462,39 +374,39 @@ def form_values(selection):
         {
             "name": name,
             "label": label,
+            "multiple": len(chosen.get(name, [])) > 1,
             "options": [
                 (code, text, code in chosen.get(name, [])) for code, text in choices.choices
             ],
         }
         for name, label, choices in FORM_CHOICES
     ]
-    labels = {}
-    for _, _, choices in FORM_CHOICES:
-        labels.update(dict(choices.choices))
-    labels.update(dict(DoseUnit.choices))
-    active = []
-    for index, (name, value) in enumerate(selection.params):
-        if name == "dose_unit":
-            continue
-        rest = [pair for i, pair in enumerate(selection.params) if i != index]
-        if name in ("dose_min", "dose_max"):
-            shown = f"{value} {labels[selection.values['msc'].dose_unit]}"
-        else:
-            shown = labels.get(value, value) if name in CODED_PARAMS else value
-        active.append(
-            {"label": PARAM_LABELS.get(name, name), "value": shown, "remove": insights_url(rest)}
-        )
-    msc = selection.values["msc"]
+    shown = {name for name, _, _ in FORM_CHOICES}
+    texts = {}
+    for name in FORM_TEXTS:
+        values = chosen.get(name, [])
+        texts[name] = values[0] if values else ""
+        shown.add(name)
+    # Further values of a text field (a second country) and parameters without a field.
+    hidden = [
+        (name, value)
+        for name, values in chosen.items()
+        for value in (values[1:] if name in FORM_TEXTS else [] if name in shown else values)
+    ]
+    active = [
+        {
+            "label": chip["param"],
+            "value": chip["value"],
+            "remove": insights_url(chip["remove_url"].partition("?")[2]),
+        }
+        for chip in search.active_filters()
+    ]
     return {
         "selects": selects,
         "active": active,
-        "country": chosen.get("country", [""])[0],
-        "condition": chosen.get("condition", [""])[0],
-        "start_from": chosen.get("start_from", [""])[0],
-        "start_to": chosen.get("start_to", [""])[0],
-        "dose_min": chosen.get("dose_min", [""])[0],
-        "dose_max": chosen.get("dose_max", [""])[0],
-        "dose_unit": msc.dose_unit,
+        "hidden": hidden,
+        **texts,
+        "dose_unit": texts["dose_unit"] or DoseUnit.TOTAL,
         "dose_units": DoseUnit.choices,
         "clear": reverse("catalog:insights"),
     }

@@ -9,6 +9,7 @@ and the addresses of the same search elsewhere (other pages, downloads, feed).
 import base64
 import datetime
 import json
+import re
 from dataclasses import dataclass
 
 from django import forms
@@ -20,7 +21,8 @@ from django.urls import reverse
 
 from catalog import cache, facets, search
 from catalog.filters import MultipleTextField, Notice, TrialFilterSet
-from catalog.models import Phase, Trial, TrialCondition
+from catalog.models import DoseUnit, Phase, Trial, TrialCondition
+from catalog.msc.query import format_count
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 25
@@ -70,6 +72,9 @@ LIST_FIELDS = (
 )
 
 
+_PLUS_AS_SPACE = re.compile(r"^\s*\d+ +$")
+
+
 def clean_params(params):
     """The parameters without empty values (and NUL characters), or None if already clean.
 
@@ -81,6 +86,8 @@ def clean_params(params):
     for key, values in params.lists():
         for value in values:
             stripped = value.replace("\x00", "").strip()
+            if key == "n_doses" and _PLUS_AS_SPACE.match(value):
+                stripped += "+"  # "n_doses=4+" typed into an address arrives as "4 "
             if stripped:
                 cleaned.appendlist(key, stripped)
             if not stripped or stripped != value:
@@ -304,7 +311,12 @@ class TrialSearch:
     def without(self, name, value=None):
         """This search without one value of a filter (or all of it), back on page 1."""
         if value is None:
-            return self.url(drop=("page", name))
+            drop = ("page", name)
+            if name in ("dose_min", "dose_max"):
+                other = "dose_max" if name == "dose_min" else "dose_min"
+                if other not in self.canonical:
+                    drop += ("dose_unit",)  # no range left: the unit goes too
+            return self.url(drop=drop)
         kept = [v for v in self.canonical.getlist(name) if v.upper() != str(value).upper()]
         return self.url(drop=("page",), **{name: kept or None})
 
@@ -342,6 +354,7 @@ class TrialSearch:
         "enrollment_min",
         "enrollment_max",
     )
+    DOSE_PARAMS = ("dose_min", "dose_max", "dose_unit")
 
     def hidden_params(self):
         return [(name, v) for name in self.HIDDEN_PARAMS for v in self.canonical.getlist(name)]
@@ -350,6 +363,12 @@ class TrialSearch:
         return {
             name: self.canonical.get(name) for name in self.RANGE_PARAMS if name in self.canonical
         }
+
+    def dose_params(self):
+        """The dose range form's values: bounds as given, the unit in use."""
+        values = {n: self.canonical.get(n) for n in self.DOSE_PARAMS if n in self.canonical}
+        values.setdefault("dose_unit", DoseUnit.TOTAL)
+        return values
 
     def export_urls(self):
         query = self.filter_query_string()
@@ -363,8 +382,19 @@ class TrialSearch:
         """Each value in use, as {name, param, value, remove_url} for "remove" links."""
         chips = []
         values = self.filterset.values
+        unit = dict(DoseUnit.choices).get(values.get("dose_unit", DoseUnit.TOTAL))
         for name in self.canonical:
-            if name not in values:
+            if name not in values or name == "dose_unit":
+                continue
+            if name in ("dose_min", "dose_max"):
+                chips.append(
+                    {
+                        "name": name,
+                        "param": param_label(name),
+                        "value": f"{self.canonical.get(name)} {unit}",
+                        "remove_url": self.without(name),
+                    }
+                )
                 continue
             field = self.filterset.filters[name]
             multiple = _multiple(field)
@@ -388,8 +418,14 @@ class TrialSearch:
         if self.searching:
             parts.append(f"“{self.parsed.text}”")
         labels = dict(Phase.choices)
-        for name, value in self.filterset.values.items():
-            if name == "q":
+        values = self.filterset.values
+        for name, value in values.items():
+            if name == "q" or name == "dose_unit":
+                continue
+            if name in ("dose_min", "dose_max"):
+                if name == "dose_max" and "dose_min" in values:
+                    continue  # described with dose_min
+                parts.append(f"Dose: {describe_dose(values)}")
                 continue
             field = self.filterset.filters[name]
             choices = dict(field.extra.get("choices", ()))
@@ -424,7 +460,26 @@ _PARAM_LABELS = {
     "locn_q": "Location search",
     "title_q": "Title search",
     "ids": "NCT IDs",
+    "source": "Cell source",
+    "donor": "Donor",
+    "product": "MSC product",
+    "route": "Route",
+    "n_doses": "Number of doses",
+    "dose_min": "Dose from",
+    "dose_max": "Dose up to",
+    "dose_unit": "Dose unit",
 }
+
+
+def describe_dose(values):
+    """A dose range in words: ``1e6–2e6 cells per kg``, ``at least 1e8 cells in total``."""
+    unit = dict(DoseUnit.choices)[values.get("dose_unit") or DoseUnit.TOTAL]
+    low, high = values.get("dose_min"), values.get("dose_max")
+    if low is not None and high is not None:
+        return f"{format_count(low)}–{format_count(high)} {unit}"
+    if low is not None:
+        return f"at least {format_count(low)} {unit}"
+    return f"at most {format_count(high)} {unit}"
 
 
 def _multiple(field):

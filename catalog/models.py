@@ -458,7 +458,7 @@ class TrialQuerySet(models.QuerySet):
     def for_page(self):
         """Everything the trial page shows, in a fixed number of queries (12 at most)."""
         return (
-            self.select_related("lead_sponsor")
+            self.select_related("lead_sponsor", "msc")
             .defer("source_record", "search_vector")
             .prefetch_related(
                 Prefetch(
@@ -1014,6 +1014,8 @@ def field_label(name):
     """A trial field's or collection's label, for history and the curation panel."""
     if name in COLLECTION_LABELS:
         return COLLECTION_LABELS[name]
+    if name in MSC_CHANGE_LABELS:
+        return MSC_CHANGE_LABELS[name]
     try:
         return str(Trial._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:
@@ -1022,6 +1024,8 @@ def field_label(name):
 
 def display_value(name, value):
     """A stored value as people read it: codes by their labels (``RECRUITING`` → Recruiting)."""
+    if name in MSC_CHANGE_LABELS:
+        return _msc_display(name.removeprefix("msc."), value)
     try:
         field = Trial._meta.get_field(name)
     except FieldDoesNotExist:
@@ -1034,6 +1038,49 @@ def display_value(name, value):
     if isinstance(value, list):
         return [labels.get(v, v) for v in value]
     return labels.get(value, value)
+
+
+# MSC profile values in history entries and the curation panel: ``msc.<public field>``.
+MSC_CHANGE_LABELS = {
+    "msc.is_msc": "MSC product given",
+    "msc.source": "MSC cell source",
+    "msc.donor": "MSC donor",
+    "msc.product": "MSC product",
+    "msc.route": "MSC route",
+    "msc.dose": "MSC dose",
+}
+
+
+def _msc_display(field, value):
+    """An MSC profile value in its public JSON shape, as people read it."""
+    if field == "dose":
+        value = value or {}
+        unit = dict(DoseUnit.choices).get(value.get("unit") or "", "")
+        parts = []
+        if value.get("min") is not None or value.get("max") is not None:
+            low, high = value.get("min"), value.get("max")
+            low, high = (high if low is None else low), (low if high is None else high)
+            shown = f"{low:g}" if low == high else f"{low:g}–{high:g}"
+            parts.append(f"{shown} {unit}".strip())
+        if value.get("total_cells") is not None and value.get("unit") != DoseUnit.TOTAL:
+            parts.append(f"{value['total_cells']:g} cells in total")
+        if value.get("n_doses"):
+            n = value["n_doses"]
+            parts.append(f"{n} dose{'s' * (n != 1)}")
+        if value.get("interval"):
+            parts.append(f"every {value['interval']}")
+        if not parts and value.get("text"):
+            parts.append(value["text"])
+        return ", ".join(parts) if parts else None
+    choices = {"source": MscSource, "donor": MscDonor, "product": MscProduct, "route": MscRoute}
+    if field in choices:
+        labels = dict(choices[field].choices)
+        if isinstance(value, list):
+            return [labels.get(v, v) for v in value]
+        return labels.get(value, value)
+    if field == "is_msc":
+        return {True: "yes", False: "no"}.get(value, value)
+    return value
 
 
 def _short(value, limit=120):

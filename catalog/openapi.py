@@ -5,7 +5,7 @@ what the document allows the API accepts, and what it does not allow gets a 400.
 """
 
 from catalog import ctgov_fields, exports, search
-from catalog.models import OverallStatus
+from catalog.models import DoseUnit, MscDonor, MscProduct, MscRoute, MscSource, OverallStatus
 
 _JSON = "application/json"
 
@@ -70,6 +70,7 @@ def _list_parameters():
             explode=False,
             example=["NCT02883803", "NCT05016804"],
         ),
+        *_msc_parameters(query),
         query(
             "sort",
             "Up to two sort fields, each with an optional direction (e.g."
@@ -116,6 +117,70 @@ def _list_parameters():
             "The nextPageToken of the previous page, with the same other parameters (the same"
             " sort). Tokens are opaque: a string this API did not give is a 400.",
             {"type": "string"},
+        ),
+    ]
+
+
+def _msc_parameters(query):
+    """The MSC profile filters: the list page's parameters, with the codes of /api/msc."""
+    from catalog.msc.query import MAX_N_DOSES
+
+    def codes(name, choices, what, example):
+        return query(
+            name,
+            f"Only studies whose MSC profile has one of these {what} (comma-separated codes;"
+            " see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC product.",
+            {"type": "array", "items": {"type": "string", "enum": list(choices.values)}},
+            style="form",
+            explode=False,
+            example=example,
+        )
+
+    cells = {"type": "number", "minimum": 0}
+    return [
+        codes("source", MscSource, "cell sources", ["umbilical_cord", "wharton_jelly"]),
+        query(
+            "donor",
+            "Only studies whose MSC donor is one of these (comma-separated); autologous and"
+            " allogeneic also find studies using both.",
+            {"type": "array", "items": {"type": "string", "enum": list(MscDonor.values)}},
+            style="form",
+            explode=False,
+            example=["allogeneic"],
+        ),
+        codes("product", MscProduct, "products", ["extracellular_vesicles"]),
+        codes("route", MscRoute, "routes", ["intravenous", "intrathecal"]),
+        query(
+            "dose_min",
+            "Only studies stating a dose of at least this many cells per administration (e.g."
+            " 1e6), in dose_unit. A dose escalation matches when any of its doses does.",
+            cells,
+            example=1e8,
+        ),
+        query(
+            "dose_max",
+            "Only studies stating a dose of at most this many cells per administration, in"
+            " dose_unit.",
+            cells,
+            example=2e8,
+        ),
+        query(
+            "dose_unit",
+            "The unit of dose_min and dose_max: total (cells per administration; doses per kg"
+            " of adult studies count for 70 kg) or per_kg.",
+            {"type": "string", "enum": list(DoseUnit.values), "default": DoseUnit.TOTAL},
+        ),
+        query(
+            "n_doses",
+            f"Only studies giving the MSC product this many times (1 to {MAX_N_DOSES}); N+"
+            " means N or more (write the + as %2B). Comma-separated for any of several.",
+            {
+                "type": "array",
+                "items": {"type": "string", "pattern": r"^([1-9][0-9]{0,2}|1000)\+?$"},
+            },
+            style="form",
+            explode=False,
+            example=["1", "4+"],
         ),
     ]
 

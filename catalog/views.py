@@ -15,7 +15,8 @@ from catalog.listing import (
     TrialSearch,
     clean_params,
 )
-from catalog.models import Trial
+from catalog.models import DoseUnit, Trial
+from catalog.msc import display as msc_display
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -64,6 +65,7 @@ def trial_list(request):
     page = search.results(counts.total)
     suggestion = search.suggestion()
     raw = search.range_params()
+    dose = search.dose_params()
     return render(
         request,
         "catalog/trial_list.html",
@@ -78,6 +80,9 @@ def trial_list(request):
             "exports": search.export_urls(),
             "raw": raw,
             "ranges_open": bool(raw),
+            "dose": dose,
+            "dose_open": "dose_min" in dose or "dose_max" in dose,
+            "dose_units": DoseUnit.choices,
             "hidden": search.hidden_params(),
             "suggestion": suggestion,
             "suggestion_url": suggestion and search.url(drop=("page",), q=suggestion),
@@ -124,8 +129,12 @@ def trial_detail(request, nct_id):
             context = {"nct_id": canonical, "reason": reason}
             return render(request, "catalog/trial_gone.html", context, status=410)
         return trial_not_found(request, canonical)
+    profile = getattr(trial, "msc", None)
     context = {
         "trial": trial,
+        "msc_profile": profile,
+        "msc_rows": msc_display.profile_rows(profile),
+        "msc_products": msc_display.named_products(profile),
         "related_trials": list(Trial.objects.related_to(trial, RELATED_TRIALS)),
         "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
     }
@@ -143,7 +152,8 @@ def trial_not_found(request, query):
 
 
 def insights_page(request):
-    """``/insights/``: charts of the trials the list parameters select, each bar a link."""
+    """``/insights/``: charts of the trials the list's parameters select (the list's own search),
+    each bar a link to the list."""
     selection = insights.select_trials(request.GET)
     figures = insights.Insights(selection.trials, selection.params)
     years = figures.years_by_source()

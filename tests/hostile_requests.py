@@ -60,6 +60,15 @@ QUERY_STRINGS = {
     "javascript url": f"next=javascript:{XSS}&q=javascript:{XSS}",
     "template syntax": "q=%7B%7B7*7%7D%7D%7B%25%20debug%20%25%7D",
     "unknown filter": "status=NOT_A_STATUS&phase=PHASE9&type=x",
+    "bad msc values": (
+        "source=moon&donor=%27%20OR%201%3D1--&product=&route=ear&route=intravenous"
+        f"&dose_min=1e999&dose_max=NaN&dose_unit=%3Cscript%3E{XSS}%3C/script%3E"
+        "&n_doses=0&n_doses=-1&n_doses=4%2B%2B&n_doses=99999999999999999999"
+    ),
+    "msc values at their limits": (
+        "dose_min=1.7976931348623157e308&dose_max=0&dose_unit=per_kg&n_doses=1000%2B"
+        "&source=not_stated&donor=both"
+    ),
     "empty filters": "status=&phase=&q=&page=",
     "sort by a secret": "sort=password&ordering=-user__password&order_by=__class__",
     "lookup injection": "nct_id__regex=.*&is_public=false&is_public__in=0",

@@ -119,3 +119,67 @@ def test_the_page_costs_a_constant_number_of_queries(
         page(client)
     with django_assert_num_queries(7):
         page(client, "source=bone_marrow&source=adipose&phase=PHASE1&country=China&dose_min=1e6")
+
+
+# The same selection as the list ------------------------------------------------------------------
+
+EVERY_KIND = (
+    "q=knee&sex=FEMALE&type=INTERVENTIONAL&age_group=ADULT&intervention_type=BIOLOGICAL"
+    "&source=umbilical_cord&source=bone_marrow&donor=allogeneic&n_doses=1&dose_max=1e9"
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=knee+osteoarthritis",
+        "q=stem+cells&status=COMPLETED&has_results=true",
+        "sponsor_class=INDUSTRY&healthy=false",
+        "city=Wuhan",
+        "product=extracellular_vesicles",
+        "n_doses=2%2B&route=intravenous",
+        EVERY_KIND,
+    ],
+)
+def test_the_charts_count_the_trials_the_list_shows(client, bundled_catalog, query):
+    listed = client.get(f"/trials/?{query}").context["count"]
+    assert page(client, query).context["totals"]["trials"] == listed > 0
+
+
+def test_chart_links_lead_to_the_list_with_the_same_filters(client, bundled_catalog):
+    html = page(client, "q=knee&sex=FEMALE&n_doses=1&dose_max=1e9").content.decode()
+    found = links(html)
+    assert len(found) > 10
+    for url in found:
+        query = parse_qs(urlsplit(url).query)
+        assert query["q"] == ["knee"] and query["sex"] == ["FEMALE"]
+        assert query["n_doses"] == ["1"]
+    overall = page(client, "q=knee&sex=FEMALE").context["list_url"]
+    assert overall == "/trials/?q=knee&sex=FEMALE"
+
+
+def test_the_form_keeps_the_filters_it_has_no_field_for(client, bundled_catalog):
+    response = page(client, "q=knee&sex=FEMALE&country=China&country=Spain&n_doses=1")
+    html = unescape(response.content.decode())
+    assert 'name="q" value="knee"' in html
+    assert '<input type="hidden" name="sex" value="FEMALE">' in html
+    assert '<input type="hidden" name="n_doses" value="1">' in html
+    assert 'name="country" value="China"' in html
+    assert '<input type="hidden" name="country" value="Spain">' in html
+
+
+def test_active_filters_are_removed_on_this_page(client, bundled_catalog):
+    response = page(client, "source=adipose&dose_min=1e6&dose_unit=per_kg&q=knee")
+    active = {(a["label"], a["value"]): a["remove"] for a in response.context["form"]["active"]}
+    assert active[("Cell source", "Adipose tissue")] == (
+        "/insights/?dose_min=1e6&dose_unit=per_kg&q=knee"
+    )
+    assert active[("Dose from", "1e6 cells per kg")] == "/insights/?source=adipose&q=knee"
+    assert active[("Search", "“knee”")] == (
+        "/insights/?source=adipose&dose_min=1e6&dose_unit=per_kg"
+    )
+
+
+def test_a_search_costs_no_extra_query(client, bundled_catalog, django_assert_num_queries):
+    with django_assert_num_queries(7):
+        page(client, EVERY_KIND)

@@ -75,6 +75,7 @@ def test_the_number_of_queries_does_not_grow_with_the_page_size_or_results(
             "?q=cells&per_page=100",
             "?q=cells&page=3&per_page=50&sort=-enrollment",
             BUSY + "&per_page=100&sex=FEMALE&condition=COVID-19&start_from=2015&city=Wuhan",
+            "?q=cells&source=umbilical_cord&route=intravenous&n_doses=1%2B&dose_min=1e6",
         )
     }
     assert len(browsing) == 1 and len(searching) == 1, (browsing, searching)

@@ -33,6 +33,8 @@ from catalog.models import DoseUnit, MscDonor, MscProduct, MscProfile, MscRoute,
 ADULT_WEIGHT_KG = 70.0
 MAX_N_DOSES = 1000
 
+# The parameters, in the order addresses and descriptions give them.
+PARAMS = ("source", "donor", "product", "route", "dose_min", "dose_max", "dose_unit", "n_doses")
 CHOICES = {"source": MscSource, "donor": MscDonor, "product": MscProduct, "route": MscRoute}
 ARRAY_COLUMNS = {"source": "sources", "product": "products", "route": "routes"}
 # The donor values that also find trials using both kinds.
