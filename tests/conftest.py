@@ -13,9 +13,15 @@ def bundled_catalog(django_db_setup, django_db_blocker):
     """The bundled 1,536 studies and the five seed trials, imported once for the session."""
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
 
     from catalog.importer import Importer
 
+    name = connection.settings_dict["NAME"]
+    if not name.startswith("test_"):
+        # pytest-django sets up the test database only for a run with a test marked django_db;
+        # never import into (and later flush) the development database instead.
+        pytest.fail(f"bundled_catalog would write to {name!r}: mark the test django_db")
     with django_db_blocker.unblock():
         summary = Importer().run(settings.CATALOG_BUNDLED_DATA)
     yield summary

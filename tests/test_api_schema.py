@@ -22,6 +22,9 @@ CHECKS = [
 ]
 SCHEMATHESIS = Path(sys.executable).parent / "st"
 
+# The server reads the test database, which pytest-django sets up for django_db tests.
+pytestmark = pytest.mark.django_db
+
 
 def base_url(server, schema):
     """Where the document's operations live on the test server (its servers' path kept)."""
