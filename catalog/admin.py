@@ -615,12 +615,8 @@ class TrialAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(change_url)
         if request.method == "POST":
             with transaction.atomic():
-                try:
-                    curation.lock(trial.pk, _int(request.POST.get("loaded_version")))
-                except curation.StaleVersion as stale:
-                    for line in stale.messages():
-                        messages.error(request, line)
-                    return HttpResponseRedirect(change_url)
+                if stale := self._lock_loaded_version(request, trial, change_url):
+                    return stale
                 self._revert(request, trial, field)
             return HttpResponseRedirect(change_url)
         rows = [r for r in curation.curated_rows(trial) if field in ("__all__", r["key"])]
@@ -634,6 +630,17 @@ class TrialAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/catalog/trial/revert.html", context)
 
+    def _lock_loaded_version(self, request, trial, change_url):
+        """Lock the trial at the version the curator's page was loaded from (in the caller's
+        transaction); a redirect back with the reasons when someone has saved since."""
+        try:
+            curation.lock(trial.pk, _int(request.POST.get("loaded_version")))
+        except curation.StaleVersion as stale:
+            for line in stale.messages():
+                messages.error(request, line)
+            return HttpResponseRedirect(change_url)
+        return None
+
     def _revert_msc(self, request, trial, field, change_url):
         """Give a curated value of the MSC profile back to the rules (``?field=msc.route``)."""
         rows = [r for r in curation.msc_curated_rows(trial) if r["key"] == field]
@@ -642,12 +649,8 @@ class TrialAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(change_url)
         if request.method == "POST":
             with transaction.atomic():
-                try:
-                    curation.lock(trial.pk, _int(request.POST.get("loaded_version")))
-                except curation.StaleVersion as stale:
-                    for line in stale.messages():
-                        messages.error(request, line)
-                    return HttpResponseRedirect(change_url)
+                if stale := self._lock_loaded_version(request, trial, change_url):
+                    return stale
                 change = curation.revert_msc_field(trial, field, request.user)
             what = change.text() if change else "no value differed"
             messages.success(request, f"Back to the derived value: {what}.")

@@ -169,31 +169,21 @@ class InterventionForm(forms.ModelForm):
     arm_group_labels = LinesField(help_text="The arms, as the record lists them, one a line.")
 
 
+# The columns of each public MSC field a curator sets here (``MscProfile.CURATABLE``, but the
+# derived flag, which follows the curator's total).
+MSC_FORM_COLUMNS = {
+    name: tuple(column for column in columns if column != "dose_derived")
+    for name, columns in MscProfile.CURATABLE.items()
+}
+
+
 class MscProfileForm(forms.ModelForm):
     """A curator's values for the trial's MSC profile (an inline of the trial's page, under the
     trial's version lock). Each public field whose value changes becomes curated
     (``MscProfile.set_curated``): annotation and re-imports keep it, the derived value is kept
     beside it, and it can be reverted to the derived value."""
 
-    # The columns of each public field on this form (``MscProfile.CURATABLE``, but the derived
-    # flag, which follows the curator's total).
-    FIELD_COLUMNS = {
-        "is_msc": ("is_msc",),
-        "source": ("sources",),
-        "donor": ("donor",),
-        "product": ("products",),
-        "route": ("routes",),
-        "dose": (
-            "dose_text",
-            "cells_per_kg",
-            "total_cells",
-            "dose_min",
-            "dose_max",
-            "dose_unit",
-            "n_doses",
-            "dose_interval",
-        ),
-    }
+    FIELD_COLUMNS = MSC_FORM_COLUMNS
 
     sources = CodesField(MscSource.choices, label="Cell sources")
     products = CodesField(MscProduct.choices)
@@ -212,21 +202,7 @@ class MscProfileForm(forms.ModelForm):
 
     class Meta:
         model = MscProfile
-        fields = [
-            "is_msc",
-            "sources",
-            "donor",
-            "products",
-            "routes",
-            "dose_text",
-            "cells_per_kg",
-            "total_cells",
-            "dose_min",
-            "dose_max",
-            "dose_unit",
-            "n_doses",
-            "dose_interval",
-        ]
+        fields = [column for columns in MSC_FORM_COLUMNS.values() for column in columns]
         widgets = {"dose_text": forms.Textarea(attrs={"rows": 2, "cols": 60})}
         labels = {
             "cells_per_kg": "Cells per kg",
