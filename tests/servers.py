@@ -166,13 +166,16 @@ class Gunicorn:
     def base_url(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def request(self, method, path, body=None, headers=None, timeout=30):
-        """One request, no redirects followed; path and headers are sent as given."""
+    def request(self, method, path, body=None, headers=None, timeout=30, max_bytes=None):
+        """One request, no redirects followed; path and headers are sent as given. With
+        ``max_bytes``, the connection is closed once that much of the body has come (a client
+        that stops a long download)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
-            return Response(response.status, dict(response.getheaders()), response.read())
+            content = response.read(max_bytes) if max_bytes else response.read()
+            return Response(response.status, dict(response.getheaders()), content)
         finally:
             connection.close()
 
