@@ -62,8 +62,11 @@ def per_version(name, compute):
 
 
 def _key(request, version):
-    path = request.get_full_path()
-    digest = hashlib.sha256(f"{request.method}:{path}".encode()).hexdigest()
+    # The scheme and host are part of the key: pages hold absolute addresses (canonical link,
+    # sharing tags, copy link), so a request with another Host header must not be served, or
+    # leave behind, a page built for another address.
+    address = request.build_absolute_uri(request.get_full_path())
+    digest = hashlib.sha256(f"{request.method}:{address}".encode()).hexdigest()
     return f"catalog:page:{version}:{digest}"
 
 

@@ -98,3 +98,13 @@ def test_a_page_carrying_a_csrf_token_is_never_stored(rf, bundled_catalog, cachi
     response = form(rf.get("/form/"))
     assert "X-Catalog-Cache" not in response
     assert "csrfmiddlewaretoken" in response.content.decode()
+
+
+def test_a_page_cached_for_one_host_is_not_served_to_another(client, bundled_catalog, caching):
+    from django.core.cache import cache
+
+    cache.clear()
+    client.get(TRIAL, HTTP_HOST="localhost:99999")
+    response = client.get(TRIAL, HTTP_HOST="testserver")
+    assert response["X-Catalog-Cache"] == "miss"
+    assert "localhost:99999" not in response.content.decode()
