@@ -1360,21 +1360,9 @@ class MscProfile(models.Model):
         "dose_unit": DoseUnit,
         "n_doses": int,
     }
+    # What the rules compute: every curatable column, then what only the rules give.
     COMPUTED_FIELDS = (
-        "is_msc",
-        "sources",
-        "donor",
-        "products",
-        "routes",
-        "dose_text",
-        "cells_per_kg",
-        "total_cells",
-        "dose_min",
-        "dose_max",
-        "dose_unit",
-        "n_doses",
-        "dose_interval",
-        "dose_derived",
+        *(column for columns in CURATABLE.values() for column in columns),
         "named_products",
         "arms",
         "evidence",
