@@ -33,7 +33,7 @@ lint: install
 
 # The Dockerfile's steps in a fresh virtualenv (CI runs them as part of `make test`).
 container-steps: install
-	RUN_CONTAINER_STEPS=1 $(BIN)/python -m pytest tests/test_container_steps.py
+	RUN_CONTAINER_STEPS=1 $(BIN)/python -m pytest tests/ops/test_container_steps.py
 
 # The load test (bench/load.py): writes docs/load.md.
 load-test: load

@@ -48,8 +48,8 @@ def fill(size, seed, say):
     from django.conf import settings
     from django.core.management import call_command
 
-    from catalog.importer import Importer
     from catalog.models import Trial
+    from catalog.registry.importer import Importer
 
     call_command("migrate", verbosity=0, interactive=False)
     wanted, with_bundled = target(size)

@@ -62,8 +62,8 @@ class SqlTimer:
 
 
 def prepare():
-    from catalog.importer import Importer
     from catalog.models import Trial
+    from catalog.registry.importer import Importer
 
     call_command("migrate", verbosity=0)
     if not Trial.objects.exists():

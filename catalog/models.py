@@ -304,7 +304,7 @@ def _comparable(trial, name):
 
 def validation_errors(trial):
     """{field: message} for what makes a trial record inconsistent; empty when it is fine."""
-    from catalog.ctgov import age_in_years
+    from catalog.registry.ctgov import age_in_years
 
     errors = {}
     if not NCT_ID_RE.match(trial.nct_id or ""):
@@ -798,7 +798,7 @@ class Trial(models.Model):
         return sorted(groups, key=lambda group: (-len(group[1]), group[0] == "", group[0]))
 
     def clean(self):
-        from catalog.ctgov import age_in_years
+        from catalog.registry.ctgov import age_in_years
 
         self.minimum_age_years = age_in_years(self.minimum_age)
         self.maximum_age_years = age_in_years(self.maximum_age)

@@ -2,9 +2,10 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path, re_path
 from django.views.generic import TemplateView
 
-from catalog import api, feeds, views
-from catalog.cache import cache_anonymous_page
-from catalog.sitemaps import SITEMAPS
+from catalog.api import views as api_views
+from catalog.site import feeds, views
+from catalog.site.cache import cache_anonymous_page
+from catalog.site.sitemaps import SITEMAPS
 
 app_name = "catalog"
 
@@ -17,18 +18,18 @@ urlpatterns = [
     path("trials/<str:nct_id>/", cache_anonymous_page(views.trial_detail), name="trial_detail"),
     # An NCT ID without the trailing slash: one permanent redirect to the canonical address.
     re_path(r"^trials/(?P<nct_id>[Nn][Cc][Tt]\d{1,12})$", views.trial_detail),
-    path("api/v2/studies", api.study_list, name="api_study_list"),
-    path("api/v2/version", api.version, name="api_version"),
-    path("api/v2/openapi.json", api.openapi_document, name="api_openapi"),
-    path("api/v2/studies/<str:nct_id>", api.study_detail, name="api_study_detail"),
+    path("api/v2/studies", api_views.study_list, name="api_study_list"),
+    path("api/v2/version", api_views.version, name="api_version"),
+    path("api/v2/openapi.json", api_views.openapi_document, name="api_openapi"),
+    path("api/v2/studies/<str:nct_id>", api_views.study_detail, name="api_study_detail"),
     # Anything else below /studies/ (slashes, line breaks, nothing) is no study: a JSON 404.
-    re_path(r"^api/v2/studies/(?P<nct_id>[\s\S]*)\Z", api.study_detail),
+    re_path(r"^api/v2/studies/(?P<nct_id>[\s\S]*)\Z", api_views.study_detail),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
-    path("api/msc/<str:nct_id>", api.msc_profile, name="api_msc_profile"),
+    path("api/msc/<str:nct_id>", api_views.msc_profile, name="api_msc_profile"),
     path("insights/", views.insights_page, name="insights"),
 ]

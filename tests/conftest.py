@@ -15,7 +15,7 @@ def bundled_catalog(django_db_setup, django_db_blocker):
     from django.core.management import call_command
     from django.db import connection
 
-    from catalog.importer import Importer
+    from catalog.registry.importer import Importer
 
     name = connection.settings_dict["NAME"]
     if not name.startswith("test_"):
@@ -65,8 +65,8 @@ def editor_client(client, editor):
 def imported_trial(db):
     """A real study with arms, interventions and four sites (bundled item 9), imported under
     NCT09000001 for this test."""
-    from catalog.importer import Importer
     from catalog.models import Trial
+    from catalog.registry.importer import Importer
     from tests.factories import real_study
 
     study = real_study(9)

@@ -1,5 +1,5 @@
 """The bad-input corpus, as data: hostile and malformed requests for every public URL
-(tests/public_urls.py) and the admin login. tests/test_bad_input.py sends them all.
+(tests/public_urls.py) and the admin login. tests/ops/test_bad_input.py sends them all.
 
 Payloads that could be reflected as markup carry ``alert(1337)``, so a reflection that was not
 escaped is easy to spot.

@@ -6,7 +6,7 @@ Paths use dots between keys and [n] to index lists, e.g.
 gives the length of the list (or string) reached so far, e.g.
 "protocolSection.contactsLocationsModule.locations.len()".
 
-Plain module: no Django, no database. Used by tests/test_seed_files.py.
+Plain module: no Django, no database. Used by tests/registry/test_seed_files.py.
 """
 
 import re

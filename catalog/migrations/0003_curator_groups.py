@@ -11,13 +11,13 @@ def create_groups(apps, schema_editor):
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
 
-    from catalog.roles import apply_roles
+    from catalog.curation.roles import apply_roles
 
     apply_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_groups(apps, schema_editor):
-    from catalog.roles import CURATOR, EDITOR
+    from catalog.curation.roles import CURATOR, EDITOR
 
     apps.get_model("auth", "Group").objects.filter(name__in=[CURATOR, EDITOR]).delete()
 

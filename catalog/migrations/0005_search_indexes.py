@@ -101,6 +101,6 @@ class Migration(migrations.Migration):
             index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.indexes.OpClass('word', name='gin_trgm_ops'), name='searchword_word_trgm'),
         ),
         # A catalog imported before this migration gets its vocabulary now; later imports
-        # rebuild it (catalog.search.refresh_vocabulary).
+        # rebuild it (catalog.search.fulltext.refresh_vocabulary).
         migrations.RunSQL(VOCABULARY_SQL, migrations.RunSQL.noop),
     ]

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.ctgov import study_from_trial
 from catalog.models import MscProfile, Trial
 from catalog.msc.extract import profile_from_study
+from catalog.registry.ctgov import study_from_trial
 
 BATCH_SIZE = 500
 logger = logging.getLogger(__name__)

@@ -262,7 +262,7 @@ def facet_counts(trials, name):
     raise ValueError(f"no MSC facet {name!r}")
 
 
-# The same counts for the list page's one-statement facets (catalog/facets.py): each is a
+# The same counts for the list page's one-statement facets (catalog/search/facets.py): each is a
 # SELECT value, count over the CTE {b} of matching trials.
 FACET_SQL = {
     "source": (

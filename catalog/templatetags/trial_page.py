@@ -8,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from catalog import sharing, text
+from catalog.site import sharing, text
 
 register = template.Library()
 

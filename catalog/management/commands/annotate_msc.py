@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.ctgov import normalize_nct_id
 from catalog.models import Trial
 from catalog.msc.annotate import annotate
+from catalog.registry.ctgov import normalize_nct_id
 
 
 class Command(BaseCommand):

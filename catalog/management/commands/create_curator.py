@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from catalog.roles import CURATOR, EDITOR, apply_roles
+from catalog.curation.roles import CURATOR, EDITOR, apply_roles
 
 PASSWORD_VARIABLE = "CURATOR_PASSWORD"
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.ctgov import study_from_trial
 from catalog.models import Trial
+from catalog.registry.ctgov import study_from_trial
 
 
 @contextmanager

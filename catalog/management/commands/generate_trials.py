@@ -9,8 +9,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog import bulkload
-from catalog.synthetic import Generator, Profile, synthetic_nct_id
+from catalog.registry import bulkload
+from catalog.registry.synthetic import Generator, Profile, synthetic_nct_id
 
 PHASES = {
     "load": "trials written",
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, count, seed, delete, workers, verbosity, **options):
-        from catalog.cache import invalidate
+        from catalog.site.cache import invalidate
 
         if delete:
             started = time.monotonic()

@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.importer import Importer
+from catalog.registry.importer import Importer
 
 
 class Command(BaseCommand):

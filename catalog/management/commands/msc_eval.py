@@ -5,8 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.importer import SourceError, iter_studies
 from catalog.msc.evaluate import evaluate, format_report, load_labels
+from catalog.registry.importer import SourceError, iter_studies
 
 
 class Command(BaseCommand):

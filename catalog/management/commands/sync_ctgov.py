@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from catalog.ctgov_client import ApiError, StudiesClient
-from catalog.importer import CREATED, UPDATED, Importer
 from catalog.models import ChangeKind, SyncState, TrialChange
+from catalog.registry.client import ApiError, StudiesClient
+from catalog.registry.importer import CREATED, UPDATED, Importer
 
 # ClinicalTrials.gov dates its updates in US time: ask from the day before the last sync.
 MARK_MARGIN = datetime.timedelta(days=1)

@@ -1,0 +1,2 @@
+"""Curation: the admin, its forms, the curators' roles, and the service that records every
+change."""

@@ -1,0 +1,1061 @@
+"""The curators' admin: trials and their parts, publishing, reverting to the source record,
+history, and uploading ClinicalTrials.gov files.
+
+A curator's save goes through ``catalog.curation``: the fields and collections they change are
+marked curated (a re-import keeps them), the trial's version moves on, and the change is
+recorded. The trial form carries the version it was loaded at; a save over a newer version is
+refused (see ``admin_forms.VersionedForm``).
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import models, transaction
+from django.db.models import Count, Exists, OuterRef
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.text import Truncator
+
+from catalog.curation import service
+from catalog.curation.forms import (
+    ArmForm,
+    HideForm,
+    InterventionForm,
+    MscProfileForm,
+    SiteForm,
+    TrialAdminForm,
+    UploadForm,
+)
+from catalog.models import (
+    Arm,
+    CentralContact,
+    ChangeKind,
+    Collaboration,
+    Condition,
+    Intervention,
+    MeshTerm,
+    MscProfile,
+    Official,
+    Organization,
+    Outcome,
+    Phase,
+    Site,
+    SyncState,
+    Trial,
+    TrialChange,
+    TrialCondition,
+    TrialMesh,
+    field_label,
+)
+from catalog.registry.ctgov import StudyError
+from catalog.registry.importer import UNREVIEWED_REASON, Importer
+
+admin.site.site_header = "MSC Trials Catalog"
+admin.site.site_title = "MSC Trials Catalog curation"
+admin.site.index_title = "Curation"
+
+
+class PlainCharField(forms.CharField):
+    """Text as typed: browsers' CRLF line ends made LF, nothing stripped, so a field the
+    curator did not touch never reads as changed (and never becomes curated)."""
+
+    def __init__(self, **kwargs):
+        kwargs["strip"] = False
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+PLAIN_TEXT = {
+    models.TextField: {"form_class": PlainCharField},
+    models.CharField: {"form_class": PlainCharField},
+    models.URLField: {"assume_scheme": "https"},
+}
+
+
+# List filters ----------------------------------------------------------------------------------
+
+
+class PhaseFilter(admin.SimpleListFilter):
+    title = "phase"
+    parameter_name = "phase"
+
+    def lookups(self, request, model_admin):
+        return Phase.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(phases__contains=[self.value()])
+        return queryset
+
+
+class CountryFilter(admin.SimpleListFilter):
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        countries = (
+            Site.objects.exclude(country="")
+            .order_by("country")
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        return [(c, c) for c in countries]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            sites = Site.objects.filter(trial=OuterRef("pk"), country=self.value())
+            return queryset.filter(Exists(sites))
+        return queryset
+
+
+class CuratedFilter(admin.SimpleListFilter):
+    title = "curation"
+    parameter_name = "curated"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has curated fields"), ("no", "As imported")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.curated()
+        if self.value() == "no":
+            return queryset.filter(curated_fields={})
+        return queryset
+
+
+# Inlines: a trial's parts. Each names the collection it edits (a curated-field key). -----------
+
+
+class TrialPartInline:
+    collection = None
+    extra = 0
+    formfield_overrides = PLAIN_TEXT
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.collection = self.collection
+        return formset
+
+
+class CollaborationInline(TrialPartInline, admin.TabularInline):
+    model = Collaboration
+    collection = "collaborators"
+    fields = ("position", "organization")
+    autocomplete_fields = ("organization",)
+    verbose_name_plural = "collaborators"
+
+
+class TrialConditionInline(TrialPartInline, admin.TabularInline):
+    model = TrialCondition
+    collection = "conditions"
+    fields = ("position", "condition")
+    autocomplete_fields = ("condition",)
+    verbose_name_plural = "conditions"
+
+
+class TrialMeshInline(TrialPartInline, admin.TabularInline):
+    model = TrialMesh
+    collection = "mesh_terms"
+    fields = ("kind", "position", "mesh_term")
+    autocomplete_fields = ("mesh_term",)
+    classes = ("collapse",)
+    verbose_name_plural = "MeSH terms"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("mesh_term")
+
+
+class InterventionInline(TrialPartInline, admin.StackedInline):
+    model = Intervention
+    form = InterventionForm
+    collection = "interventions"
+    fields = (("position", "type", "name"), "description", ("other_names", "arm_group_labels"))
+    classes = ("collapse",)
+
+
+class ArmInline(TrialPartInline, admin.StackedInline):
+    model = Arm
+    form = ArmForm
+    collection = "arms"
+    fields = (
+        ("position", "type", "label"),
+        "description",
+        ("intervention_names", "interventions"),
+    )
+    autocomplete_fields = ("interventions",)
+    classes = ("collapse",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("interventions")
+
+
+class OutcomeInline(TrialPartInline, admin.StackedInline):
+    model = Outcome
+    collection = "outcomes"
+    fields = (("kind", "position"), "measure", ("time_frame", "description"))
+    classes = ("collapse",)
+
+
+class SiteInline(TrialPartInline, admin.TabularInline):
+    """Locations in a compact table, folded away; each opens on its own page for the rest."""
+
+    model = Site
+    collection = "sites"
+    fields = ("position", "facility", "status", "city", "state", "zip", "country")
+    show_change_link = True
+    classes = ("collapse",)
+    verbose_name_plural = "locations"
+
+
+class CentralContactInline(TrialPartInline, admin.TabularInline):
+    model = CentralContact
+    collection = "central_contacts"
+    fields = ("position", "name", "role", "phone", "phone_ext", "email")
+    classes = ("collapse",)
+
+
+class OfficialInline(TrialPartInline, admin.TabularInline):
+    model = Official
+    collection = "officials"
+    fields = ("position", "name", "role", "affiliation")
+    classes = ("collapse",)
+
+
+class MscProfileInline(admin.StackedInline):
+    """The trial's MSC profile: what a curator sets here becomes curated (see MscProfileForm);
+    saved with the trial's page, under its version lock, and recorded in its history."""
+
+    model = MscProfile
+    form = MscProfileForm
+    formfield_overrides = PLAIN_TEXT
+    extra = 0
+    max_num = 1
+    can_delete = False
+    verbose_name = "MSC profile"
+    verbose_name_plural = "MSC profile (curate the derived values)"
+    fieldsets = (
+        (
+            None,
+            {
+                "description": "Derived from the record by the catalog's rules. A value you "
+                "change here becomes curated: re-annotation and re-imports keep it, and the "
+                "derived value stays beside it (see “Curated MSC profile values” above).",
+                "fields": ("is_msc", ("sources", "products"), ("donor", "routes")),
+            },
+        ),
+        (
+            "Dose",
+            {
+                "fields": (
+                    "dose_text",
+                    ("cells_per_kg", "total_cells"),
+                    ("dose_min", "dose_max", "dose_unit"),
+                    ("n_doses", "dose_interval"),
+                )
+            },
+        ),
+        (None, {"fields": ("note",)}),
+    )
+
+    # Curating the profile is editing the trial: the trial's permissions decide.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("catalog.view_trial") or self.has_change_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("catalog.change_trial")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# The trial admin --------------------------------------------------------------------------------
+
+
+@admin.register(Trial)
+class TrialAdmin(admin.ModelAdmin):
+    form = TrialAdminForm
+    formfield_overrides = PLAIN_TEXT
+    change_list_template = "admin/catalog/trial/change_list.html"
+    change_form_template = "admin/catalog/trial/change_form.html"
+    list_display = (
+        "nct_id",
+        "title",
+        "overall_status",
+        "phases_label",
+        "study_type",
+        "sponsor",
+        "last_update_posted",
+        "is_public",
+        "curated",
+        "version",
+    )
+    list_display_links = ("nct_id", "title")
+    list_select_related = ("lead_sponsor",)
+    list_filter = (
+        "overall_status",
+        PhaseFilter,
+        "study_type",
+        CountryFilter,
+        "is_public",
+        CuratedFilter,
+    )
+    list_per_page = 50
+    search_fields = ("nct_id", "brief_title", "acronym", "lead_sponsor__name", "conditions__name")
+    search_help_text = "Search by NCT ID, title, acronym, sponsor or condition."
+    date_hierarchy = "last_update_posted"
+    autocomplete_fields = ("lead_sponsor",)
+    actions = ("publish", "hide", "revert_to_source")
+    inlines = (
+        CollaborationInline,
+        TrialConditionInline,
+        TrialMeshInline,
+        ArmInline,
+        InterventionInline,
+        OutcomeInline,
+        SiteInline,
+        CentralContactInline,
+        OfficialInline,
+    )
+    readonly_fields = (
+        "version",
+        "minimum_age_years",
+        "maximum_age_years",
+        "imported_at",
+        "updated_at",
+        "is_synthetic",
+    )
+    fieldsets = (
+        (
+            None,
+            {"fields": ("loaded_version", "nct_id", "brief_title", "official_title", "acronym")},
+        ),
+        (
+            "Publishing",
+            {
+                "fields": ("is_public", "hidden_reason"),
+                "description": "Hidden trials vanish from the catalog's pages, search and API; "
+                "their address tells visitors the reason. Only editors publish and hide.",
+            },
+        ),
+        (
+            "Status and dates",
+            {
+                "fields": (
+                    ("overall_status", "last_known_status"),
+                    "why_stopped",
+                    ("status_verified_date", "has_expanded_access", "has_results"),
+                    ("start_date", "start_date_precision", "start_date_type"),
+                    (
+                        "primary_completion_date",
+                        "primary_completion_date_precision",
+                        "primary_completion_date_type",
+                    ),
+                    ("completion_date", "completion_date_precision", "completion_date_type"),
+                    ("first_submitted", "first_submitted_qc"),
+                    ("first_posted", "first_posted_type"),
+                    ("last_update_submitted", "last_update_posted", "last_update_posted_type"),
+                    (
+                        "results_first_submitted",
+                        "results_first_posted",
+                        "results_first_posted_type",
+                    ),
+                )
+            },
+        ),
+        (
+            "Sponsor and oversight",
+            {
+                "fields": (
+                    "lead_sponsor",
+                    ("responsible_party_type", "responsible_party_name"),
+                    ("responsible_party_title", "responsible_party_affiliation"),
+                    ("oversight_has_dmc", "is_fda_regulated_drug", "is_fda_regulated_device"),
+                )
+            },
+        ),
+        (
+            "Description",
+            {
+                "fields": (
+                    "brief_summary",
+                    "detailed_description",
+                    "keywords",
+                    "condition_browse_branches",
+                    "intervention_browse_branches",
+                )
+            },
+        ),
+        (
+            "Design",
+            {
+                "fields": (
+                    ("study_type", "patient_registry"),
+                    "phases",
+                    ("allocation", "intervention_model"),
+                    "intervention_model_description",
+                    "primary_purpose",
+                    "masking",
+                    "masking_description",
+                    "who_masked",
+                    ("observational_model", "time_perspective"),
+                    ("enrollment_count", "enrollment_type"),
+                )
+            },
+        ),
+        (
+            "Eligibility",
+            {
+                "fields": (
+                    "eligibility_criteria",
+                    ("healthy_volunteers", "sex"),
+                    ("minimum_age", "minimum_age_years"),
+                    ("maximum_age", "maximum_age_years"),
+                    "std_ages",
+                    "study_population",
+                    "sampling_method",
+                )
+            },
+        ),
+        (
+            "Identification, sharing and references",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("org_study_id", "org_study_id_type"),
+                    "org_study_id_link",
+                    "secondary_ids",
+                    ("organization_name", "organization_class"),
+                    ("ipd_sharing", "ipd_sharing_info_types"),
+                    "ipd_sharing_description",
+                    "ipd_sharing_time_frame",
+                    "ipd_sharing_access_criteria",
+                    "ipd_sharing_url",
+                    "references",
+                    "see_also_links",
+                ),
+            },
+        ),
+        (
+            "Record",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("version", "version_holder"),
+                    ("imported_at", "updated_at"),
+                    "is_synthetic",
+                ),
+            },
+        ),
+    )
+
+    # The list
+
+    @admin.display(description="title", ordering="brief_title")
+    def title(self, trial):
+        return Truncator(trial.brief_title).chars(80)
+
+    @admin.display(description="phases")
+    def phases_label(self, trial):
+        return trial.get_phases_display() or "—"
+
+    @admin.display(description="lead sponsor", ordering="lead_sponsor__name")
+    def sponsor(self, trial):
+        return trial.lead_sponsor.name if trial.lead_sponsor else "—"
+
+    @admin.display(description="curated", boolean=True)
+    def curated(self, trial):
+        return bool(trial.curated_fields)
+
+    def get_queryset(self, request):
+        trials = super().get_queryset(request)
+        match = request.resolver_match
+        if match and match.url_name == "catalog_trial_changelist":
+            # The list reads none of the long texts.
+            trials = trials.defer(
+                "source_record",
+                "search_vector",
+                "brief_summary",
+                "detailed_description",
+                "eligibility_criteria",
+            )
+        return trials
+
+    # Permissions: only editors publish and hide.
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("catalog.publish_trial")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += ("nct_id",)  # the record's identity: imports and syncs find it by it
+        if not self.has_publish_permission(request):
+            fields += ("is_public", "hidden_reason")
+        return fields
+
+    # Saving: mark what the curator changed, record it, move the version on.
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            if not self.has_publish_permission(request):
+                obj.is_public = settings.CATALOG_PUBLISH_IMPORTED
+                obj.hidden_reason = "" if obj.is_public else UNREVIEWED_REASON
+            obj.version = 1
+            obj.save()
+            form.curation = {"changes": {}, "names": set(), "created": True}
+            return
+        names = [n for n in form.changed_data if n in TRIAL_FIELDS]
+        changes = {}
+        if names:
+            lookups = {n: "lead_sponsor__name" if n == "lead_sponsor" else n for n in names}
+            old = Trial.objects.filter(pk=obj.pk).values(*lookups.values()).get()
+            for name in names:
+                before = old[lookups[name]]
+                if name == "lead_sponsor":
+                    after = obj.lead_sponsor.name if obj.lead_sponsor else None
+                else:
+                    after = getattr(obj, name)
+                if before != after:
+                    changes[name] = {"old": _json(before), "new": _json(after)}
+            names = list(changes)
+        if names:
+            fields = {f for n in names for f in service.FIELD_GROUPS.get(n, (n,))} & TRIAL_FIELDS
+            obj.save(update_fields=sorted(fields | {"updated_at"}))
+        form.curation = {"changes": changes, "names": set(names), "created": False}
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if obj is not None and MscProfile.objects.filter(trial=obj).exists():
+            inlines.insert(0, MscProfileInline)
+        return inlines
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is MscProfile:
+            # Each changed value becomes curated (never a plain save of the derived values).
+            formset.msc_changes = {}
+            formset.new_objects, formset.deleted_objects = [], []
+            formset.changed_objects = []  # the change is the trial's history entry
+            for msc_form in formset.forms:
+                if msc_form.has_changed():
+                    formset.msc_changes.update(msc_form.save_curated(request.user))
+            return
+        super().save_formset(request, form, formset, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        info = form.curation
+        changes, names = dict(info["changes"]), set(info["names"])
+        for formset in formsets:
+            changes.update(getattr(formset, "msc_changes", {}))
+            collection = getattr(formset, "collection", None)
+            if collection and (
+                formset.new_objects or formset.changed_objects or formset.deleted_objects
+            ):
+                before = formset.initial_form_count()
+                after = before + len(formset.new_objects) - len(formset.deleted_objects)
+                changes[collection] = {"old": before, "new": after, "collection": True}
+                names.add(collection)
+        service.record_edit(form.instance, changes, names, request.user, created=info["created"])
+
+    # The change page: the curated fields beside their source values, the latest history.
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        trial = self.get_object(request, unquote(object_id))
+        extra_context = dict(extra_context or {})
+        if trial is not None:
+            extra_context.update(
+                curated_rows=service.curated_rows(trial),
+                msc_curated_rows=service.msc_curated_rows(trial),
+                recent_changes=TrialChange.objects.filter(trial=trial)
+                .select_related("user")
+                .order_by("-version", "-pk")[:5],
+                can_revert=self.has_change_permission(request, trial),
+                revert_url=reverse("admin:catalog_trial_revert", args=[trial.pk]),
+                history_url=reverse("admin:catalog_trial_history", args=[trial.pk]),
+                sites_url=reverse("admin:catalog_site_changelist")
+                + f"?trial__id__exact={trial.pk}",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_view), name="catalog_trial_upload"),
+            path("<path:object_id>/revert/", view(self.revert_view), name="catalog_trial_revert"),
+        ] + super().get_urls()
+
+    def revert_view(self, request, object_id):
+        """Revert one curated field (``?field=NAME``), or the whole trial (``__all__``), to the
+        source record: a confirmation page, then a POST carrying the version it showed."""
+        trial = get_object_or_404(Trial, pk=unquote(object_id))
+        if not self.has_change_permission(request, trial):
+            raise PermissionDenied
+        change_url = reverse("admin:catalog_trial_change", args=[trial.pk])
+        field = request.POST.get("field") or request.GET.get("field", "")
+        if field.startswith(service.MSC_PREFIX):
+            return self._revert_msc(request, trial, field, change_url)
+        if field != "__all__" and field not in trial.curated_fields:
+            messages.warning(
+                request, f"{field_label(field) if field else 'That field'} is not curated."
+            )
+            return HttpResponseRedirect(change_url)
+        if request.method == "POST":
+            with transaction.atomic():
+                if stale := self._lock_loaded_version(request, trial, change_url):
+                    return stale
+                self._revert(request, trial, field)
+            return HttpResponseRedirect(change_url)
+        rows = [r for r in service.curated_rows(trial) if field in ("__all__", r["key"])]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Revert {trial.nct_id} to its source record",
+            "opts": self.opts,
+            "object": trial,
+            "field": field,
+            "rows": rows,
+        }
+        return TemplateResponse(request, "admin/catalog/trial/revert.html", context)
+
+    def _lock_loaded_version(self, request, trial, change_url):
+        """Lock the trial at the version the curator's page was loaded from (in the caller's
+        transaction); a redirect back with the reasons when someone has saved since."""
+        try:
+            service.lock(trial.pk, _int(request.POST.get("loaded_version")))
+        except service.StaleVersion as stale:
+            for line in stale.messages():
+                messages.error(request, line)
+            return HttpResponseRedirect(change_url)
+        return None
+
+    def _revert_msc(self, request, trial, field, change_url):
+        """Give a curated value of the MSC profile back to the rules (``?field=msc.route``)."""
+        rows = [r for r in service.msc_curated_rows(trial) if r["key"] == field]
+        if not rows:
+            messages.warning(request, "That MSC profile value is not curated.")
+            return HttpResponseRedirect(change_url)
+        if request.method == "POST":
+            with transaction.atomic():
+                if stale := self._lock_loaded_version(request, trial, change_url):
+                    return stale
+                change = service.revert_msc_field(trial, field, request.user)
+            what = change.text() if change else "no value differed"
+            messages.success(request, f"Back to the derived value: {what}.")
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Revert {trial.nct_id}'s {rows[0]['label']} to the derived value",
+            "opts": self.opts,
+            "object": trial,
+            "field": field,
+            "rows": rows,
+            "msc": True,
+        }
+        return TemplateResponse(request, "admin/catalog/trial/revert.html", context)
+
+    def _revert(self, request, trial, field):
+        if field == "__all__":
+            summary = service.revert_trials([trial], request.user)
+            if summary.failed:
+                reason = summary.failures[0].reason
+                messages.error(request, f"{trial.nct_id} could not be reverted: {reason}")
+            else:
+                messages.success(request, f"{trial.nct_id} is back to its source record.")
+            return
+        try:
+            change = service.revert_fields(trial, [field], request.user)
+        except StudyError as error:
+            messages.error(request, f"Could not revert: the source record is unreadable ({error}).")
+            return
+        what = change.text() if change and change.changes else "no value differed"
+        messages.success(request, f"Reverted to the source record: {what}.")
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Every change of the trial, newest first: by imports, syncs and curators."""
+        trial = self.get_object(request, unquote(object_id))
+        if trial is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, trial):
+            raise PermissionDenied
+        changes = (
+            TrialChange.objects.filter(trial=trial)
+            .select_related("user")
+            .order_by("-version", "-pk")
+        )
+        page = Paginator(changes, 100).get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of {trial.nct_id}",
+            "subtitle": trial.brief_title,
+            "opts": self.opts,
+            "object": trial,
+            "page": page,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/catalog/trial/history.html", context)
+
+    def upload_view(self, request):
+        """Import a ClinicalTrials.gov v2 file through the importer and show its summary."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        summary = None
+        if request.method == "POST":
+            form = UploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                importer = Importer(
+                    force=form.cleaned_data["force"],
+                    kind=ChangeKind.IMPORT,
+                    actor=f"upload of {upload.name} by {request.user.get_username()}",
+                    user=request.user,
+                )
+                summary = importer.run_data(upload.name, b"".join(upload.chunks()))
+                if summary.total == 0:
+                    messages.warning(request, f"{upload.name} holds no studies.")
+                elif summary.failed:
+                    messages.error(request, f"{upload.name}: {summary}.")
+                else:
+                    messages.success(request, f"{upload.name}: {summary}.")
+        else:
+            form = UploadForm()
+        changed = []
+        if summary and summary.changed_ids:
+            changed = Trial.objects.filter(nct_id__in=summary.changed_ids[:500]).only(
+                "pk", "nct_id", "brief_title"
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Upload a ClinicalTrials.gov file",
+            "opts": self.opts,
+            "form": form,
+            "summary": summary,
+            "changed": changed,
+            "changes": [
+                (nct_id, TrialChange(changes=changes, version=2).text())
+                for nct_id, changes in sorted(summary.changes.items())
+            ]
+            if summary
+            else [],
+        }
+        return TemplateResponse(request, "admin/catalog/trial/upload.html", context)
+
+    # Actions
+
+    @admin.action(description="Publish the selected trials", permissions=["publish"])
+    def publish(self, request, queryset):
+        done = [
+            t
+            for t in queryset.select_related(None).only("pk")
+            if service.set_published(t, request.user, public=True)
+        ]
+        self.message_user(request, f"{len(done)} trial{'s' * (len(done) != 1)} published.")
+
+    @admin.action(description="Hide the selected trials…", permissions=["publish"])
+    def hide(self, request, queryset):
+        form = HideForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            done = [
+                t
+                for t in queryset.select_related(None).only("pk")
+                if service.set_published(t, request.user, public=False, reason=reason)
+            ]
+            self.message_user(request, f"{len(done)} trial{'s' * (len(done) != 1)} hidden.")
+            return None
+        return self._confirm(request, queryset, "hide", form, "Hide trials")
+
+    @admin.action(
+        description="Revert the selected trials to their source records…", permissions=["change"]
+    )
+    def revert_to_source(self, request, queryset):
+        if "apply" in request.POST:
+            summary = service.revert_trials(
+                queryset.select_related(None).only("pk", "nct_id", "source_record"), request.user
+            )
+            reverted = summary.total - summary.failed
+            self.message_user(request, f"{reverted} trial{'s' * (reverted != 1)} reverted.")
+            for failure in summary.failures:
+                self.message_user(
+                    request, f"Not reverted: {failure.nct_id}: {failure.reason}", messages.ERROR
+                )
+            return None
+        return self._confirm(request, queryset, "revert_to_source", None, "Revert trials")
+
+    def _confirm(self, request, queryset, action, form, title):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "action": action,
+            "form": form,
+            "trials": queryset.select_related(None).only(
+                "pk", "nct_id", "brief_title", "curated_fields"
+            )[:200],
+            "count": queryset.count(),
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/trial/confirm_action.html", context)
+
+
+TRIAL_FIELDS = {f.name for f in Trial._meta.concrete_fields}
+
+
+def _json(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# A trial's parts on their own pages -------------------------------------------------------------
+
+
+class TrialPartAdmin(admin.ModelAdmin):
+    """Edits one part of a trial (a site...): recorded as a curator's change of the trial's
+    collection, which becomes curated; the form is locked by the trial's version."""
+
+    collection = None
+    formfield_overrides = PLAIN_TEXT
+    autocomplete_fields = ("trial",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("trial",) if obj else ()
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("trial")
+            .defer("trial__source_record", "trial__search_vector")
+        )
+
+    def _count(self, trial_id):
+        return self.model.objects.filter(trial_id=trial_id).count()
+
+    def save_model(self, request, obj, form, change):
+        before = self._count(obj.trial_id) if obj.trial_id else 0
+        super().save_model(request, obj, form, change)
+        if change and not form.has_changed():
+            return
+        after = self._count(obj.trial_id)
+        changes = {self.collection: {"old": before, "new": after, "collection": True}}
+        service.record_edit(obj.trial, changes, {self.collection}, request.user)
+
+    def delete_model(self, request, obj):
+        before = self._count(obj.trial_id)
+        trial = obj.trial
+        super().delete_model(request, obj)
+        changes = {self.collection: {"old": before, "new": before - 1, "collection": True}}
+        service.record_edit(trial, changes, {self.collection}, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("trial"):
+            self.delete_model(request, obj)
+
+
+@admin.register(Site)
+class SiteAdmin(TrialPartAdmin):
+    form = SiteForm
+    collection = "sites"
+    list_display = ("facility", "city", "state", "country", "status", "trial_id_label")
+    list_filter = ("status", "country")
+    search_fields = ("facility", "city", "country", "trial__nct_id")
+    fields = (
+        "loaded_version",
+        "trial",
+        "position",
+        "facility",
+        "status",
+        ("city", "state", "zip"),
+        "country",
+        ("latitude", "longitude"),
+        "contacts",
+    )
+
+    @admin.display(description="trial", ordering="trial__nct_id")
+    def trial_id_label(self, site):
+        return site.trial.nct_id
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .only(
+                *[f.name for f in Site._meta.concrete_fields],
+                "trial__id",
+                "trial__nct_id",
+                "trial__version",
+            )
+        )
+
+
+class DeletedWithTheirTrial:
+    """Rows deleted only with their trial: the trial's delete page may take them along (for a
+    user who may delete them), but they have no delete page or action of their own."""
+
+    def has_delete_permission(self, request, obj=None):
+        codename = f"catalog.delete_{self.opts.model_name}"
+        return obj is not None and request.user.has_perm(codename)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Intervention)
+class InterventionAdmin(DeletedWithTheirTrial, admin.ModelAdmin):
+    """Read-only: interventions are edited in their trial; listed for the arms' autocomplete
+    (type the trial's NCT ID to see its interventions)."""
+
+    list_display = ("name", "type", "trial_id_label")
+    list_select_related = ("trial",)
+    search_fields = ("name", "trial__nct_id")
+    list_filter = ("type",)
+
+    @admin.display(description="trial", ordering="trial__nct_id")
+    def trial_id_label(self, item):
+        return item.trial.nct_id
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .only(
+                *[f.name for f in Intervention._meta.concrete_fields], "trial__id", "trial__nct_id"
+            )
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# Shared records ---------------------------------------------------------------------------------
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    formfield_overrides = PLAIN_TEXT
+    list_display = ("name", "agency_class", "led")
+    list_filter = ("agency_class",)
+    search_fields = ("name",)
+
+    @admin.display(description="trials led", ordering="led_count")
+    def led(self, organization):
+        return organization.led_count
+
+    def get_queryset(self, request):
+        organizations = super().get_queryset(request).annotate(led_count=Count("led_trials"))
+        return organizations.order_by("name", "pk")
+
+
+@admin.register(Condition)
+class ConditionAdmin(admin.ModelAdmin):
+    formfield_overrides = PLAIN_TEXT
+    list_display = ("name", "mesh_term", "trial_count")
+    list_select_related = ("mesh_term",)
+    search_fields = ("name", "mesh_term__term")
+    autocomplete_fields = ("mesh_term",)
+
+    @admin.display(description="trials", ordering="trial_count")
+    def trial_count(self, condition):
+        return condition.trial_count
+
+    def get_queryset(self, request):
+        conditions = super().get_queryset(request).annotate(trial_count=Count("trialcondition"))
+        return conditions.order_by("name")
+
+
+@admin.register(MeshTerm)
+class MeshTermAdmin(admin.ModelAdmin):
+    formfield_overrides = PLAIN_TEXT
+    list_display = ("term", "mesh_id")
+    search_fields = ("term", "mesh_id")
+
+
+# History and sync state: read only ---------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrialChange)
+class TrialChangeAdmin(DeletedWithTheirTrial, ReadOnlyAdmin):
+    """A trial's history goes only with the trial (an editor deleting it)."""
+
+    list_display = ("created_at", "trial_id_label", "version", "kind", "actor", "summary")
+    list_filter = ("kind",)
+    search_fields = ("trial__nct_id", "actor")
+    date_hierarchy = "created_at"
+    fields = ("trial", "version", "created_at", "kind", "actor", "user", "summary")
+    readonly_fields = fields
+
+    @admin.display(description="trial", ordering="trial__nct_id")
+    def trial_id_label(self, change):
+        return change.trial.nct_id
+
+    @admin.display(description="what changed")
+    def summary(self, change):
+        return Truncator(change.text()).chars(300)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("trial")
+            .only(
+                "id",
+                "version",
+                "created_at",
+                "kind",
+                "actor",
+                "changes",
+                "user",
+                "trial",
+                "trial__nct_id",
+            )
+        )
+
+
+@admin.register(SyncState)
+class SyncStateAdmin(ReadOnlyAdmin):
+    list_display = ("query", "last_success_at", "last_run_at", "last_run_ok")
+    fields = ("query", "last_success_at", "last_run_at", "last_run_ok", "last_run_summary")
+    readonly_fields = fields

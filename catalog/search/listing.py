@@ -1,0 +1,563 @@
+"""A search of the catalog as the list page, its downloads, its feed and the API share it.
+
+``TrialSearch(params)`` reads the request's parameters once: the filters (``TrialFilterSet``),
+the sort, the page and page size, with a notice for each value it had to ignore. From it come
+the matching trials in order (``ordered()``), the facet counts, a page of results with snippets,
+and the addresses of the same search elsewhere (other pages, downloads, feed).
+"""
+
+import base64
+import datetime
+import json
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import F, FloatField, Prefetch, Q, Value
+from django.db.models.functions import Cast
+from django.http import QueryDict
+from django.urls import reverse
+
+from catalog.models import DoseUnit, Phase, Trial, TrialCondition
+from catalog.msc.query import format_count
+from catalog.search import facets, fulltext
+from catalog.search.filters import MultipleTextField, Notice, TrialFilterSet
+from catalog.site import cache
+
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+DEFAULT_PER_PAGE = 25
+
+# Sort keys: the model field (or annotation) each orders by. Every sort puts trials without a
+# value last and breaks ties by NCT ID.
+SORT_FIELDS = {
+    "relevance": "rank",
+    "updated": "last_update_posted",
+    "start": "start_date",
+    "first_posted": "first_posted",
+    "enrollment": "enrollment_count",
+    "nct_id": "nct_id",
+}
+# The sorts the list page offers (``sort=-start`` is the newest start first).
+SORT_CHOICES = (
+    ("relevance", "Best match"),
+    ("-updated", "Last updated, newest first"),
+    ("updated", "Last updated, oldest first"),
+    ("-start", "Start date, newest first"),
+    ("start", "Start date, oldest first"),
+    ("-enrollment", "Enrollment, largest first"),
+    ("enrollment", "Enrollment, smallest first"),
+    ("nct_id", "NCT ID"),
+    ("-nct_id", "NCT ID, descending"),
+)
+DEFAULT_SORT = "-updated"
+
+# Parameters that are not filters.
+PAGING_PARAMS = ("sort", "page", "per_page")
+
+# The columns a result row shows.
+LIST_FIELDS = (
+    "nct_id",
+    "brief_title",
+    "acronym",
+    "overall_status",
+    "phases",
+    "study_type",
+    "enrollment_count",
+    "enrollment_type",
+    "start_date",
+    "start_date_precision",
+    "last_update_posted",
+    "brief_summary",
+    "lead_sponsor__name",
+)
+
+
+_PLUS_AS_SPACE = re.compile(r"^\s*\d+ +$")
+
+
+def clean_params(params):
+    """The parameters without empty values (and NUL characters), or None if already clean.
+
+    A form submitted without JavaScript sends every field, empty or not; the list redirects
+    such an address to this one, so that addresses hold only what the search uses.
+    """
+    cleaned = QueryDict(mutable=True)
+    changed = False
+    for key, values in params.lists():
+        for value in values:
+            stripped = value.replace("\x00", "").strip()
+            if key == "n_doses" and _PLUS_AS_SPACE.match(value):
+                stripped += "+"  # "n_doses=4+" typed into an address arrives as "4 "
+            if stripped:
+                cleaned.appendlist(key, stripped)
+            if not stripped or stripped != value:
+                changed = True
+    return cleaned if changed else None
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str  # a SORT_FIELDS key
+    descending: bool
+
+    @property
+    def field(self):
+        return SORT_FIELDS[self.name]
+
+    def order(self):
+        expression = F(self.field)
+        return (
+            expression.desc(nulls_last=True) if self.descending else expression.asc(nulls_last=True)
+        )
+
+
+def parse_sort(value):
+    """``-start`` → [SortKey("start", True)]; None if not a sort the list knows."""
+    descending = value.startswith("-")
+    name = value[1:] if descending else value
+    if name not in SORT_FIELDS:
+        return None
+    if name == "relevance":
+        descending = True
+    return [SortKey(name, descending)]
+
+
+class TrialSearch:
+    def __init__(self, params):
+        if not isinstance(params, QueryDict):
+            query = QueryDict(mutable=True)
+            for key, value in params.items():
+                for item in value if isinstance(value, (list, tuple)) else [value]:
+                    query.appendlist(key, item)
+            params = query
+        self.params = clean_params(params) or params
+        self.filterset = TrialFilterSet(self.params, queryset=Trial.objects.public())
+        self.notices = list(self.filterset.all_notices)
+        self._valid = set()  # the paging parameters whose values were used
+        self.sort_keys = self._read_sort()
+        self.per_page = self._read_per_page(DEFAULT_PER_PAGE)
+        self.page_number = self._read_page()
+        self.canonical = self._canonical()
+
+    # Reading the parameters
+
+    def _note(self, param, message):
+        self.notices.append(Notice(param, message))
+
+    def _read_sort(self):
+        value = self.params.get("sort")
+        default = "relevance" if self.searching else DEFAULT_SORT
+        if value is None:
+            return parse_sort(default)
+        keys = parse_sort(value)
+        if keys is None:
+            self._note("sort", f"Ignored sort={_short(value)}: not a known sort.")
+            return parse_sort(default)
+        if keys[0].name == "relevance" and not self.searching:
+            self._note("sort", "Sorting by best match needs a search; sorted by last update.")
+            return parse_sort(DEFAULT_SORT)
+        self._valid.add("sort")
+        return keys
+
+    def _read_per_page(self, default):
+        value = self.params.get("per_page")
+        if value is None:
+            return default
+        if value.isdigit() and int(value) in PER_PAGE_CHOICES:
+            self._valid.add("per_page")
+            return int(value)
+        self._note(
+            "per_page",
+            f"Ignored per_page={_short(value)}: choose "
+            + ", ".join(str(n) for n in PER_PAGE_CHOICES)
+            + ".",
+        )
+        return default
+
+    def _read_page(self):
+        value = self.params.get("page")
+        if value is None:
+            return 1
+        if value.isdigit() and int(value) >= 1:
+            self._valid.add("page")
+            return int(value)
+        self._note("page", f"Ignored page={_short(value)}: not a page number; showing page 1.")
+        return 1
+
+    def _canonical(self):
+        """The parameters that were used, in their order: what addresses of this search hold."""
+        used = self.filterset.values
+        data = self.filterset.data
+        canonical = QueryDict(mutable=True)
+        for name in self.params:
+            if name in used:
+                parsed = (
+                    self.filterset.parsed(name) if name in TrialFilterSet.TEXT_SEARCHES else None
+                )
+                if parsed is not None and parsed.truncated:
+                    values = [parsed.text]
+                elif _multiple(self.filterset.filters[name]):
+                    values = data.getlist(name)
+                else:
+                    values = [data.get(name)]
+            elif name in self._valid:
+                values = [self.params.get(name)]
+            else:
+                continue
+            for value in values:
+                canonical.appendlist(name, value)
+        return canonical
+
+    # The search
+
+    @property
+    def searching(self):
+        return self.filterset.searching
+
+    @property
+    def parsed(self):
+        return self.filterset.parsed("q")
+
+    @property
+    def sort(self):
+        key = self.sort_keys[0]
+        return ("-" if key.descending and key.name != "relevance" else "") + key.name
+
+    def queryset(self):
+        """The matching public trials, unordered."""
+        return self.filterset.qs
+
+    def ordered(self, sort_keys=None, queryset=None):
+        """The matching trials in the search's order (or ``sort_keys``), with ``rank`` when
+        searching."""
+        keys = sort_keys or self.sort_keys
+        queryset = self.queryset() if queryset is None else queryset
+        if self.searching:
+            queryset = queryset.annotate(rank=fulltext.rank_expression(self.parsed))
+        orders = [k.order() for k in keys]
+        if not any(k.name == "nct_id" for k in keys):
+            orders.append(F("nct_id").asc())
+        return queryset.order_by(*orders)
+
+    def facet_counts(self, names=None):
+        """The total and facet counts of this search; those of the whole catalog (no search,
+        no filter) are the same for every visitor and kept until the catalog changes."""
+        if self.filterset.values:
+            return facets.count(self.filterset, names)
+        key = "facets:" + ",".join(names or facets.SPECS)
+        return cache.per_version(key, lambda: facets.count(self.filterset, names))
+
+    def suggestion(self):
+        """The search with misspellings corrected, or None."""
+        return fulltext.suggest(self.parsed) if self.searching else None
+
+    def results(self, total):
+        """The page of results, given the total (from the facet counts: no COUNT query)."""
+        rows = (
+            self.ordered()
+            .select_related("lead_sponsor")
+            .only(*LIST_FIELDS)
+            .prefetch_related(
+                Prefetch(
+                    "trialcondition_set",
+                    queryset=TrialCondition.objects.select_related("condition"),
+                )
+            )
+        )
+        if self.searching:
+            rows = rows.annotate(headline=fulltext.headline_expression(self.parsed))
+        paginator = Paginator(rows, self.per_page)
+        paginator.count = total  # known already
+        if self.page_number > paginator.num_pages and total:
+            self._note(
+                "page",
+                f"There is no page {self.page_number}; showing the last page, "
+                f"{paginator.num_pages}.",
+            )
+        page = paginator.get_page(self.page_number)
+        for trial in page.object_list:
+            trial.snippet = fulltext.snippet_html(getattr(trial, "headline", ""))
+        return page
+
+    # Addresses of this search
+
+    def query_string(self, drop=(), **changes):
+        """``?...`` for this search with ``changes`` (None removes), without ``drop``."""
+        query = QueryDict(mutable=True)
+        names = list(self.canonical) + [n for n in changes if n not in self.canonical]
+        for name in names:
+            if name in drop:
+                continue
+            if name in changes:
+                value = changes[name]
+                values = (
+                    [] if value is None else value if isinstance(value, (list, tuple)) else [value]
+                )
+            else:
+                values = self.canonical.getlist(name)
+            for item in values:
+                query.appendlist(name, str(item))
+        encoded = query.urlencode()
+        return f"?{encoded}" if encoded else ""
+
+    def filter_query_string(self):
+        """The filters and search alone (what downloads and the feed take)."""
+        return self.query_string(drop=PAGING_PARAMS)
+
+    def url(self, drop=(), **changes):
+        """The list page's address for this search with changes (see ``query_string``)."""
+        return reverse("catalog:trial_list") + self.query_string(drop, **changes)
+
+    def without(self, name, value=None):
+        """This search without one value of a filter (or all of it), back on page 1."""
+        if value is None:
+            drop = ("page", name)
+            if name in ("dose_min", "dose_max"):
+                other = "dose_max" if name == "dose_min" else "dose_min"
+                if other not in self.canonical:
+                    drop += ("dose_unit",)  # no range left: the unit goes too
+            return self.url(drop=drop)
+        kept = [v for v in self.canonical.getlist(name) if v.upper() != str(value).upper()]
+        return self.url(drop=("page",), **{name: kept or None})
+
+    def page_url(self, number):
+        return self.url(page=None if number == 1 else number)
+
+    def pagination(self, page, around=2):
+        """Links for a page of results: previous, next, and numbers with gaps (None)."""
+        last = page.paginator.num_pages
+        shown = sorted(
+            {1, last}
+            | set(range(max(1, page.number - around), min(last, page.number + around) + 1))
+        )
+        links, previous = [], 0
+        for number in shown:
+            if number - previous > 1:
+                links.append({"number": None})
+            links.append(
+                {"number": number, "url": self.page_url(number), "current": number == page.number}
+            )
+            previous = number
+        return {
+            "links": links,
+            "previous": self.page_url(page.number - 1) if page.has_previous() else None,
+            "next": self.page_url(page.number + 1) if page.has_next() else None,
+        }
+
+    # Parameters the list's form has no field for, kept through a new submission.
+    HIDDEN_PARAMS = ("cond_q", "intr_q", "locn_q", "title_q", "ids")
+    RANGE_PARAMS = (
+        "start_from",
+        "start_to",
+        "updated_from",
+        "updated_to",
+        "enrollment_min",
+        "enrollment_max",
+    )
+    DOSE_PARAMS = ("dose_min", "dose_max", "dose_unit")
+
+    def hidden_params(self):
+        return [(name, v) for name in self.HIDDEN_PARAMS for v in self.canonical.getlist(name)]
+
+    def range_params(self):
+        return {
+            name: self.canonical.get(name) for name in self.RANGE_PARAMS if name in self.canonical
+        }
+
+    def dose_params(self):
+        """The dose range form's values: bounds as given, the unit in use."""
+        values = {n: self.canonical.get(n) for n in self.DOSE_PARAMS if n in self.canonical}
+        values.setdefault("dose_unit", DoseUnit.TOTAL)
+        return values
+
+    def export_urls(self):
+        query = self.filter_query_string()
+        return {
+            "csv": reverse("catalog:trial_export_csv") + query,
+            "json": reverse("catalog:trial_export_json") + query,
+            "feed": reverse("catalog:trial_feed") + query,
+        }
+
+    def active_filters(self):
+        """Each value in use, as {name, param, value, remove_url} for "remove" links."""
+        chips = []
+        values = self.filterset.values
+        unit = dict(DoseUnit.choices).get(values.get("dose_unit", DoseUnit.TOTAL))
+        for name in self.canonical:
+            if name not in values or name == "dose_unit":
+                continue
+            if name in ("dose_min", "dose_max"):
+                chips.append(
+                    {
+                        "name": name,
+                        "param": param_label(name),
+                        "value": f"{self.canonical.get(name)} {unit}",
+                        "remove_url": self.without(name),
+                    }
+                )
+                continue
+            field = self.filterset.filters[name]
+            multiple = _multiple(field)
+            choices = {str(k): v for k, v in field.extra.get("choices", ())}
+            raws = self.canonical.getlist(name) if multiple else [self.canonical.get(name)]
+            for raw in raws:
+                shown = f"“{self.parsed.text}”" if name == "q" else str(choices.get(raw, raw))
+                chips.append(
+                    {
+                        "name": name,
+                        "param": "Search" if name == "q" else param_label(name),
+                        "value": shown,
+                        "remove_url": self.without(name, raw if multiple else None),
+                    }
+                )
+        return chips
+
+    def describe(self):
+        """The search in words, for titles: ``"umbilical cord" · Recruiting · Phase 2``."""
+        parts = []
+        if self.searching:
+            parts.append(f"“{self.parsed.text}”")
+        labels = dict(Phase.choices)
+        values = self.filterset.values
+        for name, value in values.items():
+            if name == "q" or name == "dose_unit":
+                continue
+            if name in ("dose_min", "dose_max"):
+                if name == "dose_max" and "dose_min" in values:
+                    continue  # described with dose_min
+                parts.append(f"Dose: {describe_dose(values)}")
+                continue
+            field = self.filterset.filters[name]
+            choices = dict(field.extra.get("choices", ()))
+            items = value if isinstance(value, list) else [value]
+            shown = [str(choices.get(v, labels.get(v, v))) for v in items]
+            parts.append(f"{_PARAM_LABELS.get(name, name)}: {', '.join(shown)}")
+        return " · ".join(parts)
+
+
+_PARAM_LABELS = {
+    "condition": "Condition",
+    "status": "Status",
+    "phase": "Phase",
+    "type": "Study type",
+    "country": "Country",
+    "city": "City",
+    "sponsor": "Sponsor",
+    "sponsor_class": "Sponsor class",
+    "sex": "Sex",
+    "age_group": "Age group",
+    "healthy": "Healthy volunteers",
+    "has_results": "Results",
+    "intervention_type": "Intervention type",
+    "start_from": "Starting from",
+    "start_to": "Starting until",
+    "updated_from": "Updated from",
+    "updated_to": "Updated until",
+    "enrollment_min": "Enrollment from",
+    "enrollment_max": "Enrollment up to",
+    "cond_q": "Condition search",
+    "intr_q": "Intervention search",
+    "locn_q": "Location search",
+    "title_q": "Title search",
+    "ids": "NCT IDs",
+    "source": "Cell source",
+    "donor": "Donor",
+    "product": "MSC product",
+    "route": "Route",
+    "n_doses": "Number of doses",
+    "dose_min": "Dose from",
+    "dose_max": "Dose up to",
+    "dose_unit": "Dose unit",
+}
+
+
+def describe_dose(values):
+    """A dose range in words: ``1e6–2e6 cells per kg``, ``at least 1e8 cells in total``."""
+    unit = dict(DoseUnit.choices)[values.get("dose_unit") or DoseUnit.TOTAL]
+    low, high = values.get("dose_min"), values.get("dose_max")
+    if low is not None and high is not None:
+        return f"{format_count(low)}–{format_count(high)} {unit}"
+    if low is not None:
+        return f"at least {format_count(low)} {unit}"
+    return f"at most {format_count(high)} {unit}"
+
+
+def _multiple(field):
+    return isinstance(field.field, (MultipleTextField, forms.MultipleChoiceField))
+
+
+def param_label(name):
+    return _PARAM_LABELS.get(name, name)
+
+
+def _short(value, limit=40):
+    value = " ".join(str(value).split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# Keyset paging (the API's page tokens) ---------------------------------------------------------
+
+
+class BadPageToken(ValueError):
+    pass
+
+
+def _json_value(value):
+    if isinstance(value, datetime.date):
+        return {"d": value.isoformat()}
+    return value
+
+
+def _from_json(value):
+    if isinstance(value, dict) and set(value) == {"d"}:
+        return datetime.date.fromisoformat(value["d"])
+    if value is None or isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return value
+    raise ValueError("unexpected value")
+
+
+def page_token(trial, sort_keys):
+    """An opaque token for the rows after ``trial`` in ``sort_keys`` order."""
+    payload = {
+        "s": [[k.name, k.descending] for k in sort_keys],
+        "v": [_json_value(getattr(trial, k.field)) for k in sort_keys],
+        "id": trial.nct_id,
+    }
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def after_token(queryset, token, sort_keys):
+    """``queryset`` (ordered by ``sort_keys``, then NCT ID) from after the token's row."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        payload = json.loads(raw)
+        if payload["s"] != [[k.name, k.descending] for k in sort_keys]:
+            raise BadPageToken("the token belongs to another sort order")
+        values = [_from_json(v) for v in payload["v"]]
+        last_id = payload["id"]
+        if not isinstance(last_id, str) or len(values) != len(sort_keys):
+            raise ValueError("malformed token")
+    except BadPageToken:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise BadPageToken("not a page token this API gave") from error
+    return queryset.filter(_after(list(zip(sort_keys, values, strict=True)), last_id))
+
+
+def _after(keys, last_id):
+    """Rows after (values..., last_id) when ordered by the keys, nulls last, then NCT ID."""
+    if not keys:
+        return Q(nct_id__gt=last_id)
+    (key, value), rest = keys[0], keys[1:]
+    if key.name == "nct_id":
+        return Q(nct_id__lt=value) if key.descending else Q(nct_id__gt=value)
+    field = key.field
+    if isinstance(value, float):
+        value = Cast(Value(value), FloatField())
+    if value is None:
+        # Nulls come last: only more nulls follow.
+        return Q(**{f"{field}__isnull": True}) & _after(rest, last_id)
+    beyond = Q(**{f"{field}__lt" if key.descending else f"{field}__gt": value})
+    return beyond | Q(**{f"{field}__isnull": True}) | (Q(**{field: value}) & _after(rest, last_id))

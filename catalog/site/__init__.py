@@ -1,0 +1,1 @@
+"""The public site: pages, feeds, sitemaps, downloads, insights and the page cache."""

@@ -1,0 +1,205 @@
+"""Trials out as files: CSV with the columns of ClinicalTrials.gov's CSV download, and JSON as a
+list of API v2 study objects. Both are streamed in batches (related rows prefetched batch by
+batch), so memory stays flat however many trials match.
+"""
+
+import csv
+import datetime
+import itertools
+import json
+from dataclasses import dataclass
+
+from django.http import StreamingHttpResponse
+
+from catalog.registry.ctgov import format_date, study_from_trial
+
+BATCH_SIZE = 200
+
+
+def _joined(values, separator="|"):
+    return separator.join(v for v in values if v)
+
+
+def _date(value, precision="day"):
+    return format_date(value, precision) or ""
+
+
+def _outcomes(trial, kind):
+    return _joined(
+        _joined([o.measure, o.description, o.time_frame], ", ")
+        for o in trial.outcomes.all()
+        if o.kind == kind
+    )
+
+
+def _design(t):
+    if t.study_type == "OBSERVATIONAL" or t.observational_model or t.time_perspective:
+        parts = [
+            ("Observational Model", t.observational_model),
+            ("Time Perspective", t.time_perspective),
+        ]
+    else:
+        masking = t.masking
+        if masking and t.who_masked:
+            masking = f"{masking} ({', '.join(t.who_masked)})"
+        parts = [
+            ("Allocation", t.allocation),
+            ("Intervention Model", t.intervention_model),
+            ("Masking", masking),
+            ("Primary Purpose", t.primary_purpose),
+        ]
+    return _joined(f"{label}: {value}" for label, value in parts if value)
+
+
+def _other_ids(t):
+    return _joined([t.org_study_id] + [s.get("id", "") for s in t.secondary_ids])
+
+
+def _locations(t):
+    return _joined(
+        _joined([s.facility, s.city, s.state, s.zip, s.country], ", ") for s in t.sites.all()
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    value: object  # trial -> str
+    piece: str = ""  # the ClinicalTrials.gov piece name it shows, if one
+
+
+# ClinicalTrials.gov's CSV download, in its order.
+CSV_COLUMNS = (
+    Column("NCT Number", lambda t: t.nct_id, "NCTId"),
+    Column("Study Title", lambda t: t.brief_title, "BriefTitle"),
+    Column("Study URL", lambda t: t.ctgov_url),
+    Column("Acronym", lambda t: t.acronym, "Acronym"),
+    Column("Study Status", lambda t: t.overall_status, "OverallStatus"),
+    Column("Brief Summary", lambda t: t.brief_summary, "BriefSummary"),
+    Column("Study Results", lambda t: "YES" if t.has_results else "NO", "HasResults"),
+    Column(
+        "Conditions",
+        lambda t: _joined(c.condition.name for c in t.trialcondition_set.all()),
+        "Condition",
+    ),
+    Column(
+        "Interventions",
+        lambda t: _joined(
+            f"{i.type}: {i.name}" if i.type else i.name for i in t.interventions.all()
+        ),
+        "InterventionName",
+    ),
+    Column("Primary Outcome Measures", lambda t: _outcomes(t, "primary"), "PrimaryOutcome"),
+    Column("Secondary Outcome Measures", lambda t: _outcomes(t, "secondary"), "SecondaryOutcome"),
+    Column("Other Outcome Measures", lambda t: _outcomes(t, "other"), "OtherOutcome"),
+    Column("Sponsor", lambda t: t.lead_sponsor.name if t.lead_sponsor else "", "LeadSponsorName"),
+    Column(
+        "Collaborators",
+        lambda t: _joined(c.organization.name for c in t.collaboration_set.all()),
+        "CollaboratorName",
+    ),
+    Column("Sex", lambda t: t.sex, "Sex"),
+    Column("Age", lambda t: ", ".join(t.std_ages), "StdAge"),
+    Column("Phases", lambda t: _joined(t.phases), "Phase"),
+    Column(
+        "Enrollment",
+        lambda t: "" if t.enrollment_count is None else str(t.enrollment_count),
+        "EnrollmentCount",
+    ),
+    Column(
+        "Funder Type",
+        lambda t: t.lead_sponsor.agency_class if t.lead_sponsor else "",
+        "LeadSponsorClass",
+    ),
+    Column("Study Type", lambda t: t.study_type, "StudyType"),
+    Column("Study Design", _design, "DesignInfo"),
+    Column("Other IDs", _other_ids, "SecondaryId"),
+    Column("Start Date", lambda t: _date(t.start_date, t.start_date_precision), "StartDate"),
+    Column(
+        "Primary Completion Date",
+        lambda t: _date(t.primary_completion_date, t.primary_completion_date_precision),
+        "PrimaryCompletionDate",
+    ),
+    Column(
+        "Completion Date",
+        lambda t: _date(t.completion_date, t.completion_date_precision),
+        "CompletionDate",
+    ),
+    Column("First Posted", lambda t: _date(t.first_posted), "StudyFirstPostDate"),
+    Column("Results First Posted", lambda t: _date(t.results_first_posted), "ResultsFirstPostDate"),
+    Column("Last Update Posted", lambda t: _date(t.last_update_posted), "LastUpdatePostDate"),
+    Column("Locations", _locations, "LocationFacility"),
+    # The catalog keeps no study documents; the column stays for the shape of the file.
+    Column("Study Documents", lambda t: ""),
+)
+CSV_HEADER = tuple(c.name for c in CSV_COLUMNS)
+
+
+def column_named(name):
+    """The CSV column with this header or piece name, or None."""
+    name = name.strip()
+    for column in CSV_COLUMNS:
+        if name in (column.name, column.piece):
+            return column
+    return None
+
+
+def batches(queryset):
+    """The trials of ``queryset`` with what exports read, fetched and prefetched in batches.
+
+    The first batch is read at once, in the view: a database that cannot be reached then fails
+    the request cleanly (the outage page) instead of cutting a started download short."""
+    trials = queryset.for_export().iterator(chunk_size=BATCH_SIZE)
+    first = next(trials, None)
+    return iter(()) if first is None else itertools.chain([first], trials)
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the line back (csv.writer to a generator)."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(trials, columns=CSV_COLUMNS):
+    writer = csv.writer(_Echo())
+    yield writer.writerow([c.name for c in columns])
+    for trial in trials:
+        yield writer.writerow([c.value(trial) for c in columns])
+
+
+def csv_text(trials, columns=CSV_COLUMNS):
+    """A small CSV (one API page) as one string."""
+    return "".join(csv_lines(trials, columns))
+
+
+def json_chunks(trials):
+    """A JSON array of v2 study objects, one study per chunk."""
+    yield "["
+    first = True
+    for trial in trials:
+        yield ("\n" if first else ",\n") + json.dumps(study_from_trial(trial), ensure_ascii=False)
+        first = False
+    yield "\n]\n"
+
+
+def _filename(extension):
+    return f"msc-trials-{datetime.date.today().isoformat()}.{extension}"
+
+
+def csv_response(queryset):
+    """All of ``queryset`` as a streamed CSV download."""
+    response = StreamingHttpResponse(
+        csv_lines(batches(queryset)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    return response
+
+
+def json_response(queryset):
+    """All of ``queryset`` as a streamed JSON download."""
+    response = StreamingHttpResponse(
+        json_chunks(batches(queryset)), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename("json")}"'
+    return response

@@ -1,0 +1,179 @@
+"""Public pages: the trial list and the trial page."""
+
+from django.http import HttpResponsePermanentRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from catalog.models import DoseUnit, Trial
+from catalog.msc import display as msc_display
+from catalog.registry.ctgov import normalize_nct_id
+from catalog.search.listing import (
+    DEFAULT_PER_PAGE,
+    DEFAULT_SORT,
+    PER_PAGE_CHOICES,
+    SORT_CHOICES,
+    TrialSearch,
+    clean_params,
+)
+from catalog.site import charts, exports, insights
+
+HOME_LATEST = 8
+HOME_CONDITIONS = 12
+RELATED_TRIALS = 5
+
+
+@require_safe
+def home(request):
+    search = TrialSearch({})
+    counts = search.facet_counts(["status", "phase", "condition"])
+    latest = (
+        search.ordered()
+        .select_related("lead_sponsor")
+        .only(
+            "nct_id", "brief_title", "overall_status", "last_update_posted", "lead_sponsor__name"
+        )[:HOME_LATEST]
+    )
+    return render(
+        request,
+        "catalog/home.html",
+        {
+            "total": counts.total,
+            "statuses": counts["status"].values,
+            "phases": counts["phase"].values,
+            "conditions": counts["condition"].values[:HOME_CONDITIONS],
+            "latest": latest,
+        },
+    )
+
+
+def _clean_redirect(request):
+    """A redirect to the same address without empty parameters, or None."""
+    cleaned = clean_params(request.GET)
+    if cleaned is None:
+        return None
+    query = cleaned.urlencode()
+    return redirect(request.path + (f"?{query}" if query else ""))
+
+
+@require_safe
+def trial_list(request):
+    if response := _clean_redirect(request):
+        return response
+    search = TrialSearch(request.GET)
+    counts = search.facet_counts()
+    page = search.results(counts.total)
+    suggestion = search.suggestion()
+    raw = search.range_params()
+    dose = search.dose_params()
+    return render(
+        request,
+        "catalog/trial_list.html",
+        {
+            "search": search,
+            "facets": counts,
+            "page": page,
+            "count": counts.total,
+            "pages": search.pagination(page),
+            "chips": search.active_filters(),
+            "described": search.describe(),
+            "exports": search.export_urls(),
+            "raw": raw,
+            "ranges_open": bool(raw),
+            "dose": dose,
+            "dose_open": "dose_min" in dose or "dose_max" in dose,
+            "dose_units": DoseUnit.choices,
+            "hidden": search.hidden_params(),
+            "suggestion": suggestion,
+            "suggestion_url": suggestion and search.url(drop=("page",), q=suggestion),
+            "sort_choices": [
+                (value, label)
+                for value, label in SORT_CHOICES
+                if value != "relevance" or search.searching
+            ],
+            "per_page_choices": PER_PAGE_CHOICES,
+            "default_sort": "relevance" if search.searching else DEFAULT_SORT,
+            "default_per_page": DEFAULT_PER_PAGE,
+            "share_url": request.build_absolute_uri(search.url()),
+        },
+    )
+
+
+@require_safe
+def trial_export_csv(request):
+    if response := _clean_redirect(request):
+        return response
+    return exports.csv_response(TrialSearch(request.GET).ordered())
+
+
+@require_safe
+def trial_export_json(request):
+    if response := _clean_redirect(request):
+        return response
+    return exports.json_response(TrialSearch(request.GET).ordered())
+
+
+def trial_detail(request, nct_id):
+    """``/trials/<NCT ID>/``, the trial's one address: other spellings redirect to it."""
+    canonical = normalize_nct_id(nct_id)
+    if canonical is None:
+        return trial_not_found(request, nct_id)
+    if canonical != nct_id or not request.path.endswith("/"):
+        url = reverse("catalog:trial_detail", args=[canonical])
+        query = request.META.get("QUERY_STRING")
+        return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+    trial = Trial.objects.public().for_page().filter(nct_id=canonical).first()
+    if trial is None:
+        reason = Trial.objects.hidden_reason_of(canonical)
+        if reason is not None:
+            context = {"nct_id": canonical, "reason": reason}
+            return render(request, "catalog/trial_gone.html", context, status=410)
+        return trial_not_found(request, canonical)
+    profile = getattr(trial, "msc", None)
+    context = {
+        "trial": trial,
+        "msc_profile": profile,
+        "msc_rows": msc_display.profile_rows(profile),
+        "msc_products": msc_display.named_products(profile),
+        "related_trials": list(Trial.objects.related_to(trial, RELATED_TRIALS)),
+        "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
+    }
+    return render(request, "catalog/trial_detail.html", context)
+
+
+def trial_not_found(request, query):
+    """The 404 page for a trial address: offers a search for what was asked."""
+    query = " ".join(query.split())[:200]
+    context = {
+        "query": query,
+        "nct_id": normalize_nct_id(query),
+    }
+    return render(request, "catalog/trial_not_found.html", context, status=404)
+
+
+def insights_page(request):
+    """``/insights/``: charts of the trials the list's parameters select (the list's own search),
+    each bar a link to the list."""
+    selection = insights.select_trials(request.GET)
+    figures = insights.Insights(selection.trials, selection.params)
+    years = figures.years_by_source()
+    countries = figures.countries()
+    doses = figures.iv_doses()
+    context = {
+        "selection": selection,
+        "totals": figures.totals(),
+        "years": charts.stacked_columns(years["columns"], years["series"], width=1100),
+        "year_columns": years["columns"],
+        "year_series": years["series"],
+        "routes": charts.horizontal_bars(figures.routes(), label_width=230, width=540),
+        "phases": charts.horizontal_bars(figures.phases(), label_width=110, width=540),
+        "countries": charts.horizontal_bars(countries["bars"], label_width=170, width=720),
+        "country_count": countries["countries"],
+        "country_rest": countries["rest"],
+        "doses": charts.histogram(doses["bins"], doses["median"], width=900),
+        "dose_figures": doses,
+        "enrollment": charts.box_plot(figures.enrollment_by_phase()),
+        "form": insights.form_values(selection),
+        "list_url": insights.list_url(selection.params),
+    }
+    return render(request, "catalog/insights.html", context)

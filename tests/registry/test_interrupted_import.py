@@ -1,0 +1,58 @@
+"""An import killed in the middle (SIGKILL) leaves no half-written trial: every trial in the
+database has all its children, exactly as its source record gives them."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+
+from tests.servers import BASE_DIR, manage, production_env
+
+# Run inside the catalog: every trial present must export exactly as its source record.
+CHECK = """
+import json
+from catalog.registry.ctgov import sparse, study_from_trial
+from catalog.models import Trial
+trials = Trial.objects.for_export()
+broken = [t.nct_id for t in trials if study_from_trial(t) != sparse(t.source_record)]
+unindexed = list(Trial.objects.filter(search_vector__isnull=True).values_list("nct_id", flat=True))
+print(json.dumps({"count": trials.count(), "broken": broken, "unindexed": unindexed}))
+"""
+
+
+def trial_count(url):
+    with psycopg.connect(url, connect_timeout=5) as connection:
+        return connection.execute("SELECT count(*) FROM catalog_trial").fetchone()[0]
+
+
+def test_a_killed_import_leaves_no_half_written_trial(
+    scratch_postgres, scratch_template, collected_static
+):
+    url = scratch_postgres.create_database("killed_import", template=scratch_template)
+    env = production_env(url, collected_static)
+    importer = subprocess.Popen(
+        [sys.executable, "manage.py", "import_ctgov", "data/msc-trials-2022.json.gz"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while trial_count(url) < 100 and time.monotonic() < deadline:
+            assert importer.poll() is None, "the import ended before it could be killed"
+            time.sleep(0.05)
+    finally:
+        os.kill(importer.pid, signal.SIGKILL)
+        importer.wait()
+    assert importer.returncode == -signal.SIGKILL
+
+    result = manage(sys.executable, "shell", "-c", CHECK, env=env)
+    state = json.loads(result.stdout.strip().splitlines()[-1])
+    assert 100 <= state["count"] < 1536, "killed in the middle"
+    assert state["broken"] == []
+    assert state["unindexed"] == []

@@ -1,0 +1,110 @@
+"""Anonymous pages come from the cache until the catalog changes, in any way, by anyone."""
+
+import psycopg
+import pytest
+from django.db import connection
+
+from catalog.models import CatalogVersion, Trial
+
+pytestmark = pytest.mark.django_db
+
+TRIAL = "/trials/NCT02883803/"
+
+
+@pytest.fixture
+def caching(settings):
+    settings.CATALOG_CACHE_PAGES = True
+
+
+def test_a_page_is_built_once_then_served_from_the_cache(client, bundled_catalog, caching):
+    from django.core.cache import cache
+
+    cache.clear()
+    first = client.get(TRIAL)
+    second = client.get(TRIAL)
+    assert first["X-Catalog-Cache"] == "miss"
+    assert second["X-Catalog-Cache"] == "hit"
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_every_write_to_a_catalog_table_bumps_the_version(bundled_catalog):
+    before, own_writes = CatalogVersion.current()
+    assert not own_writes
+    Trial.objects.filter(nct_id="NCT02883803").update(hidden_reason="")
+    after, own_writes = CatalogVersion.current()
+    assert after == before + 1
+    assert own_writes
+
+
+def test_a_change_committed_elsewhere_is_shown_at_once(client, bundled_catalog, caching):
+    client.get(TRIAL)
+    assert client.get(TRIAL)["X-Catalog-Cache"] == "hit"
+    params = connection.get_connection_params()
+    for key in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(key, None)
+    title = Trial.objects.get(nct_id="NCT02883803").brief_title
+    with psycopg.connect(**params, autocommit=True) as other:
+        try:
+            other.execute(
+                "UPDATE catalog_trial SET brief_title = 'Renamed by a curator' "
+                "WHERE nct_id = 'NCT02883803'"
+            )
+            response = client.get(TRIAL)
+            assert response["X-Catalog-Cache"] == "miss"
+            assert "Renamed by a curator" in response.content.decode()
+        finally:
+            other.execute(
+                "UPDATE catalog_trial SET brief_title = %s WHERE nct_id = 'NCT02883803'",
+                [title],
+            )
+    assert "Renamed by a curator" not in client.get(TRIAL).content.decode()
+
+
+def test_a_request_that_has_written_is_never_served_or_stored(client, bundled_catalog, caching):
+    client.get(TRIAL)
+    Trial.objects.filter(nct_id="NCT02883803").update(brief_title="Changed here")
+    response = client.get(TRIAL)
+    assert "X-Catalog-Cache" not in response
+    assert "Changed here" in response.content.decode()
+
+
+def test_visitors_with_a_session_are_not_served_from_the_cache(client, bundled_catalog, caching):
+    client.get(TRIAL)
+    client.cookies["sessionid"] = "somebody"
+    assert "X-Catalog-Cache" not in client.get(TRIAL)
+
+
+def test_errors_are_not_cached(client, bundled_catalog, caching):
+    client.get("/trials/NCT99999999/")
+    response = client.get("/trials/NCT99999999/")
+    assert response.status_code == 404
+    assert "X-Catalog-Cache" not in response
+
+
+def test_a_page_carrying_a_csrf_token_is_never_stored(rf, bundled_catalog, caching):
+    from django.http import HttpResponse
+    from django.template import RequestContext, Template
+
+    from catalog.site.cache import cache_anonymous_page
+
+    @cache_anonymous_page
+    def form(request):
+        return HttpResponse(
+            Template("<form>{% csrf_token %}</form>").render(RequestContext(request))
+        )
+
+    form(rf.get("/form/"))
+    response = form(rf.get("/form/"))
+    assert "X-Catalog-Cache" not in response
+    assert "csrfmiddlewaretoken" in response.content.decode()
+
+
+def test_a_page_cached_for_one_host_is_not_served_to_another(client, bundled_catalog, caching):
+    from django.core.cache import cache
+
+    cache.clear()
+    client.get(TRIAL, HTTP_HOST="localhost:99999")
+    response = client.get(TRIAL, HTTP_HOST="testserver")
+    assert response["X-Catalog-Cache"] == "miss"
+    assert "localhost:99999" not in response.content.decode()
