@@ -1565,7 +1565,7 @@ def _labels(choices, codes):
 class CatalogVersion(models.Model):
     """The catalog's version: one row that PostgreSQL bumps on every write to a catalog table.
 
-    Statement-level triggers (migration ``0002_scale``) increment it for any INSERT, UPDATE,
+    Statement-level triggers (migration ``0006_scale``) increment it for any INSERT, UPDATE,
     DELETE or TRUNCATE, whoever makes it; cached pages are keyed by it (``catalog.cache``).
     """
 

@@ -2,7 +2,7 @@
 
 Every cached page is stored under the catalog's current *version*. The version is one row in
 the database (``CatalogVersion``) that PostgreSQL bumps itself, by statement-level triggers on
-every catalog table (see migration ``0002_scale``): an import, an admin edit, a bulk
+every catalog table (see migration ``0006_scale``): an import, an admin edit, a bulk
 ``QuerySet.update()``, a ``COPY``, raw SQL, even ``TRUNCATE``. A change therefore makes every
 cached page unreachable the moment it commits, in every process, whatever cache backend holds
 the pages (Redis when ``REDIS_URL`` is set, local memory otherwise). Reading the version costs
