@@ -7,6 +7,16 @@ per session, so tests must not use ``transactional_db`` (which would empty the t
 
 import pytest
 
+# Fixtures that start another process: the tests that use them are system tests (marker
+# ``system``), slower than the rest; ``-m "not system"`` leaves them out.
+SYSTEM_FIXTURES = {"production_server", "scratch_postgres", "scratch_template", "chromium"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SYSTEM_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.system)
+
 
 @pytest.fixture(scope="session")
 def bundled_catalog(django_db_setup, django_db_blocker):

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.system]
 
 ROOT = Path(__file__).resolve().parents[2]
 

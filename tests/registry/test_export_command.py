@@ -13,7 +13,7 @@ from catalog.models import Trial
 from catalog.registry.ctgov import sparse
 from tests.servers import manage, production_env
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.system]
 
 
 def export(path, *args):
