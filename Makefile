@@ -35,7 +35,7 @@ lint: install
 container-steps: install
 	RUN_CONTAINER_STEPS=1 $(BIN)/python -m pytest tests/ops/test_container_steps.py
 
-# The load test (bench/load.py): writes docs/load.md.
+# The load test (bench/load.py): writes docs/benchmarks/load.md.
 load-test: load
 	$(BIN)/python bench/load.py $(LOAD_ARGS)
 

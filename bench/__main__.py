@@ -1,7 +1,8 @@
 """``python -m bench --size N``: measure the catalog at N trials (``make bench SIZE=N``).
 
-Prints one table and writes it to docs/benchmarks.md (a section per size; ``--size smoke``
-writes bench/out/smoke.md instead). Pages that do not exist yet are reported as not available.
+Prints one table and writes it to docs/benchmarks/bench.md (a section per size;
+``--size smoke`` writes bench/out/smoke.md instead). Pages that do not exist yet are reported
+as not available.
 """
 
 import argparse
@@ -47,7 +48,7 @@ def parse_args(argv):
     args.out = (
         Path(args.out)
         if args.out
-        else ROOT / ("bench/out/smoke.md" if smoke else "docs/benchmarks.md")
+        else ROOT / ("bench/out/smoke.md" if smoke else "docs/benchmarks/bench.md")
     )
     return args
 

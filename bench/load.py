@@ -1,6 +1,6 @@
 """The load test: gunicorn in production mode on 127.0.0.1, driven by locust (headless) with
 the mixed workload of bench/workload.py at a concurrency above what the machine can serve, for
-a bounded time. Writes the figures to docs/load.md.
+a bounded time. Writes the figures to docs/benchmarks/load.md.
 
     make load-test                                     # 50 users for 4 minutes
     make load-test LOAD_ARGS="--users 100 --duration 120"
@@ -100,7 +100,7 @@ def main():
     parser.add_argument("--spawn-rate", type=int, default=25, help="users started per second")
     parser.add_argument("--duration", type=int, default=240, help="seconds of load (240)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (gunicorn.conf.py's)")
-    parser.add_argument("--out", default=str(BASE_DIR / "docs" / "load.md"))
+    parser.add_argument("--out", default=str(BASE_DIR / "docs" / "benchmarks" / "load.md"))
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="load-"))

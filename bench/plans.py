@@ -3,8 +3,8 @@
 Runs ``EXPLAIN (ANALYZE, BUFFERS)`` and times the list, search and facet queries a catalog
 page needs, first as a plain implementation sends them against ``catalog_trial`` ("before"),
 then against a narrow listing table with denormalized countries and partial indexes, built in
-the benchmark database for the run and dropped after ("after"). Writes docs/scaling-plans.md;
-docs/scaling.md explains the figures.
+the benchmark database for the run and dropped after ("after"). Writes
+docs/benchmarks/plans.md; docs/scaling.md explains the figures.
 """
 
 import argparse
@@ -103,7 +103,7 @@ def run(c, name, sql, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.plans")
     parser.add_argument("--size", default="500000")
-    parser.add_argument("--out", default=str(ROOT / "docs" / "scaling-plans.md"))
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks" / "plans.md"))
     args = parser.parse_args(argv)
     from bench.database import select_database
 
