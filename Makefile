@@ -24,8 +24,10 @@ load: migrate
 run: load
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite on every core (TEST_WORKERS=0: in one process), a test file per worker at a time.
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -21,8 +21,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def port_range():
+    """The ports this process may serve on: ``TEST_PORTS``, shared out among the workers of a
+    parallel run so that two workers never probe the same port at once."""
     first, _, last = os.environ.get("TEST_PORTS", "8160-8179").partition("-")
-    return range(int(first), int(last or first) + 1)
+    ports = range(int(first), int(last or first) + 1)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        return ports[int(worker[2:]) :: count]
+    return ports
 
 
 def free_port():
