@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from catalog.api import openapi, study_fields
 from catalog.models import DoseUnit, MscProfile, OverallStatus, Trial
 from catalog.msc import query as msc_query
-from catalog.msc.annotate import annotate
+from catalog.msc.annotate import profile_of
 from catalog.registry.ctgov import NCT_ID_RE, normalize_nct_id, study_from_trial
 from catalog.search import fulltext
 from catalog.search.listing import BadPageToken, SortKey, TrialSearch, after_token, page_token
@@ -305,11 +305,9 @@ def msc_profile(request, nct_id):
         return error(404, f"Study {nct_id} not found.")
     profile = MscProfile.objects.filter(trial=trial).first()
     if profile is None:
-        # A trial added since the last annotation (e.g. in the admin): profile it now.
-        annotate(Trial.objects.filter(pk=trial.pk))
-        profile = MscProfile.objects.filter(trial=trial).first()
-        if profile is None:
-            return error(404, f"No MSC profile could be computed for study {canonical}.")
+        # Every writer profiles the trial it writes; one written before that ran gets the
+        # rules' answer now, unsaved (``annotate_msc --missing`` stores it).
+        profile = profile_of(trial)
     profile.trial = trial
     return JsonResponse(profile.as_json(), json_dumps_params={"ensure_ascii": False})
 

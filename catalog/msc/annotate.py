@@ -84,6 +84,13 @@ def annotate_study(trial, study):
     return write_profiles({trial.pk: profile})[0]
 
 
+def profile_of(trial):
+    """The profile the rules give ``trial`` now, unsaved: for a reader who finds none stored
+    (a trial written before profiling ran), without writing during a read."""
+    (_pk, _nct_id, study), = _studies([trial.pk])
+    return MscProfile.from_profile(trial.pk, profile_from_study(study), None, timezone.now())
+
+
 def write_profiles(profiles):
     """Upsert ``{trial pk: computed profile}``, keeping curated values; returns the rows."""
     now = timezone.now()

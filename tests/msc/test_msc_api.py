@@ -75,14 +75,6 @@ def test_a_hidden_trial_is_a_404(client, bundled_catalog):
     assert "error" in response.json()
 
 
-def test_a_trial_without_a_profile_yet_gets_one(client, bundled_catalog):
-    MscProfile.objects.filter(trial__nct_id="NCT06518902").delete()
-    response = client.get("/api/msc/NCT06518902")
-    assert response.status_code == 200
-    assert response.json()["source"] == ["umbilical_cord"]
-    assert MscProfile.objects.filter(trial__nct_id="NCT06518902").exists()
-
-
 def test_only_reading_is_allowed(client, bundled_catalog):
     assert client.post("/api/msc/NCT06518902").status_code == 405
 
@@ -90,3 +82,13 @@ def test_only_reading_is_allowed(client, bundled_catalog):
 def test_one_profile_costs_two_queries(client, bundled_catalog, django_assert_num_queries):
     with django_assert_num_queries(2):
         client.get("/api/msc/NCT06518902")
+
+
+def test_a_trial_without_a_stored_profile_is_answered_without_writing_one(client, bundled_catalog):
+    stored = MscProfile.objects.get(trial__nct_id="NCT02923375")
+    MscProfile.objects.filter(pk=stored.pk).delete()
+    response = client.get("/api/msc/NCT02923375")
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["source"], data["route"]) == (stored.as_json()["source"], ["intravenous"])
+    assert not MscProfile.objects.filter(trial__nct_id="NCT02923375").exists()
