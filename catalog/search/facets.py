@@ -5,6 +5,9 @@ a CTE holds the trials matching every filter (``b0``) and, for each active facet
 holds the trials matching every filter but that one (``b_status`` ...); each facet is a GROUP
 BY over its CTE, and the branches are joined by UNION ALL. Values with no trials do not appear
 (a selected value is kept, with 0, so it can be unselected). The same statement gives the total.
+
+Each facet's branch, label, choices and display are declared with its parameter
+(``catalog.search.params``, ``Facet``); this module only puts the branches together.
 """
 
 from dataclasses import dataclass, field

@@ -47,6 +47,11 @@ BOOLEAN_CHOICES = (("true", "Yes"), ("false", "No"))
 # One EXISTS on the trial's MSC profile for all MSC parameters: only trials giving an MSC
 # product, and every condition on the same profile.
 MSC_PROFILE = Related(lambda: MscProfile.objects.filter(is_msc=True), "trial")
+SEARCH_HELP = (
+    ' Words must all match; "quoted phrases"; -word excludes; OR between terms; the last'
+    " word also matches as a prefix."
+)
+CELLS_SCHEMA = {"type": "number", "minimum": 0}
 DOSE_HELP = (
     "A number of cells, e.g. 1e6 or 100000000. Escalating doses match when any of them is in "
     "the range; adults' doses per kg count for 70 kg in total."
@@ -160,7 +165,13 @@ PARAMS = Registry(
             "Search",
             Search(),
             filter=f.filter_search(fulltext.matching),
-            api=Api(("query.term",), split=False),
+            api=Api(
+                ("query.term",),
+                split=False,
+                doc="Search over every text of a study (titles first, then conditions,"
+                " interventions and keywords, then summaries, then descriptions and"
+                " eligibility)." + SEARCH_HELP,
+            ),
             form=None,  # the search box
             chip=lambda raw, query: f"“{query.parsed('q').text}”",
             words=_search_words,
@@ -190,7 +201,12 @@ PARAMS = Registry(
                 "SELECT overall_status, count(*) FROM {b} GROUP BY 1",
                 columns=("overall_status",),
             ),
-            api=Api(("filter.overallStatus",), strip=True),
+            api=Api(
+                ("filter.overallStatus",),
+                strip=True,
+                doc="Only studies with one of these statuses (comma-separated).",
+                example=["RECRUITING", "NOT_YET_RECRUITING"],
+            ),
         ),
         Param(
             "phase",
@@ -349,7 +365,14 @@ PARAMS = Registry(
             within=MSC_PROFILE,
             filter=lambda codes, values: msc_query.codes_q("sources", codes),
             facet=Facet(4, msc_query.FACET_SQL["source"]),
-            api=Api(repeat=True, strip=True),
+            api=Api(
+                repeat=True,
+                strip=True,
+                doc="Only studies whose MSC profile has one of these cell sources (comma-separated"
+                " codes; see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC"
+                " product.",
+                example=["umbilical_cord", "wharton_jelly"],
+            ),
         ),
         Param(
             "donor",
@@ -362,7 +385,13 @@ PARAMS = Registry(
                 msc_query.FACET_SQL["donor"],
                 hint="Autologous and allogeneic count the trials using both too.",
             ),
-            api=Api(repeat=True, strip=True),
+            api=Api(
+                repeat=True,
+                strip=True,
+                doc="Only studies whose MSC donor is one of these (comma-separated); autologous"
+                " and allogeneic also find studies using both.",
+                example=["allogeneic"],
+            ),
         ),
         Param(
             "product",
@@ -371,7 +400,14 @@ PARAMS = Registry(
             within=MSC_PROFILE,
             filter=lambda codes, values: msc_query.codes_q("products", codes),
             facet=Facet(6, msc_query.FACET_SQL["product"]),
-            api=Api(repeat=True, strip=True),
+            api=Api(
+                repeat=True,
+                strip=True,
+                doc="Only studies whose MSC profile has one of these products (comma-separated"
+                " codes; see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC"
+                " product.",
+                example=["extracellular_vesicles"],
+            ),
         ),
         Param(
             "route",
@@ -380,7 +416,14 @@ PARAMS = Registry(
             within=MSC_PROFILE,
             filter=lambda codes, values: msc_query.codes_q("routes", codes),
             facet=Facet(7, msc_query.FACET_SQL["route"]),
-            api=Api(repeat=True, strip=True),
+            api=Api(
+                repeat=True,
+                strip=True,
+                doc="Only studies whose MSC profile has one of these routes (comma-separated"
+                " codes; see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC"
+                " product.",
+                example=["intravenous", "intrathecal"],
+            ),
         ),
         Param(
             "n_doses",
@@ -395,7 +438,14 @@ PARAMS = Registry(
                 hint="Administrations of the MSC product per patient.",
                 values=facets.n_doses_values,
             ),
-            api=Api(repeat=True),
+            api=Api(
+                repeat=True,
+                doc=f"Only studies giving the MSC product this many times (1 to"
+                f" {msc_query.MAX_N_DOSES}); N+ means N or more (write the + as %2B)."
+                " Comma-separated for any of several.",
+                schema={"type": "string", "pattern": r"^([1-9][0-9]{0,2}|1000)\+?$"},
+                example=["1", "4+"],
+            ),
         ),
         Param(
             "dose_min",
@@ -405,7 +455,14 @@ PARAMS = Registry(
             filter=lambda low, values: msc_query.dose_q(
                 values.get("dose_unit") or DoseUnit.TOTAL, low, None
             ),
-            api=Api(split=False, strip=True),
+            api=Api(
+                split=False,
+                strip=True,
+                doc="Only studies stating a dose of at least this many cells per administration"
+                " (e.g. 1e6), in dose_unit. A dose escalation matches when any of its doses does.",
+                schema=CELLS_SCHEMA,
+                example=1e8,
+            ),
             form=Input(
                 "MSC dose",
                 "Cells per administration",
@@ -424,7 +481,14 @@ PARAMS = Registry(
             filter=lambda high, values: msc_query.dose_q(
                 values.get("dose_unit") or DoseUnit.TOTAL, None, high
             ),
-            api=Api(split=False, strip=True),
+            api=Api(
+                split=False,
+                strip=True,
+                doc="Only studies stating a dose of at most this many cells per administration,"
+                " in dose_unit.",
+                schema=CELLS_SCHEMA,
+                example=2e8,
+            ),
             form=Input(
                 "MSC dose",
                 "Cells per administration",
@@ -440,7 +504,12 @@ PARAMS = Registry(
             "Dose unit",
             Choice(DoseUnit, single=True),
             qualifies=("dose_min", "dose_max"),
-            api=Api(split=False, default=DoseUnit.TOTAL),
+            api=Api(
+                split=False,
+                default=DoseUnit.TOTAL,
+                doc="The unit of dose_min and dose_max: total (cells per administration; doses"
+                " per kg of adult studies count for 70 kg) or per_kg.",
+            ),
             form=Input(
                 "MSC dose", "Cells per administration", "as", "select", default=DoseUnit.TOTAL
             ),
@@ -508,35 +577,55 @@ PARAMS = Registry(
             "Condition search",
             Search(),
             filter=f.filter_search(fulltext.matching_conditions),
-            api=Api(("query.cond",), split=False),
+            api=Api(
+                ("query.cond",),
+                split=False,
+                doc="Search conditions and their MeSH terms." + SEARCH_HELP,
+            ),
         ),
         Param(
             "intr_q",
             "Intervention search",
             Search(),
             filter=f.filter_search(fulltext.matching_interventions),
-            api=Api(("query.intr",), split=False),
+            api=Api(
+                ("query.intr",),
+                split=False,
+                doc="Search interventions and their MeSH terms." + SEARCH_HELP,
+            ),
         ),
         Param(
             "locn_q",
             "Location search",
             Search(synonyms=False),
             filter=f.filter_search(fulltext.matching_locations),
-            api=Api(("query.locn",), split=False),
+            api=Api(
+                ("query.locn",),
+                split=False,
+                doc="Search locations: facility, city, state, ZIP code, country.",
+            ),
         ),
         Param(
             "title_q",
             "Title search",
             Search(),
             filter=f.filter_search(fulltext.matching_titles),
-            api=Api(("query.titles",), split=False),
+            api=Api(
+                ("query.titles",), split=False, doc="Search titles and acronyms." + SEARCH_HELP
+            ),
         ),
         Param(
             "ids",
             "NCT IDs",
             Texts(pattern=NCT_ID_RE, api_error="is not an NCT ID (NCT and 8 digits)"),
             filter=f.filter_ids,
-            api=Api(("filter.ids",), strip=True),
+            api=Api(
+                ("filter.ids",),
+                strip=True,
+                doc="Only these studies (comma-separated NCT IDs).",
+                schema={"type": "string", "pattern": "^NCT[0-9]{8}$"},
+                example=["NCT02883803", "NCT05016804"],
+            ),
         ),
     ]
 )

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.http import QueryDict
 from django.urls import reverse
 
 from catalog.search import fulltext
@@ -103,6 +104,10 @@ class Kind:
     def label(self, value):
         return str(dict(self.choices).get(value, value))
 
+    def schema(self):
+        """The OpenAPI schema of one value."""
+        return {"type": "string"}
+
 
 class FormFieldKind(Kind):
     """One value, read by a Django form field: its error messages say why a value is refused."""
@@ -163,6 +168,9 @@ class Search(Text):
     def filter_value(self, query, name, value):
         return query.parsed(name)
 
+    def schema(self):
+        return {"type": "string", "maxLength": fulltext.MAX_QUERY_CHARS}
+
     def check(self, item):
         if len(item) > fulltext.MAX_QUERY_CHARS:
             raise ValueError(f"longer than {fulltext.MAX_QUERY_CHARS} characters")
@@ -191,6 +199,11 @@ class Texts(Kind):
         if self.pattern is not None and not self.pattern.match(item):
             raise ValueError(self.api_error)
         return item
+
+    def schema(self):
+        if self.pattern is None:
+            return {"type": "string"}
+        return {"type": "string", "pattern": self.pattern.pattern}
 
 
 class Choice(Kind):
@@ -231,6 +244,9 @@ class Choice(Kind):
         if item not in codes:
             raise ValueError(self.api_error or f"is not one of {', '.join(codes)}")
         return item
+
+    def schema(self):
+        return {"type": "string", "enum": [code for code, _ in self.choices]}
 
 
 # How a parameter appears in the filter form, when not as a facet ----------------------------
@@ -283,6 +299,23 @@ class Api:
     repeat: bool = False  # every repetition counts (else the last one)
     strip: bool = False  # spaces around a value are dropped
     default: str | None = None  # the value checked when none is given
+    doc: str = ""  # its description in the OpenAPI document
+    example: object = None
+    schema: dict | None = None  # its OpenAPI schema, if not the kind's
+
+    def openapi(self, name, kind):
+        """The parameter's entry in the OpenAPI document."""
+        schema = self.schema or kind.schema()
+        if kind.multiple:
+            schema = {"type": "array", "items": schema}
+        if self.default is not None:
+            schema = {**schema, "default": self.default}
+        entry = {"name": name, "in": "query", "description": self.doc, "schema": schema}
+        if kind.multiple and self.split:
+            entry.update(style="form", explode=False)
+        if self.example is not None:
+            entry["example"] = self.example
+        return entry
 
 
 @dataclass(frozen=True)
@@ -363,7 +396,7 @@ class Registry:
 
     def add(self, param):
         if param.name in self.params or param.name in PAGING_PARAMS:
-            raise ValueError(f"the parameter {param.name!r} is declared twice")
+            raise ValueError(f"the parameter {param.name!r} is declared already")
         self.params[param.name] = param
         self._by_api = None
 
@@ -395,6 +428,15 @@ class Registry:
             columns += [c for c in param.facet.columns if c not in columns]
         return columns
 
+    def openapi(self):
+        """The OpenAPI entries of the parameters the API takes, in declaration order."""
+        return [
+            param.api.openapi(name, param.kind)
+            for param in self
+            if param.api
+            for name in param.api.names or (param.name,)
+        ]
+
     def by_api_name(self):
         """{API name: parameter} for the names the API maps onto the list's parameters."""
         if self._by_api is None:
@@ -406,8 +448,6 @@ class Registry:
 
         A form submitted without JavaScript sends every field, empty or not; the list redirects
         such an address to this one, so that addresses hold only what the search uses."""
-        from django.http import QueryDict
-
         cleaned = QueryDict(mutable=True)
         changed = False
         for key, values in params.lists():
