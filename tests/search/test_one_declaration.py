@@ -1,13 +1,17 @@
 """A parameter added with one declaration, and nothing else, works everywhere a search does: it
 filters the list, is counted as a facet in the one facet statement, shows as a chip and in
-words, keeps its value in the list's addresses, and the API takes it by its API name."""
+words, keeps its value in the list's addresses, and the API takes it by its API name; one
+declared with a form input appears in the filter form."""
+
+import datetime
+import re
 
 import pytest
 
 from catalog.models import EnrollmentType, Trial
-from catalog.search.filters import filter_in
+from catalog.search.filters import PartialDateField, filter_in, filter_range
 from catalog.search.params import PARAMS
-from catalog.search.query import Api, Choice, Facet, Param
+from catalog.search.query import Api, Choice, Facet, FormFieldKind, Input, Param
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +96,33 @@ def test_without_the_declaration_the_parameter_is_unknown(client, bundled_catalo
     assert "enrollment_kind" not in PARAMS.names()
     response = client.get("/trials/?enrollment_kind=ACTUAL")
     assert response.context["count"] == Trial.objects.public().count()
+
+
+@pytest.fixture
+def first_posted_from():
+    """A toy parameter with an input of the filter form instead of a facet."""
+    param = Param(
+        "first_posted_from",
+        "First posted from",
+        FormFieldKind(PartialDateField(required=False)),
+        filter=filter_range("first_posted", "gte"),
+        form=Input("Dates and enrollment", "First posted", "From", "date"),
+    )
+    PARAMS.add(param)
+    yield param
+    PARAMS.remove(param.name)
+
+
+def test_a_declared_input_appears_in_the_filter_form(client, bundled_catalog, first_posted_from):
+    response = client.get("/trials/?first_posted_from=2020")
+    since = public(first_posted__gte=datetime.date(2020, 1, 1))
+    assert response.context["count"] == len(since) > 0
+    html = response.content.decode()
+    section = re.search(
+        r"<details class=\"facet\" open>\s*<summary>Dates and enrollment.*?</details>", html, re.S
+    )
+    assert section and "<legend>First posted</legend>" in section.group(0)
+    assert 'id="first_posted_from" name="first_posted_from" value="2020"' in section.group(0)
+    chips = [(c["param"], c["value"]) for c in response.context["chips"]]
+    assert chips == [("First posted from", "2020")]
+    assert response.context["described"] == "First posted from: 2020-01-01"
