@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test lint install migrate load clean-db container-steps load-test bench
+.PHONY: run test lint install migrate load clean-db container-steps load-test bench record-responses
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ run: load
 TEST_WORKERS ?= auto
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# Record again the responses tests/search/test_recorded_responses.py compares (after a change
+# of behaviour made on purpose; review the diff of tests/search/recorded_responses.json).
+record-responses: install
+	RECORD_RESPONSES=1 $(BIN)/python -m pytest -p no:cacheprovider tests/search/test_recorded_responses.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,12 +1,12 @@
 """The OpenAPI 3 document of the API (``/api/v2/openapi.json``).
 
-Built from the same constants the API checks its parameters against, so the two cannot drift:
-what the document allows the API accepts, and what it does not allow gets a 400.
+Built from the same constants the API checks its parameters against (for the filters, their
+declarations in ``catalog.search.params``), so the two cannot drift: what the document allows
+the API accepts, and what it does not allow gets a 400.
 """
 
 from catalog.api import study_fields
-from catalog.models import DoseUnit, MscDonor, MscProduct, MscRoute, MscSource, OverallStatus
-from catalog.search import fulltext
+from catalog.search.params import PARAMS
 from catalog.site import exports
 
 _JSON = "application/json"
@@ -22,7 +22,6 @@ def _error(description):
 def _list_parameters():
     from catalog.api.views import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SORT_KEYS, SORT_FIELDS
 
-    text = {"type": "string", "maxLength": fulltext.MAX_QUERY_CHARS}
     sort_pattern = "^(" + "|".join(SORT_FIELDS) + ")(:(asc|desc))?$"
     fields = sorted(
         set(study_fields.PIECES) | set(study_fields.KNOWN_PATHS) | set(exports.CSV_HEADER)
@@ -31,10 +30,6 @@ def _list_parameters():
     def query(name, description, schema, **extra):
         return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
 
-    search_help = (
-        ' Words must all match; "quoted phrases"; -word excludes; OR between terms; the last'
-        " word also matches as a prefix."
-    )
     return [
         query(
             "format",
@@ -46,33 +41,8 @@ def _list_parameters():
             "Accepted for compatibility; texts are returned as stored.",
             {"type": "string", "enum": ["markdown", "legacy"], "default": "markdown"},
         ),
-        query(
-            "query.term",
-            "Search over every text of a study (titles first, then conditions, interventions"
-            " and keywords, then summaries, then descriptions and eligibility)." + search_help,
-            text,
-        ),
-        query("query.cond", "Search conditions and their MeSH terms." + search_help, text),
-        query("query.intr", "Search interventions and their MeSH terms." + search_help, text),
-        query("query.locn", "Search locations: facility, city, state, ZIP code, country.", text),
-        query("query.titles", "Search titles and acronyms." + search_help, text),
-        query(
-            "filter.overallStatus",
-            "Only studies with one of these statuses (comma-separated).",
-            {"type": "array", "items": {"type": "string", "enum": list(OverallStatus.values)}},
-            style="form",
-            explode=False,
-            example=["RECRUITING", "NOT_YET_RECRUITING"],
-        ),
-        query(
-            "filter.ids",
-            "Only these studies (comma-separated NCT IDs).",
-            {"type": "array", "items": {"type": "string", "pattern": "^NCT[0-9]{8}$"}},
-            style="form",
-            explode=False,
-            example=["NCT02883803", "NCT05016804"],
-        ),
-        *_msc_parameters(query),
+        # The filters: the list's parameters under the API's names, as declared.
+        *PARAMS.openapi(),
         query(
             "sort",
             "Up to two sort fields, each with an optional direction (e.g."
@@ -119,70 +89,6 @@ def _list_parameters():
             "The nextPageToken of the previous page, with the same other parameters (the same"
             " sort). Tokens are opaque: a string this API did not give is a 400.",
             {"type": "string"},
-        ),
-    ]
-
-
-def _msc_parameters(query):
-    """The MSC profile filters: the list page's parameters, with the codes of /api/msc."""
-    from catalog.msc.query import MAX_N_DOSES
-
-    def codes(name, choices, what, example):
-        return query(
-            name,
-            f"Only studies whose MSC profile has one of these {what} (comma-separated codes;"
-            " see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC product.",
-            {"type": "array", "items": {"type": "string", "enum": list(choices.values)}},
-            style="form",
-            explode=False,
-            example=example,
-        )
-
-    cells = {"type": "number", "minimum": 0}
-    return [
-        codes("source", MscSource, "cell sources", ["umbilical_cord", "wharton_jelly"]),
-        query(
-            "donor",
-            "Only studies whose MSC donor is one of these (comma-separated); autologous and"
-            " allogeneic also find studies using both.",
-            {"type": "array", "items": {"type": "string", "enum": list(MscDonor.values)}},
-            style="form",
-            explode=False,
-            example=["allogeneic"],
-        ),
-        codes("product", MscProduct, "products", ["extracellular_vesicles"]),
-        codes("route", MscRoute, "routes", ["intravenous", "intrathecal"]),
-        query(
-            "dose_min",
-            "Only studies stating a dose of at least this many cells per administration (e.g."
-            " 1e6), in dose_unit. A dose escalation matches when any of its doses does.",
-            cells,
-            example=1e8,
-        ),
-        query(
-            "dose_max",
-            "Only studies stating a dose of at most this many cells per administration, in"
-            " dose_unit.",
-            cells,
-            example=2e8,
-        ),
-        query(
-            "dose_unit",
-            "The unit of dose_min and dose_max: total (cells per administration; doses per kg"
-            " of adult studies count for 70 kg) or per_kg.",
-            {"type": "string", "enum": list(DoseUnit.values), "default": DoseUnit.TOTAL},
-        ),
-        query(
-            "n_doses",
-            f"Only studies giving the MSC product this many times (1 to {MAX_N_DOSES}); N+"
-            " means N or more (write the + as %2B). Comma-separated for any of several.",
-            {
-                "type": "array",
-                "items": {"type": "string", "pattern": r"^([1-9][0-9]{0,2}|1000)\+?$"},
-            },
-            style="form",
-            explode=False,
-            example=["1", "4+"],
         ),
     ]
 

@@ -14,12 +14,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from catalog.api import openapi, study_fields
-from catalog.models import DoseUnit, MscProfile, OverallStatus, Trial
-from catalog.msc import query as msc_query
+from catalog.models import MscProfile, Trial
 from catalog.msc.annotate import profile_of
-from catalog.registry.ctgov import NCT_ID_RE, normalize_nct_id, study_from_trial
-from catalog.search import fulltext
+from catalog.registry.ctgov import normalize_nct_id, study_from_trial
 from catalog.search.listing import BadPageToken, SortKey, TrialSearch, after_token, page_token
+from catalog.search.params import PARAMS
+from catalog.search.query import BadParameter, quoted
 from catalog.site import exports
 
 API_VERSION = "2.0.3"
@@ -27,14 +27,6 @@ DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 1000
 MAX_SORT_KEYS = 2
 
-# query.* parameter → the list's text-search parameter
-QUERY_PARAMS = {
-    "query.term": "q",
-    "query.cond": "cond_q",
-    "query.intr": "intr_q",
-    "query.locn": "locn_q",
-    "query.titles": "title_q",
-}
 # ClinicalTrials.gov sort fields → the list's sort keys, with their default direction.
 SORT_FIELDS = {
     "@relevance": ("relevance", True),
@@ -46,15 +38,6 @@ SORT_FIELDS = {
 }
 _SORT_BY_LOWER = {name.lower(): value for name, value in SORT_FIELDS.items()}
 _LIST_SPLIT = re.compile(r"[,|]")
-# A number of doses: N, or N+ for N or more ("+" typed into an address arrives as a space).
-_N_DOSES_RE = re.compile(r"^([0-9]{1,9})( +|\+)?$")
-
-
-class BadParameter(ValueError):
-    def __init__(self, parameter, message):
-        super().__init__(message)
-        self.parameter = parameter
-        self.message = f"{parameter}: {message}"
 
 
 def error(status, message, parameter=None):
@@ -73,17 +56,11 @@ def _get(params, name):
     return params.get(name)
 
 
-def _getlist(params, name):
-    """Every value of a parameter (repeated or not)."""
-    if hasattr(params, "getlist"):
-        return params.getlist(name)
-    value = params.get(name)
-    return [] if value is None else [value]
-
-
 class ListRequest:
     """The parameters of ``GET /api/v2/studies``, checked exactly as the OpenAPI document
-    describes them (``catalog.openapi``): what it allows is accepted, anything else is a 400."""
+    describes them (``catalog.openapi``): what it allows is accepted, anything else is a 400.
+    The filters are the list's parameters under ClinicalTrials.gov's names, as their
+    declarations (``catalog.search.params``) map them."""
 
     def __init__(self, params):
         self.format = self._choice(params, "format", ("json", "csv"), "json")
@@ -91,17 +68,7 @@ class ListRequest:
         self.count_total = self._choice(params, "countTotal", ("true", "false"), "false") == "true"
         self.page_size = self._page_size(_get(params, "pageSize"))
         self.page_token = _get(params, "pageToken") or None
-        self.filters = {}
-        for name, target in QUERY_PARAMS.items():
-            value = _get(params, name) or ""
-            if len(value) > fulltext.MAX_QUERY_CHARS:
-                raise BadParameter(name, f"longer than {fulltext.MAX_QUERY_CHARS} characters")
-            value = value.replace("\x00", " ")
-            if value.strip():
-                self.filters[target] = value
-        self.filters["status"] = self._statuses(_get(params, "filter.overallStatus"))
-        self.filters["ids"] = self._ids(_get(params, "filter.ids"))
-        self.filters.update(self._msc(params))
+        self.filters = PARAMS.read_api(params)
         self.sort = self._sort(_get(params, "sort"))
         self.paths, self.columns = self._fields(_get(params, "fields"))
         self.selects_fields = bool(_items(_get(params, "fields") or ""))
@@ -112,7 +79,7 @@ class ListRequest:
         if value is None:
             return default
         if value not in choices:
-            raise BadParameter(name, f"{_quoted(value)} is not one of {', '.join(choices)}")
+            raise BadParameter(name, f"{quoted(value)} is not one of {', '.join(choices)}")
         return value
 
     @staticmethod
@@ -120,72 +87,11 @@ class ListRequest:
         if value is None:
             return DEFAULT_PAGE_SIZE
         if not re.fullmatch(r"[0-9]{1,9}", value):
-            raise BadParameter("pageSize", f"{_quoted(value)} is not a whole number")
+            raise BadParameter("pageSize", f"{quoted(value)} is not a whole number")
         size = int(value)
         if size > MAX_PAGE_SIZE:
             raise BadParameter("pageSize", f"at most {MAX_PAGE_SIZE}")
         return size or DEFAULT_PAGE_SIZE
-
-    @staticmethod
-    def _statuses(value):
-        statuses = []
-        for item in _items(value or ""):
-            if item not in OverallStatus.values:
-                raise BadParameter("filter.overallStatus", f"{_quoted(item)} is not a study status")
-            statuses.append(item)
-        return statuses
-
-    @classmethod
-    def _msc(cls, params):
-        """The MSC profile filters (the list page's parameters), as TrialSearch takes them."""
-        values = {}
-        for name, choices in msc_query.CHOICES.items():
-            items = [item for raw in _getlist(params, name) for item in _items(raw)]
-            for item in items:
-                if item not in choices.values:
-                    raise BadParameter(
-                        name, f"{_quoted(item)} is not one of {', '.join(choices.values)}"
-                    )
-            if items:
-                values[name] = items
-        n_doses = []
-        for raw in _getlist(params, "n_doses"):
-            for item in (part.lstrip() for part in _LIST_SPLIT.split(raw) if part.strip()):
-                match = _N_DOSES_RE.match(item)
-                if not match or not 1 <= int(match[1]) <= msc_query.MAX_N_DOSES:
-                    raise BadParameter(
-                        "n_doses",
-                        f"{_quoted(item)} is not a number of doses (1 to "
-                        f"{msc_query.MAX_N_DOSES}, or N+ for N or more)",
-                    )
-                n_doses.append(str(int(match[1])) + ("+" if match[2] else ""))
-        if n_doses:
-            values["n_doses"] = n_doses
-        for name in ("dose_min", "dose_max"):
-            value = (_get(params, name) or "").strip()
-            if value:
-                try:
-                    msc_query.parse_count(value)
-                except ValueError:
-                    raise BadParameter(
-                        name, f"{_quoted(value)} is not a number of cells (e.g. 1e6)"
-                    ) from None
-                values[name] = value
-        unit = cls._choice(params, "dose_unit", tuple(DoseUnit.values), DoseUnit.TOTAL)
-        if "dose_min" in values or "dose_max" in values:
-            values["dose_unit"] = unit
-        return values
-
-    @staticmethod
-    def _ids(value):
-        ids = []
-        for item in _items(value or ""):
-            if not NCT_ID_RE.match(item):
-                raise BadParameter(
-                    "filter.ids", f"{_quoted(item)} is not an NCT ID (NCT and 8 digits)"
-                )
-            ids.append(item)
-        return ids
 
     @staticmethod
     def _sort(value):
@@ -197,11 +103,11 @@ class ListRequest:
             name, colon, direction = item.partition(":")
             if name not in SORT_FIELDS:
                 raise BadParameter(
-                    "sort", f"{_quoted(name)} is not a sort field ({', '.join(SORT_FIELDS)})"
+                    "sort", f"{quoted(name)} is not a sort field ({', '.join(SORT_FIELDS)})"
                 )
             key, descending = SORT_FIELDS[name]
             if colon and direction not in ("asc", "desc"):
-                raise BadParameter("sort", f"{_quoted(direction)} is not asc or desc")
+                raise BadParameter("sort", f"{quoted(direction)} is not asc or desc")
             if direction and key != "relevance":
                 descending = direction == "desc"
             keys.append(SortKey(key, descending))
@@ -215,7 +121,7 @@ class ListRequest:
             path = study_fields.field_path(name)
             column = exports.column_named(name)
             if path is None and column is None:
-                raise BadParameter("fields", f"{_quoted(name)} is not a field of a study")
+                raise BadParameter("fields", f"{quoted(name)} is not a field of a study")
             if path is None and column.piece:
                 path = study_fields.field_path(column.piece)
             if path:
@@ -226,11 +132,6 @@ class ListRequest:
             # Fields with no CSV column of their own: a CSV gives the study's ID at least.
             columns = [exports.CSV_COLUMNS[0]]
         return paths, columns or list(exports.CSV_COLUMNS)
-
-
-def _quoted(value, limit=60):
-    value = repr(value)
-    return value if len(value) <= limit else value[: limit - 2] + "…'"
 
 
 @csrf_exempt

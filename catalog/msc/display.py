@@ -5,12 +5,10 @@ list filtered by it, the evidence it came from and whether a curator set it.
 """
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
-
-from django.urls import reverse
 
 from catalog.models import DoseUnit, MscDonor, MscProduct, MscRoute, MscSource
 from catalog.msc.query import format_count, parse_count
+from catalog.search.query import list_url
 
 CURATED_EVIDENCE = "Set by a curator."
 
@@ -29,11 +27,6 @@ class Row:
     evidence: list = field(default_factory=list)
     curated: dict | None = None  # {"by", "at", "note"} when a curator set it
     details: list = field(default_factory=list)  # further (label, text) pairs (the dose)
-
-
-def list_url(**params):
-    """The trial list filtered by ``params``."""
-    return reverse("catalog:trial_list") + "?" + urlencode(params)
 
 
 def exact_count(value):

@@ -5,198 +5,14 @@ a CTE holds the trials matching every filter (``b0``) and, for each active facet
 holds the trials matching every filter but that one (``b_status`` ...); each facet is a GROUP
 BY over its CTE, and the branches are joined by UNION ALL. Values with no trials do not appear
 (a selected value is kept, with 0, so it can be unselected). The same statement gives the total.
+
+Each facet's branch, label, choices and display are declared with its parameter
+(``catalog.search.params``, ``Facet``); this module only puts the branches together.
 """
 
 from dataclasses import dataclass, field
 
 from django.db import connections
-
-from catalog.models import (
-    AgeGroup,
-    AgencyClass,
-    InterventionType,
-    MscDonor,
-    MscProduct,
-    MscRoute,
-    MscSource,
-    OverallStatus,
-    Phase,
-    StudyType,
-)
-from catalog.msc.query import FACET_SQL as MSC_FACET_SQL
-
-# The trial columns the facets group by, carried in each CTE.
-BASE_COLUMNS = (
-    "id",
-    "overall_status",
-    "study_type",
-    "sex",
-    "healthy_volunteers",
-    "has_results",
-    "lead_sponsor_id",
-    "phases",
-    "std_ages",
-)
-
-
-@dataclass(frozen=True)
-class FacetSpec:
-    label: str
-    sql: str  # SELECT value, n ... with {b} for the CTE, {limit}, %(upper_selected)s
-    choices: tuple = ()  # (code, label) for coded values, in display order
-    single: bool = False  # one value at a time (radio buttons)
-    limit: int = 0  # the most common values shown; 0 for all
-    hint: str = ""
-    # Makes the shown (value, label, count) from the rows and the selected values, when the
-    # rows are not the values themselves (e.g. exact counts grouped into "N or more").
-    values: object = None
-
-
-def _top(pairs_sql):
-    """The most common values of ``pairs_sql`` (rows of trial_id, label), ignoring case.
-
-    Each (trial, value) pair is made distinct first, so both steps are hash aggregates.
-    """
-    return (
-        "SELECT min(x.label), count(*) FROM ("
-        f"SELECT p.trial_id, upper(p.label) AS k, min(p.label) AS label FROM ({pairs_sql}) AS p"
-        " GROUP BY 1, 2) AS x"
-        " GROUP BY x.k ORDER BY x.k = ANY(%(upper_selected)s) DESC, 2 DESC, 1 LIMIT {limit}"
-    )
-
-
-SPECS = {
-    "status": FacetSpec(
-        "Status",
-        "SELECT overall_status, count(*) FROM {b} GROUP BY 1",
-        tuple(OverallStatus.choices),
-    ),
-    "phase": FacetSpec(
-        "Phase",
-        "SELECT p, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.phases) AS p GROUP BY 1",
-        tuple(Phase.choices),
-    ),
-    "condition": FacetSpec(
-        "Condition",
-        # MeSH terms, each counting the trials that have it or a condition of that name (what
-        # the condition filter matches), grouped by integer IDs; a selected condition name
-        # that is no MeSH term is counted too.
-        """SELECT y.label, y.n FROM (
-               SELECT m.term AS label, count(*) AS n
-                 FROM (SELECT tm.trial_id, tm.mesh_term_id AS mesh_id
-                         FROM catalog_trialmesh tm JOIN {b} ON {b}.id = tm.trial_id
-                        WHERE tm.kind = 'condition'
-                       UNION
-                       SELECT tc.trial_id, named.id
-                         FROM catalog_trialcondition tc JOIN {b} ON {b}.id = tc.trial_id
-                         JOIN catalog_condition c ON c.id = tc.condition_id
-                         JOIN catalog_meshterm named ON upper(named.term) = upper(c.name)
-                      ) AS x
-                 JOIN catalog_meshterm m ON m.id = x.mesh_id
-                GROUP BY m.id, m.term
-               UNION ALL
-               SELECT min(c.name), count(DISTINCT tc.trial_id)
-                 FROM catalog_trialcondition tc JOIN {b} ON {b}.id = tc.trial_id
-                 JOIN catalog_condition c ON c.id = tc.condition_id
-                WHERE upper(c.name) = ANY(%(upper_selected)s)
-                  AND NOT EXISTS (SELECT 1 FROM catalog_meshterm e
-                                   WHERE upper(e.term) = upper(c.name))
-                GROUP BY upper(c.name)
-           ) AS y
-           ORDER BY upper(y.label) = ANY(%(upper_selected)s) DESC, y.n DESC, y.label
-           LIMIT {limit}""",
-        limit=15,
-        hint="MeSH terms; a condition's name as trials give it works too.",
-    ),
-    # The MSC profile (catalog.msc.query): only trials giving an MSC product count.
-    "source": FacetSpec("Cell source", MSC_FACET_SQL["source"], tuple(MscSource.choices)),
-    "donor": FacetSpec(
-        "Donor",
-        MSC_FACET_SQL["donor"],
-        tuple(MscDonor.choices),
-        hint="Autologous and allogeneic count the trials using both too.",
-    ),
-    "product": FacetSpec("MSC product", MSC_FACET_SQL["product"], tuple(MscProduct.choices)),
-    "route": FacetSpec("Route", MSC_FACET_SQL["route"], tuple(MscRoute.choices)),
-    "n_doses": FacetSpec(
-        "Number of doses",
-        MSC_FACET_SQL["n_doses"],
-        hint="Administrations of the MSC product per patient.",
-        values=lambda rows, selected: n_doses_values(rows, selected),
-    ),
-    "type": FacetSpec(
-        "Study type",
-        "SELECT study_type, count(*) FROM {b} WHERE study_type <> '' GROUP BY 1",
-        tuple(StudyType.choices),
-    ),
-    "intervention_type": FacetSpec(
-        "Intervention type",
-        """SELECT x.type, count(*) FROM (SELECT DISTINCT i.trial_id, i.type
-                                             FROM catalog_intervention i
-                                             JOIN {b} ON {b}.id = i.trial_id
-                                            WHERE i.type <> '') AS x GROUP BY 1""",
-        tuple(InterventionType.choices),
-    ),
-    "country": FacetSpec(
-        "Country",
-        _top(
-            "SELECT s.trial_id, s.country AS label FROM catalog_site s"
-            " JOIN {b} ON {b}.id = s.trial_id WHERE s.country <> ''"
-        ),
-        limit=200,
-    ),
-    "city": FacetSpec(
-        "City",
-        _top(
-            "SELECT s.trial_id, s.city AS label FROM catalog_site s"
-            " JOIN {b} ON {b}.id = s.trial_id WHERE s.city <> ''"
-        ),
-        limit=10,
-    ),
-    "sponsor": FacetSpec(
-        "Lead sponsor",
-        _top(
-            "SELECT {b}.id AS trial_id, o.name AS label FROM {b}"
-            " JOIN catalog_organization o ON o.id = {b}.lead_sponsor_id"
-        ),
-        limit=10,
-    ),
-    "sponsor_class": FacetSpec(
-        "Sponsor class",
-        """SELECT o.agency_class, count(*) FROM {b}
-             JOIN catalog_organization o ON o.id = {b}.lead_sponsor_id
-            WHERE o.agency_class <> '' GROUP BY 1""",
-        tuple(AgencyClass.choices),
-    ),
-    "sex": FacetSpec(
-        "Sex",
-        """SELECT s, count(*) FROM {b} CROSS JOIN LATERAL unnest(CASE {b}.sex
-                WHEN 'ALL' THEN ARRAY['FEMALE', 'MALE', 'ALL']
-                WHEN 'FEMALE' THEN ARRAY['FEMALE'] WHEN 'MALE' THEN ARRAY['MALE']
-                ELSE ARRAY[]::text[] END) AS s GROUP BY 1""",
-        (("FEMALE", "Female"), ("MALE", "Male"), ("ALL", "All sexes only")),
-        single=True,
-        hint="Female and Male count the trials open to all sexes too.",
-    ),
-    "age_group": FacetSpec(
-        "Age group",
-        "SELECT a, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.std_ages) AS a GROUP BY 1",
-        tuple(AgeGroup.choices),
-    ),
-    "healthy": FacetSpec(
-        "Healthy volunteers",
-        """SELECT CASE WHEN healthy_volunteers THEN 'true' ELSE 'false' END, count(*) FROM {b}
-            WHERE healthy_volunteers IS NOT NULL GROUP BY 1""",
-        (("true", "Accepted"), ("false", "Not accepted")),
-        single=True,
-    ),
-    "has_results": FacetSpec(
-        "Results",
-        "SELECT CASE WHEN has_results THEN 'true' ELSE 'false' END, count(*) FROM {b} GROUP BY 1",
-        (("true", "With results"), ("false", "Without results")),
-        single=True,
-    ),
-}
 
 
 @dataclass
@@ -241,24 +57,26 @@ class FacetCounts:
         return self.facets[name]
 
 
-def _selected(filterset, name):
-    value = filterset.values.get(name)
+def _selected(query, name):
+    value = query.values.get(name)
     if value in (None, "", []):
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def count(filterset, names=None):
-    """``FacetCounts`` for the facets ``names`` (all by default), in one query."""
-    names = [n for n in (names or SPECS) if n in SPECS]
-    active = {n for n in names if _selected(filterset, n)}
-    queryset = filterset.queryset
+def count(query, queryset, names=None):
+    """``FacetCounts`` of ``queryset`` under ``query`` (a ``catalog.search.query.Query``) for
+    the facets ``names`` (all its registry declares, by default), in one query."""
+    specs = {param.name: param for param in query.registry.facets()}
+    names = [n for n in (names or specs) if n in specs]
+    active = {n for n in names if _selected(query, n)}
     connection = connections[queryset.db]
+    columns = query.registry.facet_columns()
 
     ctes, cte_params = [], []
 
     def add_cte(cte_name, exclude):
-        qs = filterset.filtered(exclude=exclude).order_by().values(*BASE_COLUMNS)
+        qs = query.apply(queryset.all(), exclude).order_by().values(*columns)
         sql, params = qs.query.get_compiler(queryset.db).as_sql()
         ctes.append(f"{cte_name} AS MATERIALIZED ({sql})")
         cte_params.extend(params)
@@ -269,13 +87,13 @@ def count(filterset, names=None):
         [],
     )
     for name in names:
-        spec = SPECS[name]
+        spec = specs[name].facet
         cte_name = "b0"
         if name in active:
             cte_name = f"b_{name}"
             add_cte(cte_name, (name,))
         sql = spec.sql.replace("{b}", cte_name).replace("{limit}", str(spec.limit or 1000))
-        selected = _selected(filterset, name)
+        selected = _selected(query, name)
         # Each branch's selected values, upper-cased by PostgreSQL as the keys are.
         occurrences = sql.count("%(upper_selected)s")
         sql = sql.replace(
@@ -298,7 +116,7 @@ def count(filterset, names=None):
     return FacetCounts(
         total=total,
         facets={
-            name: _facet(name, rows_by_facet.get(name, []), _selected(filterset, name))
+            name: _facet(specs[name], rows_by_facet.get(name, []), _selected(query, name))
             for name in names
         },
     )
@@ -331,19 +149,20 @@ def _n_doses_label(value):
     return f"{value} dose{'s' * (value != '1')}"
 
 
-def _facet(name, rows, selected):
-    spec = SPECS[name]
+def _facet(param, rows, selected):
+    spec = param.facet
+    choices = param.choices if spec.choices is None else spec.choices
     chosen = {v.upper() for v in selected}
     if spec.values:
         values = [
             FacetValue(value, label, n, value.upper() in chosen)
             for value, label, n in spec.values(rows, selected)
         ]
-    elif spec.choices:
+    elif choices:
         counts = dict(rows)
         values = [
-            FacetValue(code, label, counts.get(code, 0), code.upper() in chosen)
-            for code, label in spec.choices
+            FacetValue(code, str(label), counts.get(code, 0), code.upper() in chosen)
+            for code, label in choices
             if counts.get(code) or code.upper() in chosen
         ]
     else:
@@ -352,10 +171,10 @@ def _facet(name, rows, selected):
         values += [FacetValue(v, v, 0, True) for v in selected if v.upper() not in found]
         values.sort(key=lambda v: (-v.count, v.label.lower()))
     return Facet(
-        name=name,
-        label=spec.label,
+        name=param.name,
+        label=spec.label or param.label,
         values=values,
         single=spec.single,
-        coded=bool(spec.choices or spec.values),
+        coded=bool(choices or spec.values),
         hint=spec.hint,
     )

@@ -1,7 +1,8 @@
 """A search of the catalog as the list page, its downloads, its feed and the API share it.
 
-``TrialSearch(params)`` reads the request's parameters once: the filters (``TrialFilterSet``),
-the sort, the page and page size, with a notice for each value it had to ignore. From it come
+``TrialSearch(params)`` reads the request's parameters once: the filters (the declarations of
+``catalog.search.params``, read into a ``Query``), the sort, the page and page size, with a
+notice for each value it had to ignore. From it come
 the matching trials in order (``ordered()``), the facet counts, a page of results with snippets,
 and the addresses of the same search elsewhere (other pages, downloads, feed).
 """
@@ -9,20 +10,18 @@ and the addresses of the same search elsewhere (other pages, downloads, feed).
 import base64
 import datetime
 import json
-import re
 from dataclasses import dataclass
 
-from django import forms
 from django.core.paginator import Paginator
 from django.db.models import F, FloatField, Prefetch, Q, Value
 from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.urls import reverse
 
-from catalog.models import DoseUnit, Phase, Trial, TrialCondition
-from catalog.msc.query import format_count
+from catalog.models import Trial, TrialCondition
 from catalog.search import facets, fulltext
-from catalog.search.filters import MultipleTextField, Notice, TrialFilterSet
+from catalog.search.params import PARAMS
+from catalog.search.query import PAGING_PARAMS, Notice, list_url
 from catalog.site import cache
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -52,9 +51,6 @@ SORT_CHOICES = (
 )
 DEFAULT_SORT = "-updated"
 
-# Parameters that are not filters.
-PAGING_PARAMS = ("sort", "page", "per_page")
-
 # The columns a result row shows.
 LIST_FIELDS = (
     "nct_id",
@@ -71,29 +67,6 @@ LIST_FIELDS = (
     "brief_summary",
     "lead_sponsor__name",
 )
-
-
-_PLUS_AS_SPACE = re.compile(r"^\s*\d+ +$")
-
-
-def clean_params(params):
-    """The parameters without empty values (and NUL characters), or None if already clean.
-
-    A form submitted without JavaScript sends every field, empty or not; the list redirects
-    such an address to this one, so that addresses hold only what the search uses.
-    """
-    cleaned = QueryDict(mutable=True)
-    changed = False
-    for key, values in params.lists():
-        for value in values:
-            stripped = value.replace("\x00", "").strip()
-            if key == "n_doses" and _PLUS_AS_SPACE.match(value):
-                stripped += "+"  # "n_doses=4+" typed into an address arrives as "4 "
-            if stripped:
-                cleaned.appendlist(key, stripped)
-            if not stripped or stripped != value:
-                changed = True
-    return cleaned if changed else None
 
 
 @dataclass(frozen=True)
@@ -131,9 +104,9 @@ class TrialSearch:
                 for item in value if isinstance(value, (list, tuple)) else [value]:
                     query.appendlist(key, item)
             params = query
-        self.params = clean_params(params) or params
-        self.filterset = TrialFilterSet(self.params, queryset=Trial.objects.public())
-        self.notices = list(self.filterset.all_notices)
+        self.params = PARAMS.tidy(params) or params
+        self.query = PARAMS.read(self.params)
+        self.notices = list(self.query.notices)
         self._valid = set()  # the paging parameters whose values were used
         self.sort_keys = self._read_sort()
         self.per_page = self._read_per_page(DEFAULT_PER_PAGE)
@@ -187,20 +160,11 @@ class TrialSearch:
 
     def _canonical(self):
         """The parameters that were used, in their order: what addresses of this search hold."""
-        used = self.filterset.values
-        data = self.filterset.data
+        kept = self.query.kept
         canonical = QueryDict(mutable=True)
         for name in self.params:
-            if name in used:
-                parsed = (
-                    self.filterset.parsed(name) if name in TrialFilterSet.TEXT_SEARCHES else None
-                )
-                if parsed is not None and parsed.truncated:
-                    values = [parsed.text]
-                elif _multiple(self.filterset.filters[name]):
-                    values = data.getlist(name)
-                else:
-                    values = [data.get(name)]
+            if name in kept:
+                values = kept[name]
             elif name in self._valid:
                 values = [self.params.get(name)]
             else:
@@ -213,11 +177,11 @@ class TrialSearch:
 
     @property
     def searching(self):
-        return self.filterset.searching
+        return bool(self.parsed)
 
     @property
     def parsed(self):
-        return self.filterset.parsed("q")
+        return self.query.parsed("q")
 
     @property
     def sort(self):
@@ -226,7 +190,7 @@ class TrialSearch:
 
     def queryset(self):
         """The matching public trials, unordered."""
-        return self.filterset.qs
+        return self.query.apply(Trial.objects.public())
 
     def ordered(self, sort_keys=None, queryset=None):
         """The matching trials in the search's order (or ``sort_keys``), with ``rank`` when
@@ -243,10 +207,11 @@ class TrialSearch:
     def facet_counts(self, names=None):
         """The total and facet counts of this search; those of the whole catalog (no search,
         no filter) are the same for every visitor and kept until the catalog changes."""
-        if self.filterset.values:
-            return facets.count(self.filterset, names)
-        key = "facets:" + ",".join(names or facets.SPECS)
-        return cache.per_version(key, lambda: facets.count(self.filterset, names))
+        trials = Trial.objects.public()
+        if self.query.values:
+            return facets.count(self.query, trials, names)
+        key = "facets:" + ",".join(names or (p.name for p in PARAMS.facets()))
+        return cache.per_version(key, lambda: facets.count(self.query, trials, names))
 
     def suggestion(self):
         """The search with misspellings corrected, or None."""
@@ -284,22 +249,7 @@ class TrialSearch:
 
     def query_string(self, drop=(), **changes):
         """``?...`` for this search with ``changes`` (None removes), without ``drop``."""
-        query = QueryDict(mutable=True)
-        names = list(self.canonical) + [n for n in changes if n not in self.canonical]
-        for name in names:
-            if name in drop:
-                continue
-            if name in changes:
-                value = changes[name]
-                values = (
-                    [] if value is None else value if isinstance(value, (list, tuple)) else [value]
-                )
-            else:
-                values = self.canonical.getlist(name)
-            for item in values:
-                query.appendlist(name, str(item))
-        encoded = query.urlencode()
-        return f"?{encoded}" if encoded else ""
+        return self.url(drop, **changes).removeprefix(reverse("catalog:trial_list"))
 
     def filter_query_string(self):
         """The filters and search alone (what downloads and the feed take)."""
@@ -307,16 +257,16 @@ class TrialSearch:
 
     def url(self, drop=(), **changes):
         """The list page's address for this search with changes (see ``query_string``)."""
-        return reverse("catalog:trial_list") + self.query_string(drop, **changes)
+        return list_url(self.canonical, drop, **changes)
 
     def without(self, name, value=None):
         """This search without one value of a filter (or all of it), back on page 1."""
         if value is None:
             drop = ("page", name)
-            if name in ("dose_min", "dose_max"):
-                other = "dose_max" if name == "dose_min" else "dose_min"
-                if other not in self.canonical:
-                    drop += ("dose_unit",)  # no range left: the unit goes too
+            for param in PARAMS:
+                left = [n for n in param.qualifies if n != name and n in self.canonical]
+                if name in param.qualifies and not left:
+                    drop += (param.name,)  # nothing left to qualify: a unit goes with its range
             return self.url(drop=drop)
         kept = [v for v in self.canonical.getlist(name) if v.upper() != str(value).upper()]
         return self.url(drop=("page",), **{name: kept or None})
@@ -345,31 +295,13 @@ class TrialSearch:
             "next": self.page_url(page.number + 1) if page.has_next() else None,
         }
 
-    # Parameters the list's form has no field for, kept through a new submission.
-    HIDDEN_PARAMS = ("cond_q", "intr_q", "locn_q", "title_q", "ids")
-    RANGE_PARAMS = (
-        "start_from",
-        "start_to",
-        "updated_from",
-        "updated_to",
-        "enrollment_min",
-        "enrollment_max",
-    )
-    DOSE_PARAMS = ("dose_min", "dose_max", "dose_unit")
+    def form_sections(self):
+        """The filter form's inputs that are no facet, by section, with the values in use."""
+        return self.query.form_sections(self.canonical)
 
     def hidden_params(self):
-        return [(name, v) for name in self.HIDDEN_PARAMS for v in self.canonical.getlist(name)]
-
-    def range_params(self):
-        return {
-            name: self.canonical.get(name) for name in self.RANGE_PARAMS if name in self.canonical
-        }
-
-    def dose_params(self):
-        """The dose range form's values: bounds as given, the unit in use."""
-        values = {n: self.canonical.get(n) for n in self.DOSE_PARAMS if n in self.canonical}
-        values.setdefault("dose_unit", DoseUnit.TOTAL)
-        return values
+        """Parameters the list's form has no input for, kept through a new submission."""
+        return self.query.hidden_fields(self.canonical)
 
     def export_urls(self):
         query = self.filter_query_string()
@@ -382,113 +314,26 @@ class TrialSearch:
     def active_filters(self):
         """Each value in use, as {name, param, value, remove_url} for "remove" links."""
         chips = []
-        values = self.filterset.values
-        unit = dict(DoseUnit.choices).get(values.get("dose_unit", DoseUnit.TOTAL))
+        values = self.query.values
         for name in self.canonical:
-            if name not in values or name == "dose_unit":
-                continue
-            if name in ("dose_min", "dose_max"):
-                chips.append(
-                    {
-                        "name": name,
-                        "param": param_label(name),
-                        "value": f"{self.canonical.get(name)} {unit}",
-                        "remove_url": self.without(name),
-                    }
-                )
-                continue
-            field = self.filterset.filters[name]
-            multiple = _multiple(field)
-            choices = {str(k): v for k, v in field.extra.get("choices", ())}
-            raws = self.canonical.getlist(name) if multiple else [self.canonical.get(name)]
+            if name not in values or PARAMS[name].qualifies:
+                continue  # a unit is said with what it qualifies
+            param = PARAMS[name]
+            raws = self.canonical.getlist(name) if param.multiple else [self.canonical.get(name)]
             for raw in raws:
-                shown = f"“{self.parsed.text}”" if name == "q" else str(choices.get(raw, raw))
                 chips.append(
                     {
                         "name": name,
-                        "param": "Search" if name == "q" else param_label(name),
-                        "value": shown,
-                        "remove_url": self.without(name, raw if multiple else None),
+                        "param": param.label,
+                        "value": self.query.chip_value(name, raw),
+                        "remove_url": self.without(name, raw if param.multiple else None),
                     }
                 )
         return chips
 
     def describe(self):
         """The search in words, for titles: ``"umbilical cord" · Recruiting · Phase 2``."""
-        parts = []
-        if self.searching:
-            parts.append(f"“{self.parsed.text}”")
-        labels = dict(Phase.choices)
-        values = self.filterset.values
-        for name, value in values.items():
-            if name == "q" or name == "dose_unit":
-                continue
-            if name in ("dose_min", "dose_max"):
-                if name == "dose_max" and "dose_min" in values:
-                    continue  # described with dose_min
-                parts.append(f"Dose: {describe_dose(values)}")
-                continue
-            field = self.filterset.filters[name]
-            choices = dict(field.extra.get("choices", ()))
-            items = value if isinstance(value, list) else [value]
-            shown = [str(choices.get(v, labels.get(v, v))) for v in items]
-            parts.append(f"{_PARAM_LABELS.get(name, name)}: {', '.join(shown)}")
-        return " · ".join(parts)
-
-
-_PARAM_LABELS = {
-    "condition": "Condition",
-    "status": "Status",
-    "phase": "Phase",
-    "type": "Study type",
-    "country": "Country",
-    "city": "City",
-    "sponsor": "Sponsor",
-    "sponsor_class": "Sponsor class",
-    "sex": "Sex",
-    "age_group": "Age group",
-    "healthy": "Healthy volunteers",
-    "has_results": "Results",
-    "intervention_type": "Intervention type",
-    "start_from": "Starting from",
-    "start_to": "Starting until",
-    "updated_from": "Updated from",
-    "updated_to": "Updated until",
-    "enrollment_min": "Enrollment from",
-    "enrollment_max": "Enrollment up to",
-    "cond_q": "Condition search",
-    "intr_q": "Intervention search",
-    "locn_q": "Location search",
-    "title_q": "Title search",
-    "ids": "NCT IDs",
-    "source": "Cell source",
-    "donor": "Donor",
-    "product": "MSC product",
-    "route": "Route",
-    "n_doses": "Number of doses",
-    "dose_min": "Dose from",
-    "dose_max": "Dose up to",
-    "dose_unit": "Dose unit",
-}
-
-
-def describe_dose(values):
-    """A dose range in words: ``1e6–2e6 cells per kg``, ``at least 1e8 cells in total``."""
-    unit = dict(DoseUnit.choices)[values.get("dose_unit") or DoseUnit.TOTAL]
-    low, high = values.get("dose_min"), values.get("dose_max")
-    if low is not None and high is not None:
-        return f"{format_count(low)}–{format_count(high)} {unit}"
-    if low is not None:
-        return f"at least {format_count(low)} {unit}"
-    return f"at most {format_count(high)} {unit}"
-
-
-def _multiple(field):
-    return isinstance(field.field, (MultipleTextField, forms.MultipleChoiceField))
-
-
-def param_label(name):
-    return _PARAM_LABELS.get(name, name)
+        return " · ".join(self.query.words())
 
 
 def _short(value, limit=40):

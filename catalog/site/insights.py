@@ -11,7 +11,6 @@ showing the trials behind it. The page costs a constant number of queries, whate
 
 import math
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import Count, Q
@@ -19,16 +18,15 @@ from django.urls import reverse
 
 from catalog.models import (
     DoseUnit,
-    MscDonor,
-    MscProduct,
     MscRoute,
     MscSource,
-    OverallStatus,
     Phase,
     Site,
 )
 from catalog.msc import query as msc_query
 from catalog.search.listing import PAGING_PARAMS, TrialSearch
+from catalog.search.params import PARAMS
+from catalog.search.query import list_url
 
 TOP_SOURCES = 6  # sources shown on their own in the years chart; the rest are grouped
 TOP_COUNTRIES = 15
@@ -61,17 +59,6 @@ def select_trials(params):
     ]
     notices = [n for n in search.notices if n.param not in PAGING_PARAMS]
     return Selection(trials=search.queryset(), params=pairs, notices=notices, search=search)
-
-
-def list_url(params, **replace):
-    """The trial list's address for ``params`` (pairs), with the named parameters replaced."""
-    pairs = [(k, v) for k, v in params if k not in replace]
-    for name, value in replace.items():
-        for item in value if isinstance(value, (list, tuple)) else [value]:
-            if item is not None:
-                pairs.append((name, item))
-    query = urlencode(pairs)
-    return reverse("catalog:trial_list") + (f"?{query}" if query else "")
 
 
 def _rows(sql, params):
@@ -132,6 +119,10 @@ class Insights:
         self.params = list(params)
         self.sql, self.sql_params = _subquery(trials)
 
+    def _list_url(self, **replace):
+        """The list of these trials narrowed by ``replace`` (its parameters moved to the end)."""
+        return list_url(self.params, drop=tuple(replace), **replace)
+
     # Totals
 
     def totals(self):
@@ -191,7 +182,7 @@ class Insights:
                 Bar(
                     s.label,
                     counts[(year, s.code)],
-                    list_url(self.params, start_from=str(year), start_to=str(year), source=s.codes),
+                    self._list_url(start_from=str(year), start_to=str(year), source=s.codes),
                     s.code,
                 )
                 for s in series
@@ -201,7 +192,7 @@ class Insights:
                     "label": str(year),
                     "segments": segments,
                     "total": sum(b.count for b in segments),
-                    "url": list_url(self.params, start_from=str(year), start_to=str(year)),
+                    "url": self._list_url(start_from=str(year), start_to=str(year)),
                 }
             )
         return {"columns": columns, "series": series}
@@ -212,7 +203,7 @@ class Insights:
         counts = msc_query.facet_counts(self.trials, "route")
         labels = dict(MscRoute.choices)
         bars = [
-            Bar(labels[code], counts[code], list_url(self.params, route=code), code)
+            Bar(labels[code], counts[code], self._list_url(route=code), code)
             for code in sorted(counts, key=lambda c: (c == MscRoute.NOT_STATED, -counts[c], c))
         ]
         return bars
@@ -228,7 +219,7 @@ class Insights:
         )
         labels = dict(Phase.choices)
         return [
-            Bar(labels[code], rows[code], list_url(self.params, phase=code), code)
+            Bar(labels[code], rows[code], self._list_url(phase=code), code)
             for code in PHASE_ORDER
             if rows.get(code)
         ]
@@ -243,7 +234,7 @@ class Insights:
         )
         rows = list(rows)
         bars = [
-            Bar(country, n, list_url(self.params, country=country), country)
+            Bar(country, n, self._list_url(country=country), country)
             for country, n in rows[:TOP_COUNTRIES]
         ]
         return {"bars": bars, "countries": len(rows), "rest": rows[TOP_COUNTRIES:]}
@@ -282,8 +273,7 @@ class Insights:
                 low,
                 high,
                 count,
-                list_url(
-                    self.params,
+                self._list_url(
                     route=MscRoute.INTRAVENOUS,
                     dose_unit="total",
                     dose_min=msc_query.format_count(low),
@@ -297,7 +287,7 @@ class Insights:
             "median": median,
             "trials": trials or 0,
             "outside": outside or 0,
-            "url": list_url(self.params, route=MscRoute.INTRAVENOUS),
+            "url": self._list_url(route=MscRoute.INTRAVENOUS),
         }
 
     # Enrollment by phase
@@ -318,7 +308,7 @@ class Insights:
                 continue
             _, n, low, (q1, median, q3), high = by_phase[code]
             boxes.append(
-                Box(labels[code], list_url(self.params, phase=code), n, low, q1, median, q3, high)
+                Box(labels[code], self._list_url(phase=code), n, low, q1, median, q3, high)
             )
         return boxes
 
@@ -335,14 +325,9 @@ def log_ticks(low, high):
 
 # The page's own filter form ------------------------------------------------------------------
 
-FORM_CHOICES = (
-    ("source", "Cell source", MscSource),
-    ("donor", "Donor", MscDonor),
-    ("product", "Product", MscProduct),
-    ("route", "Route", MscRoute),
-    ("phase", "Phase", Phase),
-    ("status", "Status", OverallStatus),
-)
+# The list parameters the form offers as menus (their labels and choices are declared in
+# catalog.search.params).
+FORM_CHOICES = ("source", "donor", "product", "route", "phase", "status")
 # The text fields of the form; other list parameters in use are carried as hidden fields.
 FORM_TEXTS = (
     "q",
@@ -373,15 +358,15 @@ def form_values(selection):
     selects = [
         {
             "name": name,
-            "label": label,
+            "label": PARAMS[name].label,
             "multiple": len(chosen.get(name, [])) > 1,
             "options": [
-                (code, text, code in chosen.get(name, [])) for code, text in choices.choices
+                (code, text, code in chosen.get(name, [])) for code, text in PARAMS[name].choices
             ],
         }
-        for name, label, choices in FORM_CHOICES
+        for name in FORM_CHOICES
     ]
-    shown = {name for name, _, _ in FORM_CHOICES}
+    shown = set(FORM_CHOICES)
     texts = {}
     for name in FORM_TEXTS:
         values = chosen.get(name, [])

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from catalog.models import DoseUnit, Trial
+from catalog.models import Trial
 from catalog.msc import display as msc_display
 from catalog.registry.ctgov import normalize_nct_id
 from catalog.search.listing import (
@@ -14,8 +14,9 @@ from catalog.search.listing import (
     PER_PAGE_CHOICES,
     SORT_CHOICES,
     TrialSearch,
-    clean_params,
 )
+from catalog.search.params import PARAMS
+from catalog.search.query import list_url
 from catalog.site import charts, exports, insights
 
 HOME_LATEST = 8
@@ -49,7 +50,7 @@ def home(request):
 
 def _clean_redirect(request):
     """A redirect to the same address without empty parameters, or None."""
-    cleaned = clean_params(request.GET)
+    cleaned = PARAMS.tidy(request.GET)
     if cleaned is None:
         return None
     query = cleaned.urlencode()
@@ -64,8 +65,6 @@ def trial_list(request):
     counts = search.facet_counts()
     page = search.results(counts.total)
     suggestion = search.suggestion()
-    raw = search.range_params()
-    dose = search.dose_params()
     return render(
         request,
         "catalog/trial_list.html",
@@ -78,12 +77,6 @@ def trial_list(request):
             "chips": search.active_filters(),
             "described": search.describe(),
             "exports": search.export_urls(),
-            "raw": raw,
-            "ranges_open": bool(raw),
-            "dose": dose,
-            "dose_open": "dose_min" in dose or "dose_max" in dose,
-            "dose_units": DoseUnit.choices,
-            "hidden": search.hidden_params(),
             "suggestion": suggestion,
             "suggestion_url": suggestion and search.url(drop=("page",), q=suggestion),
             "sort_choices": [
@@ -174,6 +167,6 @@ def insights_page(request):
         "dose_figures": doses,
         "enrollment": charts.box_plot(figures.enrollment_by_phase()),
         "form": insights.form_values(selection),
-        "list_url": insights.list_url(selection.params),
+        "list_url": list_url(selection.params),
     }
     return render(request, "catalog/insights.html", context)

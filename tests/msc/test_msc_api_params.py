@@ -5,7 +5,7 @@ import pytest
 from django.http import QueryDict
 
 from catalog.models import Trial
-from catalog.msc.query import apply_filters
+from catalog.search.params import PARAMS
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ API = "/api/v2/studies"
 
 
 def expected(query):
-    trials = apply_filters(Trial.objects.public(), QueryDict(query))
+    trials = PARAMS.read(QueryDict(query)).apply(Trial.objects.public())
     return set(trials.values_list("nct_id", flat=True))
 
 

@@ -5,18 +5,19 @@ from django.db import connection
 from django.http import QueryDict
 
 from catalog.models import MscProfile, Trial
-from catalog.msc.query import FACET_SQL, apply_filters, facet_counts, parse
+from catalog.msc.query import FACET_SQL, facet_counts
+from catalog.search.params import PARAMS
 
 pytestmark = pytest.mark.django_db
 
 
 def filtered(query):
-    return apply_filters(Trial.objects.public(), QueryDict(query))
+    return PARAMS.read(QueryDict(query)).apply(Trial.objects.public())
 
 
 def test_no_parameters_change_nothing(bundled_catalog):
     trials = Trial.objects.public()
-    assert apply_filters(trials, QueryDict("")) is trials
+    assert PARAMS.read(QueryDict("")).apply(trials) is trials
 
 
 @pytest.mark.parametrize("name", ["source", "product", "route", "donor", "n_doses"])
@@ -78,16 +79,16 @@ def test_number_of_doses_exact_or_at_least(bundled_catalog):
 
 
 def test_bad_values_are_ignored_with_notices(bundled_catalog):
-    filters = parse(QueryDict("source=moon&dose_min=lots&dose_unit=kg&n_doses=0&route=topical"))
-    assert filters.route == ["topical"] and filters.source == []
-    assert filters.dose_min is None and filters.dose_unit == "total" and filters.n_doses == []
-    assert [n.param for n in filters.notices] == ["source", "dose_min", "dose_unit", "n_doses"]
+    query = PARAMS.read(QueryDict("source=moon&dose_min=lots&dose_unit=kg&n_doses=0&route=topical"))
+    assert query.values == {"route": ["topical"]}
+    # Unknown codes first, then malformed values, each in declaration order.
+    assert [n.param for n in query.notices] == ["source", "n_doses", "dose_min", "dose_unit"]
     assert filtered("source=moon").count() == Trial.objects.public().count()
 
 
 def test_cell_counts_are_read_as_people_write_them(bundled_catalog):
     for text in ("1e8", "1E%2B08", "1e+8", "100000000", "100,000,000", "1.0e8"):
-        assert parse(QueryDict(f"dose_min={text}")).dose_min == 1e8
+        assert PARAMS.read(QueryDict(f"dose_min={text}")).values["dose_min"] == 1e8
 
 
 def test_the_sql_facets_give_the_same_counts(bundled_catalog):

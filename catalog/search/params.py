@@ -1,0 +1,631 @@
+"""Every search parameter of the catalog, declared once (``catalog.search.query`` says how).
+
+Parameter names are stable and values are ClinicalTrials.gov codes, e.g.
+``?q=umbilical+cord&status=RECRUITING&status=NOT_YET_RECRUITING&phase=PHASE2&country=China``.
+Several values of one parameter mean any of them; different parameters must all hold.
+
+The order of the declarations is the order of a search in words; a facet's ``position`` is
+its place on the page. To add a parameter, add its ``Param`` here (docs/search.md).
+"""
+
+import re
+
+from catalog.models import (
+    AgeGroup,
+    AgencyClass,
+    DoseUnit,
+    InterventionType,
+    MscDonor,
+    MscProduct,
+    MscProfile,
+    MscRoute,
+    MscSource,
+    OverallStatus,
+    Phase,
+    Sex,
+    StudyType,
+)
+from catalog.msc import query as msc_query
+from catalog.registry.ctgov import NCT_ID_RE
+from catalog.search import facets, fulltext
+from catalog.search import filters as f
+from catalog.search.query import (
+    Api,
+    Choice,
+    Facet,
+    FormFieldKind,
+    Input,
+    Param,
+    Registry,
+    Related,
+    Search,
+    Texts,
+)
+
+PLUS_AS_SPACE = re.compile(r"^\s*\d+ +$")
+BOOLEAN_CHOICES = (("true", "Yes"), ("false", "No"))
+# One EXISTS on the trial's MSC profile for all MSC parameters: only trials giving an MSC
+# product, and every condition on the same profile.
+MSC_PROFILE = Related(lambda: MscProfile.objects.filter(is_msc=True), "trial")
+SEARCH_HELP = (
+    ' Words must all match; "quoted phrases"; -word excludes; OR between terms; the last'
+    " word also matches as a prefix."
+)
+CELLS_SCHEMA = {"type": "number", "minimum": 0}
+DOSE_HELP = (
+    "A number of cells, e.g. 1e6 or 100000000. Escalating doses match when any of them is in "
+    "the range; adults' doses per kg count for 70 kg in total."
+)
+
+
+class Doses(Choice):
+    """A number of doses: ``2`` exactly, ``4+`` four or more."""
+
+    def __init__(self):
+        super().__init__(
+            f.n_doses_choices,
+            reason=(
+                f"not a number of doses (1 to {msc_query.MAX_N_DOSES}, or e.g. 4+ for four or more)"
+            ),
+        )
+
+    def tidy(self, raw, stripped):
+        # "n_doses=4+" typed into an address arrives as "4 ".
+        return stripped + "+" if PLUS_AS_SPACE.match(raw) else stripped
+
+    def check(self, item):
+        match = f.N_DOSES_RE.match(item.lstrip())
+        if not match or not 1 <= int(match[1]) <= msc_query.MAX_N_DOSES:
+            raise ValueError(
+                f"is not a number of doses (1 to {msc_query.MAX_N_DOSES}, or N+ for N or more)"
+            )
+        return str(int(match[1])) + ("+" if match[2] else "")
+
+
+def _cells():
+    return FormFieldKind(f.CellCountField(required=False), "is not a number of cells (e.g. 1e6)")
+
+
+def _cell_input(placeholder):
+    return (
+        ("inputmode", "decimal"),
+        ("size", "10"),
+        ("maxlength", "40"),
+        ("placeholder", placeholder),
+    )
+
+
+def _unit(query):
+    return query.values.get("dose_unit") or DoseUnit.TOTAL
+
+
+def _dose_chip(raw, query):
+    return f"{raw} {dict(DoseUnit.choices)[_unit(query)]}"
+
+
+def _dose_words(query):
+    """A dose range in words: ``Dose: 1e6–2e6 cells per kg``, ``at least 1e8 cells in total``."""
+    unit = dict(DoseUnit.choices)[_unit(query)]
+    low, high = query.values.get("dose_min"), query.values.get("dose_max")
+    if low is not None and high is not None:
+        return f"Dose: {msc_query.format_count(low)}–{msc_query.format_count(high)} {unit}"
+    if low is not None:
+        return f"Dose: at least {msc_query.format_count(low)} {unit}"
+    return f"Dose: at most {msc_query.format_count(high)} {unit}"
+
+
+def _search_words(query):
+    parsed = query.parsed("q")
+    return f"“{parsed.text}”" if parsed else ""
+
+
+def _top(pairs_sql):
+    """The most common values of ``pairs_sql`` (rows of trial_id, label), ignoring case.
+
+    Each (trial, value) pair is made distinct first, so both steps are hash aggregates.
+    """
+    return (
+        "SELECT min(x.label), count(*) FROM ("
+        f"SELECT p.trial_id, upper(p.label) AS k, min(p.label) AS label FROM ({pairs_sql}) AS p"
+        " GROUP BY 1, 2) AS x"
+        " GROUP BY x.k ORDER BY x.k = ANY(%(upper_selected)s) DESC, 2 DESC, 1 LIMIT {limit}"
+    )
+
+
+CONDITION_FACET_SQL = """SELECT y.label, y.n FROM (
+       SELECT m.term AS label, count(*) AS n
+         FROM (SELECT tm.trial_id, tm.mesh_term_id AS mesh_id
+                 FROM catalog_trialmesh tm JOIN {b} ON {b}.id = tm.trial_id
+                WHERE tm.kind = 'condition'
+               UNION
+               SELECT tc.trial_id, named.id
+                 FROM catalog_trialcondition tc JOIN {b} ON {b}.id = tc.trial_id
+                 JOIN catalog_condition c ON c.id = tc.condition_id
+                 JOIN catalog_meshterm named ON upper(named.term) = upper(c.name)
+              ) AS x
+         JOIN catalog_meshterm m ON m.id = x.mesh_id
+        GROUP BY m.id, m.term
+       UNION ALL
+       SELECT min(c.name), count(DISTINCT tc.trial_id)
+         FROM catalog_trialcondition tc JOIN {b} ON {b}.id = tc.trial_id
+         JOIN catalog_condition c ON c.id = tc.condition_id
+        WHERE upper(c.name) = ANY(%(upper_selected)s)
+          AND NOT EXISTS (SELECT 1 FROM catalog_meshterm e
+                           WHERE upper(e.term) = upper(c.name))
+        GROUP BY upper(c.name)
+   ) AS y
+   ORDER BY upper(y.label) = ANY(%(upper_selected)s) DESC, y.n DESC, y.label
+   LIMIT {limit}"""
+
+
+PARAMS = Registry(
+    [
+        Param(
+            "q",
+            "Search",
+            Search(),
+            filter=f.filter_search(fulltext.matching),
+            api=Api(
+                ("query.term",),
+                split=False,
+                doc="Search over every text of a study (titles first, then conditions,"
+                " interventions and keywords, then summaries, then descriptions and"
+                " eligibility)." + SEARCH_HELP,
+            ),
+            form=None,  # the search box
+            chip=lambda raw, query: f"“{query.parsed('q').text}”",
+            words=_search_words,
+        ),
+        Param(
+            "condition",
+            "Condition",
+            Texts(),
+            filter=f.filter_condition,
+            # MeSH terms, each counting the trials that have it or a condition of that name
+            # (what the filter matches), grouped by integer IDs; a selected condition name that
+            # is no MeSH term is counted too.
+            facet=Facet(
+                3,
+                CONDITION_FACET_SQL,
+                limit=15,
+                hint="MeSH terms; a condition's name as trials give it works too.",
+            ),
+        ),
+        Param(
+            "status",
+            "Status",
+            Choice(OverallStatus, api_error="is not a study status"),
+            filter=f.filter_in("overall_status"),
+            facet=Facet(
+                1,
+                "SELECT overall_status, count(*) FROM {b} GROUP BY 1",
+                columns=("overall_status",),
+            ),
+            api=Api(
+                ("filter.overallStatus",),
+                strip=True,
+                doc="Only studies with one of these statuses (comma-separated).",
+                example=["RECRUITING", "NOT_YET_RECRUITING"],
+            ),
+        ),
+        Param(
+            "phase",
+            "Phase",
+            Choice(Phase),
+            filter=f.filter_overlap("phases"),
+            facet=Facet(
+                2,
+                "SELECT p, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.phases) AS p GROUP BY 1",
+                columns=("phases",),
+            ),
+        ),
+        Param(
+            "type",
+            "Study type",
+            Choice(StudyType),
+            filter=f.filter_in("study_type"),
+            facet=Facet(
+                9,
+                "SELECT study_type, count(*) FROM {b} WHERE study_type <> '' GROUP BY 1",
+                columns=("study_type",),
+            ),
+        ),
+        Param(
+            "country",
+            "Country",
+            Texts(),
+            filter=f.filter_country,
+            facet=Facet(
+                11,
+                _top(
+                    "SELECT s.trial_id, s.country AS label FROM catalog_site s"
+                    " JOIN {b} ON {b}.id = s.trial_id WHERE s.country <> ''"
+                ),
+                limit=200,
+            ),
+        ),
+        Param(
+            "city",
+            "City",
+            Texts(),
+            filter=f.filter_city,
+            facet=Facet(
+                12,
+                _top(
+                    "SELECT s.trial_id, s.city AS label FROM catalog_site s"
+                    " JOIN {b} ON {b}.id = s.trial_id WHERE s.city <> ''"
+                ),
+                limit=10,
+            ),
+        ),
+        Param(
+            "sponsor",
+            "Sponsor",
+            Texts(),
+            filter=f.filter_sponsor,
+            facet=Facet(
+                13,
+                _top(
+                    "SELECT {b}.id AS trial_id, o.name AS label FROM {b}"
+                    " JOIN catalog_organization o ON o.id = {b}.lead_sponsor_id"
+                ),
+                label="Lead sponsor",
+                columns=("lead_sponsor_id",),
+                limit=10,
+            ),
+        ),
+        Param(
+            "sponsor_class",
+            "Sponsor class",
+            Choice(AgencyClass),
+            filter=f.filter_in("lead_sponsor__agency_class"),
+            facet=Facet(
+                14,
+                """SELECT o.agency_class, count(*) FROM {b}
+                     JOIN catalog_organization o ON o.id = {b}.lead_sponsor_id
+                    WHERE o.agency_class <> '' GROUP BY 1""",
+                columns=("lead_sponsor_id",),
+            ),
+        ),
+        Param(
+            "sex",
+            "Sex",
+            Choice(Sex, single=True),
+            filter=f.filter_sex,
+            facet=Facet(
+                15,
+                """SELECT s, count(*) FROM {b} CROSS JOIN LATERAL unnest(CASE {b}.sex
+                        WHEN 'ALL' THEN ARRAY['FEMALE', 'MALE', 'ALL']
+                        WHEN 'FEMALE' THEN ARRAY['FEMALE'] WHEN 'MALE' THEN ARRAY['MALE']
+                        ELSE ARRAY[]::text[] END) AS s GROUP BY 1""",
+                choices=(("FEMALE", "Female"), ("MALE", "Male"), ("ALL", "All sexes only")),
+                columns=("sex",),
+                single=True,
+                hint="Female and Male count the trials open to all sexes too.",
+            ),
+        ),
+        Param(
+            "age_group",
+            "Age group",
+            Choice(AgeGroup),
+            filter=f.filter_overlap("std_ages"),
+            facet=Facet(
+                16,
+                "SELECT a, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.std_ages) AS a"
+                " GROUP BY 1",
+                columns=("std_ages",),
+            ),
+        ),
+        Param(
+            "healthy",
+            "Healthy volunteers",
+            Choice(BOOLEAN_CHOICES, single=True),
+            filter=f.filter_boolean("healthy_volunteers"),
+            facet=Facet(
+                17,
+                """SELECT CASE WHEN healthy_volunteers THEN 'true' ELSE 'false' END, count(*)
+                     FROM {b} WHERE healthy_volunteers IS NOT NULL GROUP BY 1""",
+                choices=(("true", "Accepted"), ("false", "Not accepted")),
+                columns=("healthy_volunteers",),
+                single=True,
+            ),
+        ),
+        Param(
+            "has_results",
+            "Results",
+            Choice(BOOLEAN_CHOICES, single=True),
+            filter=f.filter_boolean("has_results"),
+            facet=Facet(
+                18,
+                "SELECT CASE WHEN has_results THEN 'true' ELSE 'false' END, count(*) FROM {b}"
+                " GROUP BY 1",
+                choices=(("true", "With results"), ("false", "Without results")),
+                columns=("has_results",),
+                single=True,
+            ),
+        ),
+        Param(
+            "intervention_type",
+            "Intervention type",
+            Choice(InterventionType),
+            filter=f.filter_intervention_type,
+            facet=Facet(
+                10,
+                """SELECT x.type, count(*) FROM (SELECT DISTINCT i.trial_id, i.type
+                                                     FROM catalog_intervention i
+                                                     JOIN {b} ON {b}.id = i.trial_id
+                                                    WHERE i.type <> '') AS x GROUP BY 1""",
+            ),
+        ),
+        # The MSC profile (catalog.msc.query): only trials giving an MSC product count.
+        Param(
+            "source",
+            "Cell source",
+            Choice(MscSource),
+            within=MSC_PROFILE,
+            filter=lambda codes, values: msc_query.codes_q("sources", codes),
+            facet=Facet(4, msc_query.FACET_SQL["source"]),
+            api=Api(
+                repeat=True,
+                strip=True,
+                doc="Only studies whose MSC profile has one of these cell sources (comma-separated"
+                " codes; see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC"
+                " product.",
+                example=["umbilical_cord", "wharton_jelly"],
+            ),
+        ),
+        Param(
+            "donor",
+            "Donor",
+            Choice(MscDonor),
+            within=MSC_PROFILE,
+            filter=lambda codes, values: msc_query.donor_q(codes),
+            facet=Facet(
+                5,
+                msc_query.FACET_SQL["donor"],
+                hint="Autologous and allogeneic count the trials using both too.",
+            ),
+            api=Api(
+                repeat=True,
+                strip=True,
+                doc="Only studies whose MSC donor is one of these (comma-separated); autologous"
+                " and allogeneic also find studies using both.",
+                example=["allogeneic"],
+            ),
+        ),
+        Param(
+            "product",
+            "MSC product",
+            Choice(MscProduct),
+            within=MSC_PROFILE,
+            filter=lambda codes, values: msc_query.codes_q("products", codes),
+            facet=Facet(6, msc_query.FACET_SQL["product"]),
+            api=Api(
+                repeat=True,
+                strip=True,
+                doc="Only studies whose MSC profile has one of these products (comma-separated"
+                " codes; see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC"
+                " product.",
+                example=["extracellular_vesicles"],
+            ),
+        ),
+        Param(
+            "route",
+            "Route",
+            Choice(MscRoute),
+            within=MSC_PROFILE,
+            filter=lambda codes, values: msc_query.codes_q("routes", codes),
+            facet=Facet(7, msc_query.FACET_SQL["route"]),
+            api=Api(
+                repeat=True,
+                strip=True,
+                doc="Only studies whose MSC profile has one of these routes (comma-separated"
+                " codes; see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC"
+                " product.",
+                example=["intravenous", "intrathecal"],
+            ),
+        ),
+        Param(
+            "n_doses",
+            "Number of doses",
+            Doses(),
+            within=MSC_PROFILE,
+            filter=lambda values, _: msc_query.n_doses_q(values),
+            facet=Facet(
+                8,
+                msc_query.FACET_SQL["n_doses"],
+                choices=(),
+                hint="Administrations of the MSC product per patient.",
+                values=facets.n_doses_values,
+            ),
+            api=Api(
+                repeat=True,
+                doc=f"Only studies giving the MSC product this many times (1 to"
+                f" {msc_query.MAX_N_DOSES}); N+ means N or more (write the + as %2B)."
+                " Comma-separated for any of several.",
+                schema={"type": "string", "pattern": r"^([1-9][0-9]{0,2}|1000)\+?$"},
+                example=["1", "4+"],
+            ),
+        ),
+        Param(
+            "dose_min",
+            "Dose from",
+            _cells(),
+            within=MSC_PROFILE,
+            filter=lambda low, values: msc_query.dose_q(
+                values.get("dose_unit") or DoseUnit.TOTAL, low, None
+            ),
+            api=Api(
+                split=False,
+                strip=True,
+                doc="Only studies stating a dose of at least this many cells per administration"
+                " (e.g. 1e6), in dose_unit. A dose escalation matches when any of its doses does.",
+                schema=CELLS_SCHEMA,
+                example=1e8,
+            ),
+            form=Input(
+                "MSC dose",
+                "Cells per administration",
+                "From",
+                attrs=_cell_input("1e6"),
+                help=DOSE_HELP,
+            ),
+            chip=_dose_chip,
+            words=_dose_words,
+        ),
+        Param(
+            "dose_max",
+            "Dose up to",
+            _cells(),
+            within=MSC_PROFILE,
+            filter=lambda high, values: msc_query.dose_q(
+                values.get("dose_unit") or DoseUnit.TOTAL, None, high
+            ),
+            api=Api(
+                split=False,
+                strip=True,
+                doc="Only studies stating a dose of at most this many cells per administration,"
+                " in dose_unit.",
+                schema=CELLS_SCHEMA,
+                example=2e8,
+            ),
+            form=Input(
+                "MSC dose",
+                "Cells per administration",
+                "to",
+                attrs=_cell_input("1e8"),
+            ),
+            chip=_dose_chip,
+            # Said with the lower bound when there is one.
+            words=lambda query: "" if "dose_min" in query.values else _dose_words(query),
+        ),
+        Param(
+            "dose_unit",
+            "Dose unit",
+            Choice(DoseUnit, single=True),
+            qualifies=("dose_min", "dose_max"),
+            api=Api(
+                split=False,
+                default=DoseUnit.TOTAL,
+                doc="The unit of dose_min and dose_max: total (cells per administration; doses"
+                " per kg of adult studies count for 70 kg) or per_kg.",
+            ),
+            form=Input(
+                "MSC dose", "Cells per administration", "as", "select", default=DoseUnit.TOTAL
+            ),
+            words=lambda query: "",
+        ),
+        # Ranges
+        Param(
+            "start_from",
+            "Starting from",
+            FormFieldKind(f.PartialDateField(required=False)),
+            filter=f.filter_range("start_date", "gte"),
+            form=Input("Dates and enrollment", "Start date", "From", "date"),
+        ),
+        Param(
+            "start_to",
+            "Starting until",
+            FormFieldKind(f.PartialDateField(end=True, required=False)),
+            filter=f.filter_range("start_date", "lte"),
+            form=Input("Dates and enrollment", "Start date", "to", "date"),
+        ),
+        Param(
+            "updated_from",
+            "Updated from",
+            FormFieldKind(f.PartialDateField(required=False)),
+            filter=f.filter_range("last_update_posted", "gte"),
+            form=Input("Dates and enrollment", "Last update", "From", "date"),
+        ),
+        Param(
+            "updated_to",
+            "Updated until",
+            FormFieldKind(f.PartialDateField(end=True, required=False)),
+            filter=f.filter_range("last_update_posted", "lte"),
+            form=Input("Dates and enrollment", "Last update", "to", "date"),
+        ),
+        Param(
+            "enrollment_min",
+            "Enrollment from",
+            FormFieldKind(f.WholeNumberField(required=False)),
+            filter=f.filter_range("enrollment_count", "gte"),
+            form=Input(
+                "Dates and enrollment",
+                "Enrollment (participants)",
+                "From",
+                "number",
+                attrs=(("min", "0"), ("step", "1")),
+            ),
+        ),
+        Param(
+            "enrollment_max",
+            "Enrollment up to",
+            FormFieldKind(f.WholeNumberField(required=False)),
+            filter=f.filter_range("enrollment_count", "lte"),
+            form=Input(
+                "Dates and enrollment",
+                "Enrollment (participants)",
+                "to",
+                "number",
+                attrs=(("min", "0"), ("step", "1")),
+            ),
+        ),
+        # Field searches and IDs (ClinicalTrials.gov's query.cond, query.intr, query.locn,
+        # query.titles and filter.ids; they work on the list page too, kept as hidden fields).
+        Param(
+            "cond_q",
+            "Condition search",
+            Search(),
+            filter=f.filter_search(fulltext.matching_conditions),
+            api=Api(
+                ("query.cond",),
+                split=False,
+                doc="Search conditions and their MeSH terms." + SEARCH_HELP,
+            ),
+        ),
+        Param(
+            "intr_q",
+            "Intervention search",
+            Search(),
+            filter=f.filter_search(fulltext.matching_interventions),
+            api=Api(
+                ("query.intr",),
+                split=False,
+                doc="Search interventions and their MeSH terms." + SEARCH_HELP,
+            ),
+        ),
+        Param(
+            "locn_q",
+            "Location search",
+            Search(synonyms=False),
+            filter=f.filter_search(fulltext.matching_locations),
+            api=Api(
+                ("query.locn",),
+                split=False,
+                doc="Search locations: facility, city, state, ZIP code, country.",
+            ),
+        ),
+        Param(
+            "title_q",
+            "Title search",
+            Search(),
+            filter=f.filter_search(fulltext.matching_titles),
+            api=Api(
+                ("query.titles",), split=False, doc="Search titles and acronyms." + SEARCH_HELP
+            ),
+        ),
+        Param(
+            "ids",
+            "NCT IDs",
+            Texts(pattern=NCT_ID_RE, api_error="is not an NCT ID (NCT and 8 digits)"),
+            filter=f.filter_ids,
+            api=Api(
+                ("filter.ids",),
+                strip=True,
+                doc="Only these studies (comma-separated NCT IDs).",
+                schema={"type": "string", "pattern": "^NCT[0-9]{8}$"},
+                example=["NCT02883803", "NCT05016804"],
+            ),
+        ),
+    ]
+)
