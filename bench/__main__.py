@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -303,39 +304,18 @@ def main(argv=None):
         print()
         print(report.text_table(report.LOAD_HEADER, load_rows))
     elapsed = time.monotonic() - started
-    section = markdown_section(
-        args,
-        title,
-        info,
-        paths,
-        nct_id,
-        sites,
-        peer_path,
-        generated,
-        main_rows,
-        http_rows,
-        load_rows,
-        elapsed,
-    )
+    section = markdown_section(args, SimpleNamespace(**locals()))
     write_section(args.out, str(args.size), section)
     say(f"\nwritten to {args.out} ({elapsed:.0f} s)")
 
 
-def markdown_section(
-    args,
-    title,
-    info,
-    paths,
-    nct_id,
-    sites,
-    peer_path,
-    generated,
-    main_rows,
-    http_rows,
-    load_rows,
-    elapsed,
-):
+def markdown_section(args, run):
+    """The run's section of the benchmarks page; ``run`` holds what ``main`` measured."""
     from bench import report
+
+    title, info, paths, sites, elapsed = run.title, run.info, run.paths, run.sites, run.elapsed
+    generated, peer_path = run.generated, run.peer_path
+    main_rows, http_rows, load_rows = run.main_rows, run.http_rows, run.load_rows
 
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [

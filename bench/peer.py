@@ -41,15 +41,7 @@ FROM catalog_trial t WHERE t.is_public
 """
 COLUMNS = [
     "nct_id",
-    "brief_title",
-    "acronym",
-    "official_title",
-    "conditions",
-    "interventions",
-    "keywords",
-    "brief_summary",
-    "detailed_description",
-    "eligibility_criteria",
+    *FTS_COLUMNS,
     "overall_status",
     "phases",
     "countries",

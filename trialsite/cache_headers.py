@@ -8,11 +8,10 @@ Static files are not seen here: whitenoise answers them earlier, with a far-futu
 their hashed names.
 """
 
-from functools import cached_property
-
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
 from django.utils.cache import has_vary_header
+
+from trialsite.admin_path import is_admin
 
 NO_STORE = "private, no-store"
 CACHEABLE_STATUS = {200, 203, 301, 404, 410}
@@ -22,13 +21,6 @@ class CacheControlMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
-    @cached_property
-    def admin_prefix(self):
-        try:
-            return reverse("admin:index")
-        except NoReverseMatch:
-            return None
-
     def __call__(self, request):
         response = self.get_response(request)
         if "Cache-Control" not in response:
@@ -36,7 +28,7 @@ class CacheControlMiddleware:
         return response
 
     def cache_control(self, request, response):
-        if self.admin_prefix and request.path.startswith(self.admin_prefix):
+        if is_admin(request):
             return NO_STORE
         if request.method not in ("GET", "HEAD") or response.status_code not in CACHEABLE_STATUS:
             return NO_STORE

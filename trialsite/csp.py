@@ -5,10 +5,9 @@ One policy for the whole site; under the admin's address the directives of
 policy keeps it.
 """
 
-from functools import cached_property
-
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+
+from trialsite.admin_path import is_admin
 
 HEADER = "Content-Security-Policy"
 
@@ -23,16 +22,8 @@ class ContentSecurityPolicyMiddleware:
         self.site_policy = policy(settings.CSP_DIRECTIVES)
         self.admin_policy = policy({**settings.CSP_DIRECTIVES, **settings.CSP_ADMIN_DIRECTIVES})
 
-    @cached_property
-    def admin_prefix(self):
-        try:
-            return reverse("admin:index")
-        except NoReverseMatch:
-            return None
-
     def __call__(self, request):
         response = self.get_response(request)
         if HEADER not in response:
-            admin = self.admin_prefix and request.path.startswith(self.admin_prefix)
-            response[HEADER] = self.admin_policy if admin else self.site_policy
+            response[HEADER] = self.admin_policy if is_admin(request) else self.site_policy
         return response
