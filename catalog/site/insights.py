@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, Q
 from django.urls import reverse
 
@@ -75,7 +75,8 @@ def list_url(params, **replace):
 
 
 def _rows(sql, params):
-    with connection.cursor() as cursor:
+    # Raw SQL skips the database router: ask it where the catalog's reads go.
+    with connections[router.db_for_read(Site)].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
