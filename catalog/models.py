@@ -1583,9 +1583,11 @@ class CatalogVersion(models.Model):
     @classmethod
     def current(cls):
         """(version, whether this transaction has written anything yet), in one query."""
-        from django.db import connection
+        from django.db import connections, router
 
-        with connection.cursor() as cursor:
+        # From where the request reads (a replica's version matches the pages it builds); a
+        # request that has written reads from the primary.
+        with connections[router.db_for_read(cls)].cursor() as cursor:
             cursor.execute(
                 "SELECT (SELECT version FROM catalog_catalogversion WHERE id = 1), "
                 "pg_current_xact_id_if_assigned() IS NOT NULL"

@@ -6,6 +6,7 @@ the fixtures that start them.
 """
 
 import http.client
+import json
 import os
 import secrets
 import signal
@@ -92,14 +93,29 @@ def manage(python, *args, env, timeout=300):
 
 
 class Response:
-    def __init__(self, status, headers, body):
+    def __init__(self, status, headers, body, header_list=()):
         self.status = status
         self.headers = headers
         self.body = body
+        # Every header as sent (``headers`` keeps one value a name: the last Set-Cookie only).
+        self.header_list = list(header_list)
 
     @property
     def text(self):
         return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+    @property
+    def cookies(self):
+        """{name: value} of the cookies the response sets."""
+        pairs = (
+            value.split(";", 1)[0].split("=", 1)
+            for name, value in self.header_list
+            if name.lower() == "set-cookie"
+        )
+        return {name.strip(): value for name, value in pairs}
 
     def __repr__(self):
         return f"<Response {self.status} {self.text[:80]!r}>"
@@ -182,7 +198,8 @@ class Gunicorn:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
             content = response.read(max_bytes) if max_bytes else response.read()
-            return Response(response.status, dict(response.getheaders()), content)
+            headers = response.getheaders()
+            return Response(response.status, dict(headers), content, headers)
         finally:
             connection.close()
 
@@ -238,3 +255,109 @@ class ScratchPostgres:
 
     def cleanup(self):
         self.server.cleanup()
+
+
+class StreamingReplica:
+    """A hot standby of a ``ScratchPostgres``: a base backup of the primary (``pg_basebackup -R``)
+    started from the same PostgreSQL binaries, streaming the primary's WAL, on a Unix socket of
+    its own in ``directory``. As root, it runs as the primary's system user, as pgserver does."""
+
+    def __init__(self, primary, directory):
+        import pwd
+
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        self.bin = POSTGRES_BIN_PATH
+        self.primary = primary
+        self.user = primary.server.system_user
+        self.directory = Path(directory)
+        self.pgdata = self.directory / "pgdata"
+        self.socket_dir = self.directory / "socket"
+        self.log_path = self.directory / "replica.log"
+        self.socket_dir.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            from pgserver.utils import ensure_prefix_permissions
+
+            account = pwd.getpwnam(self.user)
+            for path in (self.directory, self.socket_dir):
+                os.chown(path, account.pw_uid, account.pw_gid)
+            ensure_prefix_permissions(self.socket_dir)
+        info = primary.server.get_postmaster_info()
+        self._run(
+            "pg_basebackup",
+            *("--pgdata", self.pgdata, "--write-recovery-conf", "--wal-method=stream"),
+            *("--checkpoint=fast", "--host", info.socket_dir, "--port", info.port),
+            *("--username", "postgres", "--no-password"),
+        )
+        self.start()
+
+    def _run(self, program, *args, timeout=120):
+        return subprocess.run(
+            [str(self.bin / program), *map(str, args)],
+            user=self.user,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        )
+
+    def start(self):
+        options = f"-c listen_addresses='' -k {self.socket_dir}"
+        self._run(
+            "pg_ctl", "--pgdata", self.pgdata, "--log", self.log_path, "--options", options,
+            "--wait", "--timeout", "120", "start",
+        )  # fmt: skip
+
+    def stop(self):
+        self._run("pg_ctl", "--pgdata", self.pgdata, "--mode", "fast", "--wait", "stop")
+
+    def url(self, database):
+        return f"postgresql://postgres:@/{database}?host={self.socket_dir}"
+
+    def query(self, sql, params=()):
+        return query_value(self.url("postgres"), sql, params)
+
+    def pause(self):
+        """Stop replaying the WAL it receives (the primary goes on; the replica falls behind)."""
+        self.query("SELECT pg_wal_replay_pause()")
+        wait_for(lambda: self.query("SELECT pg_get_wal_replay_pause_state()") == "paused")
+
+    def resume(self):
+        self.query("SELECT pg_wal_replay_resume()")
+
+    def wait_until_caught_up(self, timeout=120):
+        """Until it has replayed everything the primary had written when asked."""
+        position = query_value(self.primary.url("postgres"), "SELECT pg_current_wal_lsn()::text")
+        wait_for(
+            lambda: self.query("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position]),
+            timeout=timeout,
+            what="the replica to catch up",
+        )
+
+    def cleanup(self):
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass  # not running
+
+
+def query_value(url, sql, params=()):
+    """The first column of the first row of ``sql`` on ``url`` (autocommit)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as connection:
+        row = connection.execute(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def wait_for(condition, timeout=60, interval=0.1, what="the condition"):
+    """Poll ``condition()`` until it returns something true, and return that; fails after
+    ``timeout`` seconds (generous: the machine may be busy)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)

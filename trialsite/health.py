@@ -1,4 +1,5 @@
-"""``/healthz``: 200 when the database answers, 503 when it does not (JSON either way).
+"""``/healthz``: 200 when the database answers, 503 when it does not (JSON either way); with a
+read replica, also the replica's state as the router last saw it (never a cause of 503).
 
 Answered by a middleware placed first, before host validation and the HTTPS redirect, so the
 container's probe (``python -m trialsite.healthcheck``) and a load balancer can call it on the
@@ -39,10 +40,14 @@ def health_response(method):
         healthy = database == "ok"
         if not healthy:
             logger.warning("health check: database %s", database)
-        response = JsonResponse(
-            {"status": "ok" if healthy else "unavailable", "database": database},
-            status=200 if healthy else 503,
-        )
+        body = {"status": "ok" if healthy else "unavailable", "database": database}
+        if "replica" in settings.DATABASES:
+            # Informative only: without the replica the primary answers every read.
+            from trialsite.replica import health
+
+            health.is_usable()
+            body["replica"] = health.describe()
+        response = JsonResponse(body, status=200 if healthy else 503)
     # It answers before the other middleware: the security headers are set here.
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -155,6 +155,28 @@ if RANDOM_PAGE_COST:
     _options["options"] = (
         _options.get("options", "") + f" -c random_page_cost={RANDOM_PAGE_COST}"
     ).strip()
+
+# A streaming read replica of DATABASE_URL (trialsite/replica.py, docs/replicas.md): the reads
+# of visitors who are not logged in go there while it answers and is at most
+# DATABASE_REPLICA_MAX_LAG seconds behind, checked every DATABASE_REPLICA_CHECK_SECONDS per
+# process; everything else goes to the primary. Unset: one database, no router.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+DATABASE_REPLICA_MAX_LAG = env_float("DATABASE_REPLICA_MAX_LAG", 10.0)
+DATABASE_REPLICA_CHECK_SECONDS = env_float("DATABASE_REPLICA_CHECK_SECONDS", 5.0)
+if DATABASE_REPLICA_URL:
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["OPTIONS"] = {
+        **DATABASES["default"]["OPTIONS"],
+        **_replica.get("OPTIONS", {}),
+        # A replica that does not answer is given up quickly: the primary answers instead.
+        "connect_timeout": env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2),
+    }
+    # Tests read and write one database: the replica is the primary under another name.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["trialsite.replica.ReplicaRouter"]
+    MIDDLEWARE.append("trialsite.replica.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -22,7 +22,7 @@ the unnested codes. ``FACET_SQL`` gives the same counts as SQL over a CTE of tri
 import math
 import re
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Q
 
 from catalog.models import DoseUnit, MscDonor, MscProfile
@@ -105,7 +105,7 @@ def facet_counts(trials, name):
     if name in ARRAY_COLUMNS:
         column = ARRAY_COLUMNS[name]
         sql, params = profiles.values("trial_id").query.sql_with_params()
-        with connection.cursor() as cursor:
+        with connections[profiles.db].cursor() as cursor:
             cursor.execute(
                 f"SELECT code, count(*) FROM catalog_mscprofile AS m "
                 f"CROSS JOIN LATERAL unnest(m.{column}) AS code "

@@ -23,7 +23,7 @@ from django.contrib.postgres.search import (
     SearchVector,
     SearchVectorField,
 )
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import (
     Exists,
     F,
@@ -527,7 +527,9 @@ def suggest(parsed):
             words[word.lower()] = words.get(word.lower(), True) and is_prefix
     if not words:
         return None
-    with connection.cursor() as cursor:
+    from catalog.models import SearchWord
+
+    with connections[router.db_for_read(SearchWord)].cursor() as cursor:
         cursor.execute(
             _SUGGEST_SQL,
             {

@@ -12,7 +12,7 @@ showing the trials behind it. The page costs a constant number of queries, whate
 import math
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, Q
 from django.urls import reverse
 
@@ -62,7 +62,8 @@ def select_trials(params):
 
 
 def _rows(sql, params):
-    with connection.cursor() as cursor:
+    # Raw SQL skips the database router: ask it where the catalog's reads go.
+    with connections[router.db_for_read(Site)].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
