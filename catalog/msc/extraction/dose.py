@@ -1,0 +1,364 @@
+"""Dose: cell counts per administration (per kg or in total) and the schedule."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .text import shorten
+from .vocabulary import ADULT_WEIGHT_KG, about_msc, vocabulary
+
+
+def number(s: str) -> float:
+    s = s.strip()
+    if re.fullmatch(r"\d+,\d{1,2}", s):  # decimal comma
+        s = s.replace(",", ".")
+    else:
+        s = s.replace(",", "")
+    return float(s)
+
+
+_HAS_DIGIT = re.compile(r"\d")
+_CUMULATIVE = re.compile(
+    r"(?:\btotal(?:\s+(?:dose|amount|number))?(?:\s+(?:of|up\s+to|is|will\s+be|=|:))*"
+    r"|cumulative(?:\s+dose)?(?:\s+(?:of|up\s+to|is))*|in\s+total(?:\s+of)?)"
+    r"\s*(?:about|approximately|~)?\s*$",
+    re.I,
+)
+
+
+def mantissas(text: str):
+    text = re.sub(r"\b0,(\d)", r"0.\1", text.strip())  # decimal comma: "0,5-1 million"
+    parts = re.split(r"\s*(?:-|–|~|to|,|or|and|/)\s*", text)
+    out = []
+    for p in parts:
+        p = p.strip()
+        if re.fullmatch(r"\d+(?:[.,]\d+)?", p):
+            try:
+                out.append(number(p))
+            except ValueError:
+                pass
+    return out
+
+
+@lru_cache(maxsize=65536)
+def cell_counts_in(sentence: str, in_msc_context: bool):
+    """[(value, per_kg, match_start, cumulative)] cell counts found in a sentence."""
+    if not _HAS_DIGIT.search(sentence):
+        return []
+    # "1 ± 0.5 x 10^6" is nominally 1 x 10^6
+    sentence = re.sub(r"(\d+(?:\.\d+)?)\s*(?:±|\+/-)\s*\d+(?:\.\d+)?", r"\1", sentence)
+    vocab = vocabulary()
+    vals = []
+    taken = []
+
+    def overlaps(a, b):
+        return any(not (b <= x or a >= y) for x, y in taken)
+
+    def judge(start, end, values, needs_cells):
+        after = sentence[end : end + 80]
+        before = sentence[max(0, start - 25) : start]
+        if vocab.not_cells.search(after[:40]) and not vocab.re_perkg.search(after):
+            m_nc = vocab.not_cells.search(after[:40])
+            # allow "cells/kg" ahead of a later "/ml"
+            if m_nc:
+                return
+        if vocab.not_dose_before.search(before):
+            return
+        cumulative = bool(_CUMULATIVE.search(sentence[max(0, start - 40) : start]))
+        perkg = bool(vocab.re_perkg.search(after))
+        cells = bool(vocab.re_cellsafter.search(after))
+        if needs_cells and not (perkg or cells):
+            return
+        for v in values:
+            if perkg and not (1e3 <= v <= 5e9):
+                continue
+            if not perkg and not (1e5 <= v <= 1e12):
+                continue
+            vals.append((v, perkg, start, cumulative))
+        taken.append((start, end))
+
+    for m in vocab.re_sci.finditer(sentence):
+        e = int(m.group(2))
+        ms = mantissas(m.group(1))
+        if not ms:
+            continue
+        # "10 x 10^6" fine; a trailing list like "1, 3 or 10" gives each value
+        judge(m.start(), m.end(), [x * 10**e for x in ms], needs_cells=not in_msc_context)
+    for m in vocab.re_bare.finditer(sentence):
+        if overlaps(m.start(), m.end()):
+            continue
+        judge(m.start(), m.end(), [10.0 ** int(m.group(1))], needs_cells=not in_msc_context)
+    for m in vocab.re_enot.finditer(sentence):
+        if overlaps(m.start(), m.end()):
+            continue
+        judge(
+            m.start(),
+            m.end(),
+            [float(m.group(1)) * 10 ** int(m.group(2))],
+            needs_cells=not in_msc_context,
+        )
+    for m in vocab.re_million.finditer(sentence):
+        if overlaps(m.start(), m.end()):
+            continue
+        unit = m.group(2).lower().rstrip(".")
+        mult = {
+            "million": 1e6,
+            "millions": 1e6,
+            "mill": 1e6,
+            "mio": 1e6,
+            "m": 1e6,
+            "billion": 1e9,
+            "billions": 1e9,
+            "b": 1e9,
+            "thousand": 1e3,
+        }.get(unit, 1e6)
+        if unit in ("m", "b") and m.group(2) in ("m",):
+            continue  # metres / minutes
+        ms = mantissas(m.group(1))
+        judge(
+            m.start(),
+            m.end(),
+            [x * mult for x in ms],
+            needs_cells=unit in ("m", "b") or not in_msc_context,
+        )
+    for m in vocab.re_plain.finditer(sentence):
+        if overlaps(m.start(), m.end()):
+            continue
+        try:
+            v = float(re.sub(r"[ ,.]", "", m.group(1)))
+        except ValueError:
+            continue
+        judge(m.start(), m.end(), [v], needs_cells=True)
+    return vals
+
+
+_NUMW = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+_RE_NDOSE = [
+    re.compile(
+        _NUMW + r"\s+(?:\w+\s+){0,3}?(?:doses|infusions|injections|administrations|transplantations"
+        r"|applications|treatments|courses|rounds|cycles|times|sessions|implantations"
+        r"|transfusions)\b(?!\s+(?:higher|lower|more|less|greater))",
+        re.I,
+    ),
+    re.compile(
+        r"(?:repeat\w*|given|administered|injected|infused)\s+(?:\w+\s+){0,4}?"
+        + _NUMW
+        + r"\s+times",
+        re.I,
+    ),
+    re.compile(
+        r"(?:weekly|monthly|daily|every\s+\w+\s+(?:days?|weeks?|months?))\s+(?:\w+\s+){0,2}?for\s+"
+        + _NUMW
+        + r"\s+(?:consecutive\s+)?(?:weeks?|months?|days?|times|doses)",
+        re.I,
+    ),
+    re.compile(
+        r"(?:once|one time)\s+(?:a|per|every)\s+(?:week|month|day)\s+for\s+"
+        + _NUMW
+        + r"\s+(?:consecutive\s+)?(?:weeks?|months?|days?)",
+        re.I,
+    ),
+]
+_RE_SINGLE = re.compile(
+    r"\b(?:single|one|once|1)[- ](?:\w+[- ]){0,2}?(?:dose|infusion|injection|administration"
+    r"|transplantation|application|treatment|implantation)\b"
+    r"|\bonce\b(?! (?:a|per|every|weekly|daily|monthly))",
+    re.I,
+)
+_RE_TWICE = re.compile(r"\btwice\b(?! (?:a|per|daily|weekly))", re.I)
+_RE_DAYLIST = re.compile(
+    r"\b(?:on|at)?\s*(days?|weeks?|months?|D)\s*(-?\d+)"
+    r"((?:\s*(?:,|and|&|\+)\s*(?:(?:days?|weeks?|months?|D)\s*)?-?\d+)+)",
+    re.I,
+)
+_RE_EVERY = re.compile(
+    r"every\s+(\d+|other|one|two|three|four|five|six|seven|eight|ten|twelve)?\s*"
+    r"(days?|weeks?|months?|hours?)",
+    re.I,
+)
+_RE_APART = re.compile(
+    r"(\d+|one|two|three|four|five|six|seven|eight|ten|twelve)[- ](days?|weeks?|months?|hours?)"
+    r"[- ](?:apart|intervals?|after the first)",
+    re.I,
+)
+_RE_INTERVAL_OF = re.compile(
+    r"intervals?\s+of\s+(\d+|one|two|three|four|five|six|seven|eight|ten|twelve)\s+"
+    r"(days?|weeks?|months?|hours?)",
+    re.I,
+)
+# A list of days in a sentence about assessing, not giving, is no schedule ("mortality at day 28
+# and day 90", "follow-up on weeks 13, 19 and 26").
+_RE_GIVING = re.compile(
+    r"dos(?:e|es|ing)\b|infus|inject|administ|given|giving|receiv|transplant|implant|deliver|"
+    r"transfus|treated|applied|instill",
+    re.I,
+)
+_RE_ASSESS = re.compile(
+    r"follow[- ]?up|visits?\b|imaging|assess|evaluat|measur|mortality|outcome|x-ray|\bCT\b|"
+    r"\bMRI\b|score|examin|sampl|blood test|analys",
+    re.I,
+)
+_RE_FREQ = re.compile(r"\b(weekly|monthly|daily|biweekly|fortnightly|bi-weekly)\b", re.I)
+
+
+def word_number(w: str) -> int | None:
+    if w is None:
+        return None
+    w = w.lower()
+    if w.isdigit():
+        return int(w)
+    return vocabulary().words.get(w)
+
+
+def interval_text(n: int, unit: str) -> str:
+    unit = unit.lower().rstrip("s")
+    if unit == "d":
+        unit = "day"
+    if unit == "day" and n % 7 == 0:
+        n, unit = n // 7, "week"  # "day 0 and day 7" -> "1 week"
+    return f"{n} {unit}" + ("s" if n != 1 else "")
+
+
+def schedule(sentences):
+    """(n_doses, interval, evidence) from a list of sentences."""
+    n_best, interval, evidence = None, None, []
+    for s in sentences:
+        n_here = None
+        for rx in _RE_NDOSE:
+            for m in rx.finditer(s):
+                n = word_number(m.group(1))
+                if n and 1 <= n <= 30:
+                    n_here = max(n_here or 0, n)
+        m = _RE_DAYLIST.search(s) if _RE_GIVING.search(s) or not _RE_ASSESS.search(s) else None
+        if m:
+            nums = [int(x) for x in re.findall(r"-?\d+", m.group(2) + " " + m.group(3))]
+            if 2 <= len(nums) <= 30 and nums == sorted(nums):
+                n_here = max(n_here or 0, len(nums))
+                diffs = {b - a for a, b in zip(nums, nums[1:], strict=False)}
+                if len(diffs) == 1 and interval is None:
+                    d = diffs.pop()
+                    unit = m.group(1).lower()
+                    if d > 0:
+                        interval = interval_text(d, unit if unit != "d" else "day")
+        if n_here is None and _RE_TWICE.search(s):
+            n_here = 2
+        if n_here is None and _RE_SINGLE.search(s):
+            n_here = 1
+        if interval is None:
+            m = _RE_EVERY.search(s)
+            if m:
+                k = m.group(1)
+                n = 2 if (k or "").lower() == "other" else (word_number(k) if k else 1)
+                if n:
+                    interval = interval_text(n, m.group(2))
+            else:
+                m = _RE_APART.search(s) or _RE_INTERVAL_OF.search(s)
+                if m:
+                    n = word_number(m.group(1))
+                    if n:
+                        interval = interval_text(n, m.group(2))
+                else:
+                    m = _RE_FREQ.search(s)
+                    if m and re.search(
+                        r"dose|infus|inject|administ|given|receiv|cells|MSC|for \d", s, re.I
+                    ):
+                        f = m.group(1).lower()
+                        interval = {"weekly": "1 week", "monthly": "1 month", "daily": "1 day"}.get(
+                            f, "2 weeks"
+                        )
+        if n_here is not None:
+            if n_best is None or n_here > n_best:
+                n_best = n_here
+                evidence.append(shorten(s))
+    if n_best == 1:
+        interval = None
+    return n_best, interval, evidence
+
+
+def empty_dose():
+    return {
+        "text": None,
+        "cells_per_kg": None,
+        "total_cells": None,
+        "min": None,
+        "max": None,
+        "unit": None,
+        "n_doses": None,
+        "interval": None,
+        "derived": False,
+    }
+
+
+def dose_from_tiers(tiers, evidence, adult: bool):
+    vocab = vocabulary()
+    chosen = None
+    for ti, tier in enumerate(tiers):
+        vals = []
+        for s, _origin in tier:
+            if ti >= 2 and vocab.background.search(s):
+                continue
+            ctx = bool(about_msc(s))
+            if ti >= 2 and not ctx and not re.search(r"\bcells?\b|\bdoses?\b|/kg|per kg", s, re.I):
+                continue
+            if (
+                ti == 0
+                and not ctx
+                and vocab.comedication.search(s)
+                and not re.search(r"\bcells?\b", s, re.I)
+            ):
+                continue
+            if not ctx and vocab.not_msc.search(s):
+                continue  # a dose of another cell product (PBSC, mononuclear cells)
+            for v, perkg, _pos, cum in cell_counts_in(s, in_msc_context=ctx or ti == 0):
+                vals.append((v, perkg, s, cum))
+        if vals:
+            # totals over several administrations only when nothing else is stated
+            if any(not c for *_, c in vals):
+                vals = [x for x in vals if not x[3]]
+            chosen = [(v, pk, s) for v, pk, s, c in vals]
+            break
+    dose = empty_dose()
+    sched_sents = []
+    for ti, tier in enumerate(tiers):
+        if ti == 1:
+            continue
+        ss = [
+            s
+            for s, _ in tier
+            if (ti == 0 or about_msc(s)) and not (ti >= 2 and vocab.background.search(s))
+        ]
+        n, interval, found = schedule(ss)
+        if n is not None or interval is not None:
+            dose["n_doses"], dose["interval"] = n, interval
+            sched_sents = found
+            break
+    if chosen:
+        perkg = [v for v, pk, s in chosen if pk]
+        if perkg:
+            use = perkg
+            dose["unit"] = "per_kg"
+            sents = [s for v, pk, s in chosen if pk]
+        else:
+            use = [v for v, pk, s in chosen]
+            dose["unit"] = "total"
+            sents = [s for v, pk, s in chosen]
+        dose["min"], dose["max"] = min(use), max(use)
+        if dose["unit"] == "per_kg":
+            dose["cells_per_kg"] = dose["max"]
+            if adult:
+                dose["total_cells"] = dose["max"] * ADULT_WEIGHT_KG
+                dose["derived"] = True
+        else:
+            dose["total_cells"] = dose["max"]
+        seen = []
+        for s in sents:
+            sh = shorten(s)
+            if sh not in seen:
+                seen.append(sh)
+        dose["text"] = " | ".join(seen[:3])
+        evidence.extend(seen[:3])
+    for e in sched_sents[:2]:
+        if e not in evidence:
+            evidence.append(e)
+    return dose

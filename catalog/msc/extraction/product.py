@@ -1,0 +1,81 @@
+"""Product: living cells, vesicles or secretome, and their modifiers; named products."""
+
+from __future__ import annotations
+
+import re
+
+from .record import StudyText
+from .text import blank_out, sentences, shorten
+from .vocabulary import PRODUCT_CODES, about_msc, vocabulary
+
+
+def named_products_in(text: str):
+    vocab = vocabulary()
+    out = []
+    if not vocab.named_any.search(text):
+        return out
+    for rx, n in vocab.named:
+        if rx.search(text):
+            out.append(n)
+    return out
+
+
+def product_codes(record: StudyText, named, evidence):
+    vocab = vocabulary()
+    codes = set()
+    items = [
+        (
+            " ".join([iv.get("name") or ""] + list(iv.get("otherNames") or [])),
+            iv.get("description") or "",
+        )
+        for iv in record.msc_interventions
+    ]
+    if not items:
+        items = [(t, "") for t in record.titles]
+    # "UC-MSC + Secretome" names two products: classify each part
+    split_items = []
+    for head, desc in items:
+        parts = [x for x in re.split(r"\s*(?:\+|&|\band\b|,)\s*", head) if x.strip()]
+        if len(parts) > 1 and any(
+            vocab.vesicles.search(x) or vocab.secretome.search(x) for x in parts
+        ):
+            split_items += [
+                (x, desc if i == 0 else "") for i, x in enumerate(parts) if about_msc(x)
+            ]
+        else:
+            split_items.append((head, desc))
+    for head, desc in split_items:
+        if vocab.vesicles.search(head) or (
+            not vocab.msc_terms.search(blank_out(head, vocab.vesicles))
+            and vocab.vesicles.search(desc)
+        ):
+            codes.add("extracellular_vesicles")
+            evidence.append(shorten(head + (": " + desc if desc else "")))
+        elif vocab.secretome.search(head) or (
+            vocab.secretome.search(desc) and not re.search(r"\bcells?\b", head, re.I)
+        ):
+            codes.add("secretome")
+            evidence.append(shorten(head + (": " + desc if desc else "")))
+        else:
+            codes.add("cells")
+    for n in named:
+        for pc in n.get("product", []):
+            codes.add(pc)
+    # modifiers, read from the product texts and titles
+    texts = [h + " " + d for h, d in items] + record.titles
+    texts += [(a.get("label") or "") + ": " + (a.get("description") or "") for a in record.msc_arms]
+    for t in texts:
+        for s in sentences(t):
+            if not (about_msc(s)):
+                continue
+            m = vocab.genetically_modified.search(s)
+            if m and "cells" in codes:
+                codes.add("genetically_modified")
+                evidence.append(shorten(s, m))
+            m = vocab.combination.search(s)
+            if m and "cells" in codes:
+                codes.add("combination")
+                evidence.append(shorten(s, m))
+    if not codes:
+        codes.add("cells")
+    return [c for c in PRODUCT_CODES if c in codes]
