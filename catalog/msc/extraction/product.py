@@ -5,19 +5,43 @@ from __future__ import annotations
 import re
 
 from .record import StudyText
+from .source import sources_in
 from .text import blank_out, sentences, shorten
 from .vocabulary import PRODUCT_CODES, about_msc, vocabulary
 
 
 def named_products_in(text: str):
+    """The named products (``[[named]]`` of rules.toml) the text names."""
     vocab = vocabulary()
     out = []
     if not vocab.named_any.search(text):
         return out
-    for rx, n in vocab.named:
-        if rx.search(text):
-            out.append(n)
+    for own_names, names_in_context, entry in vocab.named:
+        if own_names.search(text) or (
+            names_in_context is not None
+            and any(
+                names_in_context.search(s) and _names_it_in_context(s, names_in_context, entry)
+                for s in sentences(text)
+            )
+        ):
+            out.append(entry)
     return out
+
+
+def _names_it_in_context(sentence, names_in_context, entry) -> bool:
+    """Does a bare acronym (MPC) name this product here: the sentence speaks of MSCs or cells
+    besides the acronym, names no other tissue, and is not about exosomes or secretome?"""
+    vocab = vocabulary()
+    rest = blank_out(sentence, names_in_context)
+    spoken_of = any(
+        vocab.msc_terms.search(sentence[: m.start()] + " " * len(m.group()) + sentence[m.end() :])
+        for m in names_in_context.finditer(sentence)
+    )
+    if not spoken_of and not re.search(r"\bcells?\b", rest, re.I):
+        return False
+    if set(sources_in(rest, require_context=False)) - {entry.get("source")}:
+        return False
+    return not (vocab.vesicles.search(rest) or vocab.secretome.search(rest))
 
 
 def product_codes(record: StudyText, named, evidence):

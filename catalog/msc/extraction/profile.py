@@ -9,7 +9,7 @@ from .recognition import gives_msc_product
 from .record import StudyText
 from .route import implied_route, routes_from_tiers
 from .source import sources_from_tiers
-from .text import sentences, unescaped
+from .text import normalised, sentences
 
 
 def not_msc_profile():
@@ -36,7 +36,7 @@ def first_unique(xs, limit=4):
 
 def profile_from_study(study: dict) -> dict:
     """The MSC profile of one ClinicalTrials.gov API v2 study record."""
-    record = StudyText(unescaped(study.get("protocolSection") or study))
+    record = StudyText(normalised(study.get("protocolSection") or study))
     all_head = " ".join(s for s, _ in record.tiers[0] + record.tiers[1])
     named = named_products_in(all_head)
     if not gives_msc_product(record, named):
@@ -61,7 +61,7 @@ def profile_from_study(study: dict) -> dict:
         label = arm.get("label") or ""
         arm_text = [(label, "arm")] + [(s, "arm") for s in sentences(arm.get("description") or "")]
         for iv in record.arm_interventions.get(label, []):
-            arm_text.append((iv.get("name") or "", "intervention"))
+            arm_text.append((iv.get("name") or "", "product name"))
             arm_text += [(s, "intervention") for s in sentences(iv.get("description") or "")]
         tiers = [arm_text, [], [], []]
         arm_sources = (

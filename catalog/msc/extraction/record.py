@@ -168,7 +168,7 @@ class StudyText:
             t1.append(
                 (
                     " ".join([iv.get("name") or ""] + list(iv.get("otherNames") or [])),
-                    "intervention",
+                    "product name",
                 )
             )
             t1 += [(s, "intervention") for s in sentences(iv.get("description") or "")]

@@ -4,6 +4,7 @@ evidence."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SENT_SPLIT = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(\[\"'])|\n+|(?<=:)\s+(?=[A-Z])|•")
 
@@ -23,17 +24,23 @@ def strip_type(name: str) -> str:
     return re.sub(r"^[A-Za-z ]+:\s*", "", name or "").strip()
 
 
-def shorten(sentence: str, m: re.Match | None = None, width: int = 240) -> str:
-    s = " ".join(sentence.split())
-    if len(s) <= width:
-        return s
-    if m is None:
-        return s[: width - 1] + "…"
-    # centre on the match
-    raw_start = m.start()
-    start = max(0, min(raw_start - width // 3, len(s) - width))
-    out = s[start : start + width]
-    return ("…" if start else "") + out + ("…" if start + width < len(s) else "")
+def shorten(sentence: str, match=None, width: int = 240) -> str:
+    """The sentence as evidence, its whitespace collapsed; a long one cut to about ``width``
+    characters around ``match`` (a re.Match or a (start, end) span in ``sentence``), which the
+    result always contains whole."""
+    if len(sentence) > width and match is not None:
+        start, end = match.span() if hasattr(match, "span") else match
+        left = max(0, min(start - width // 3, end - width))
+        right = max(end, left + width)
+        sentence = (
+            ("… " if left else "")
+            + sentence[left:right].strip()
+            + (" …" if right < len(sentence) else "")
+        )
+    text = " ".join(sentence.split())
+    if len(text) <= width or match is not None:
+        return text
+    return text[: width - 1] + "…"
 
 
 def blank_out(text: str, rx) -> str:
@@ -43,14 +50,32 @@ def blank_out(text: str, rx) -> str:
 
 
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>^~|])")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻−", "0123456789+--")
+# "10⁶", "kg⁻¹": a run of superscript characters is an exponent.
+_EXPONENT = re.compile(r"[⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_DASHES = str.maketrans({"‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "−": "-"})
 
 
-def unescaped(value):
-    """Markdown escapes removed (ClinicalTrials.gov writes "10\\^6/kg" for "10^6/kg")."""
+def normalised_text(text: str) -> str:
+    """One string as the rules read it: markdown escapes removed (ClinicalTrials.gov writes
+    "10\\^6/kg" for "10^6/kg"), superscript exponents written with ^ ("10⁶" is "10^6"),
+    full-width and other compatibility forms folded (NFKC: "，" is ",", "１" is "1"), digits of
+    any script made ASCII and dashes made hyphens."""
+    if "\\" in text:
+        text = _MD_ESCAPE.sub(r"\1", text)
+    if text.isascii():
+        return text
+    text = _EXPONENT.sub(lambda m: "^" + m.group().translate(_SUPERSCRIPTS), text)
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return re.sub(r"\d", lambda m: str(unicodedata.digit(m.group())), text)
+
+
+def normalised(value):
+    """Every string of a record (nested lists and dicts) through ``normalised_text``."""
     if isinstance(value, str):
-        return _MD_ESCAPE.sub(r"\1", value) if "\\" in value else value
+        return normalised_text(value)
     if isinstance(value, list):
-        return [unescaped(v) for v in value]
+        return [normalised(v) for v in value]
     if isinstance(value, dict):
-        return {k: unescaped(v) for k, v in value.items()}
+        return {k: normalised(v) for k, v in value.items()}
     return value

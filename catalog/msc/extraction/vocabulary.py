@@ -216,10 +216,19 @@ class Vocabulary:
         ]
         self.comedication = alternation(r["comedication"])
         self.route_exclude = alternation(r["exclude"])
-        self.named = []
-        for n in data.get("named", []):
-            self.named.append((re.compile(n["pattern"], re.I), n))
-        self.named_any = alternation([n["pattern"] for n in data.get("named", [])])
+        # (its own names, its names that need context or None, the entry)
+        self.named = [
+            (
+                re.compile(n["pattern"], re.I),
+                re.compile(n["in_context"], re.I) if n.get("in_context") else None,
+                n,
+            )
+            for n in data.get("named", [])
+        ]
+        self.named_any = alternation(
+            [n["pattern"] for n in data.get("named", [])]
+            + [n["in_context"] for n in data.get("named", []) if n.get("in_context")]
+        )
         dz = data["dose"]
         self.words = {k.lower(): v for k, v in dz["words"].items()}
         self.not_cells = alternation(dz["not_cells"])
