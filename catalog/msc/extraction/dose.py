@@ -41,13 +41,24 @@ def mantissas(text: str):
     return out
 
 
+# After a count: it is for each administration, not a total over them.
+_EACH = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,3}?(?:/\s*kg\s*)?(?:per|each|/|in each|at each)\s+"
+    r"(?:infusion|injection|dose|administration|session|treatment|application)",
+    re.I,
+)
+
+
 @lru_cache(maxsize=65536)
 def cell_counts_in(sentence: str, in_msc_context: bool):
-    """[(value, per_kg, match_start, cumulative)] cell counts found in a sentence."""
+    """[(value, per_kg, (start, end), cumulative)] cell counts found in a sentence; the span is
+    where the sentence writes the count, cumulative that it is a total over administrations."""
     if not _HAS_DIGIT.search(sentence):
         return []
-    # "1 ± 0.5 x 10^6" is nominally 1 x 10^6
+    # "1 ± 0.5 x 10^6" is nominally 1 x 10^6; spans are given in the sentence as written
+    written = len(sentence)
     sentence = re.sub(r"(\d+(?:\.\d+)?)\s*(?:±|\+/-)\s*\d+(?:\.\d+)?", r"\1", sentence)
+    shift = written - len(sentence)
     vocab = vocabulary()
     vals = []
     taken = []
@@ -65,7 +76,9 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
                 return
         if vocab.not_dose_before.search(before):
             return
-        cumulative = bool(_CUMULATIVE.search(sentence[max(0, start - 40) : start]))
+        cumulative = bool(_CUMULATIVE.search(sentence[max(0, start - 40) : start])) and not (
+            _EACH.search(after)
+        )
         perkg = bool(vocab.re_perkg.search(after))
         cells = bool(vocab.re_cellsafter.search(after))
         if needs_cells and not (perkg or cells):
@@ -75,10 +88,15 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
                 continue
             if not perkg and not (1e5 <= v <= 1e12):
                 continue
-            vals.append((v, perkg, start, cumulative))
+            vals.append((v, perkg, (start, end + shift), cumulative))
         taken.append((start, end))
 
+    for m in vocab.re_times_plain.finditer(sentence):
+        factor, written_out = float(m.group(1)), float(m.group(2).replace(",", ""))
+        judge(m.start(), m.end(), [factor * written_out], needs_cells=True)
     for m in vocab.re_sci.finditer(sentence):
+        if overlaps(m.start(), m.end()):
+            continue
         e = int(m.group(2))
         ms = mantissas(m.group(1))
         if not ms:
@@ -169,7 +187,7 @@ _RE_SINGLE = re.compile(
 _RE_TWICE = re.compile(r"\btwice\b(?! (?:a|per|daily|weekly))", re.I)
 _RE_DAYLIST = re.compile(
     r"\b(?:on|at)?\s*(days?|weeks?|months?|D)\s*(-?\d+)"
-    r"((?:\s*(?:,|and|&|\+)\s*(?:(?:days?|weeks?|months?|D)\s*)?-?\d+)+)",
+    r"((?:\s*(?:,\s*(?:and|&)?|and|&|\+)\s*(?:(?:days?|weeks?|months?|D)\s*)?-?\d+)+)",
     re.I,
 )
 _RE_EVERY = re.compile(
@@ -293,6 +311,7 @@ def empty_dose():
 def dose_from_tiers(tiers, evidence, adult: bool):
     vocab = vocabulary()
     chosen = None
+    cumulative = False
     for ti, tier in enumerate(tiers):
         vals = []
         for s, _origin in tier:
@@ -310,13 +329,14 @@ def dose_from_tiers(tiers, evidence, adult: bool):
                 continue
             if not ctx and vocab.not_msc.search(s):
                 continue  # a dose of another cell product (PBSC, mononuclear cells)
-            for v, perkg, _pos, cum in cell_counts_in(s, in_msc_context=ctx or ti == 0):
-                vals.append((v, perkg, s, cum))
+            for v, perkg, span, cum in cell_counts_in(s, in_msc_context=ctx or ti == 0):
+                vals.append((v, perkg, (s, span), cum))
         if vals:
             # totals over several administrations only when nothing else is stated
             if any(not c for *_, c in vals):
                 vals = [x for x in vals if not x[3]]
             chosen = [(v, pk, s) for v, pk, s, c in vals]
+            cumulative = all(c for *_, c in vals)
             break
     dose = empty_dose()
     sched_sents = []
@@ -334,16 +354,16 @@ def dose_from_tiers(tiers, evidence, adult: bool):
             sched_sents = found
             break
     if chosen:
-        perkg = [v for v, pk, s in chosen if pk]
-        if perkg:
-            use = perkg
-            dose["unit"] = "per_kg"
-            sents = [s for v, pk, s in chosen if pk]
-        else:
-            use = [v for v, pk, s in chosen]
-            dose["unit"] = "total"
-            sents = [s for v, pk, s in chosen]
-        dose["min"], dose["max"] = min(use), max(use)
+        perkg = [(v, where) for v, pk, where in chosen if pk]
+        dose["unit"] = "per_kg" if perkg else "total"
+        use = perkg or [(v, where) for v, pk, where in chosen]
+        values = [v for v, _ in use]
+        if cumulative and (dose["n_doses"] or 1) > 1 and dose["interval"]:
+            # "a total of 400 million cells, infusions on days 0, 30, 60 and 90": 100 million
+            # per infusion. Without an interval the "doses" may be the injections of one session
+            # ("20 intramyocardial injections for a total of 2 x 10^8 cells"): a total per session.
+            values = [v / dose["n_doses"] for v in values]
+        dose["min"], dose["max"] = min(values), max(values)
         if dose["unit"] == "per_kg":
             dose["cells_per_kg"] = dose["max"]
             if adult:
@@ -351,11 +371,16 @@ def dose_from_tiers(tiers, evidence, adult: bool):
                 dose["derived"] = True
         else:
             dose["total_cells"] = dose["max"]
+        # Each sentence once, cut around the counts it gives (from the first to the last).
+        spans = {}
+        for _, (sentence, (start, end)) in use:
+            low, high = spans.get(sentence, (start, end))
+            spans[sentence] = (min(low, start), max(high, end))
         seen = []
-        for s in sents:
-            sh = shorten(s)
-            if sh not in seen:
-                seen.append(sh)
+        for sentence, span in spans.items():
+            text = shorten(sentence, span)
+            if text not in seen:
+                seen.append(text)
         dose["text"] = " | ".join(seen[:3])
         evidence.extend(seen[:3])
     for e in sched_sents[:2]:

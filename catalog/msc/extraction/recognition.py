@@ -53,12 +53,18 @@ def gives_msc_product(record: StudyText, named_hits) -> bool:
         names = " ".join(iv.get("name") or "" for iv in record.msc_interventions) + " " + titles
         if vocab.not_msc.search(names):
             return False
+        # Exosomes or secretome named without their cells: MSC-derived when the record says so,
+        # even in a sentence of background ("MSC exosomes have been shown to ...").
+        cell_free = vocab.vesicles.search(names) or vocab.secretome.search(names)
         for tier in (record.tiers[2], record.tiers[3]):
             for s, _ in tier:
                 if (
                     vocab.msc_strong.search(s)
-                    and not vocab.background.search(s)
                     and not vocab.not_msc.search(s)
+                    and (
+                        not vocab.background.search(s)
+                        or (cell_free and (vocab.vesicles.search(s) or vocab.secretome.search(s)))
+                    )
                 ):
                     return True
     return False

@@ -252,6 +252,10 @@ class Vocabulary:
             + r"\s*(million|millions|mill\b\.?|mio\b|billion|billions|thousand|M\b|m\b|B\b)",
             re.I,
         )
+        # "5x1,000,000 cells/kg", "2 x 1000000 MSCs": a factor times a number written out
+        self.re_times_plain = re.compile(
+            r"(?<![\w.])(\d+(?:\.\d+)?)\s*[x×\*]\s*(\d{1,3}(?:,\d{3}){2,}|\d{6,})(?![\d.,]\d)"
+        )
         self.re_plain = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3}){2,}|\d{6,})(?![\d.,]\d)")
         self.re_perkg = re.compile(
             r"^\s*(?:of\s+)?(?:" + self.cell_words + r")?\s*(?:\([^)]{0,30}\)\s*)?" + self.per_kg,
