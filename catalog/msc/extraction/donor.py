@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .record import named_product_evidence
 from .text import blank_out, shorten
 from .vocabulary import about_msc, vocabulary
 
@@ -59,7 +60,7 @@ def donor_from_tiers(tiers, evidence, sources, named):
         nd = {n.get("donor") for n in named if n.get("donor")}
         if len(nd) == 1:
             donor = nd.pop()
-            evidence.append("named product: " + ", ".join(n["name"] for n in named))
+            evidence.extend(named_product_evidence(tiers, n) for n in named if n.get("donor"))
         elif sources and all(s in vocab.perinatal or s in vocab.offshelf for s in sources):
             donor = "allogeneic"
             evidence.append(

@@ -240,42 +240,43 @@ def interval_text(n: int, unit: str) -> str:
 
 def schedule(sentences):
     """(n_doses, interval, evidence) from a list of sentences."""
-    n_best, interval, evidence = None, None, []
+    n_best, interval, n_evidence, interval_evidence = None, None, None, None
     for s in sentences:
-        n_here = None
+        n_here = where = None
         for rx in _RE_NDOSE:
             for m in rx.finditer(s):
                 n = word_number(m.group(1))
-                if n and 1 <= n <= 30:
-                    n_here = max(n_here or 0, n)
+                if n and 1 <= n <= 30 and n > (n_here or 0):
+                    n_here, where = n, m
         m = _RE_DAYLIST.search(s) if _RE_GIVING.search(s) or not _RE_ASSESS.search(s) else None
         if m:
             nums = [int(x) for x in re.findall(r"-?\d+", m.group(2) + " " + m.group(3))]
-            if 2 <= len(nums) <= 30 and nums == sorted(nums):
-                n_here = max(n_here or 0, len(nums))
+            if 2 <= len(nums) <= 30 and nums == sorted(nums) and len(nums) > (n_here or 0):
+                n_here, where = len(nums), m
                 diffs = {b - a for a, b in zip(nums, nums[1:], strict=False)}
                 if len(diffs) == 1 and interval is None:
                     d = diffs.pop()
                     unit = m.group(1).lower()
                     if d > 0:
                         interval = interval_text(d, unit if unit != "d" else "day")
+                        interval_evidence = shorten(s, m)
         if n_here is None and _RE_TWICE.search(s):
-            n_here = 2
+            n_here, where = 2, _RE_TWICE.search(s)
         if n_here is None and _RE_SINGLE.search(s):
-            n_here = 1
+            n_here, where = 1, _RE_SINGLE.search(s)
         if interval is None:
             m = _RE_EVERY.search(s)
             if m:
                 k = m.group(1)
                 n = 2 if (k or "").lower() == "other" else (word_number(k) if k else 1)
                 if n:
-                    interval = interval_text(n, m.group(2))
+                    interval, interval_evidence = interval_text(n, m.group(2)), shorten(s, m)
             else:
                 m = _RE_APART.search(s) or _RE_INTERVAL_OF.search(s)
                 if m:
                     n = word_number(m.group(1))
                     if n:
-                        interval = interval_text(n, m.group(2))
+                        interval, interval_evidence = interval_text(n, m.group(2)), shorten(s, m)
                 else:
                     m = _RE_FREQ.search(s)
                     if m and re.search(
@@ -285,12 +286,14 @@ def schedule(sentences):
                         interval = {"weekly": "1 week", "monthly": "1 month", "daily": "1 day"}.get(
                             f, "2 weeks"
                         )
-        if n_here is not None:
-            if n_best is None or n_here > n_best:
-                n_best = n_here
-                evidence.append(shorten(s))
+                        interval_evidence = shorten(s, m)
+        if n_here is not None and (n_best is None or n_here > n_best):
+            n_best, n_evidence = n_here, shorten(s, where)
     if n_best == 1:
-        interval = None
+        interval = interval_evidence = None
+    evidence = [n_evidence] if n_evidence else []
+    if interval_evidence and interval_evidence not in evidence:
+        evidence.append(interval_evidence)
     return n_best, interval, evidence
 
 
@@ -305,7 +308,31 @@ def empty_dose():
         "n_doses": None,
         "interval": None,
         "derived": False,
+        "implausible": None,
     }
+
+
+def implausible(dose) -> str | None:
+    """Why a dose is outside the doses seen in MSC practice (``[dose.plausible]`` of
+    rules.toml), or None when it is within them or states no count."""
+    if dose.get("min") is None:
+        return None
+    limits = vocabulary().plausible
+    unit = "per_kg" if dose.get("unit") == "per_kg" else "total"
+    checks = [(unit, dose["min"], dose["max"])]
+    if unit == "per_kg" and dose.get("derived") and dose.get("total_cells"):
+        scale = dose["total_cells"] / dose["max"]
+        checks.append(("total", dose["min"] * scale, dose["max"] * scale))
+    for name, low, high in checks:
+        least, most = limits[name]
+        shown = "cells/kg" if name == "per_kg" else "cells in total"
+        if dose.get("derived") and name == "total":
+            shown += f" for {ADULT_WEIGHT_KG:.0f} kg"
+        if high > most:
+            return f"{high:.2g} {shown}, above the {most:.0e} seen in MSC practice"
+        if low < least:
+            return f"{low:.2g} {shown}, below the {least:.0e} seen in MSC practice"
+    return None
 
 
 def dose_from_tiers(tiers, evidence, adult: bool):
@@ -357,7 +384,8 @@ def dose_from_tiers(tiers, evidence, adult: bool):
         perkg = [(v, where) for v, pk, where in chosen if pk]
         dose["unit"] = "per_kg" if perkg else "total"
         use = perkg or [(v, where) for v, pk, where in chosen]
-        values = [v for v, _ in use]
+        raw = [v for v, _ in use]
+        values = raw
         if cumulative and (dose["n_doses"] or 1) > 1 and dose["interval"]:
             # "a total of 400 million cells, infusions on days 0, 30, 60 and 90": 100 million
             # per infusion. Without an interval the "doses" may be the injections of one session
@@ -376,13 +404,22 @@ def dose_from_tiers(tiers, evidence, adult: bool):
         for _, (sentence, (start, end)) in use:
             low, high = spans.get(sentence, (start, end))
             spans[sentence] = (min(low, start), max(high, end))
+        # The sentences giving the lowest and the highest dose first: they are its evidence.
+        first_of = {}
+        for v, (sentence, _span) in use:
+            first_of.setdefault(v, sentence)
+        extremes = [first_of[max(raw)], first_of[min(raw)]]
         seen = []
-        for sentence, span in spans.items():
+        for sentence, span in sorted(
+            spans.items(),
+            key=lambda item: extremes.index(item[0]) if item[0] in extremes else len(extremes),
+        ):
             text = shorten(sentence, span)
             if text not in seen:
                 seen.append(text)
         dose["text"] = " | ".join(seen[:3])
         evidence.extend(seen[:3])
+        dose["implausible"] = implausible(dose)
     for e in sched_sents[:2]:
         if e not in evidence:
             evidence.append(e)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .record import StudyText
+from .record import StudyText, named_product_evidence
 from .source import sources_in
 from .text import blank_out, sentences, shorten
 from .vocabulary import PRODUCT_CODES, about_msc, vocabulary
@@ -44,6 +44,12 @@ def _names_it_in_context(sentence, names_in_context, entry) -> bool:
     return not (vocab.vesicles.search(rest) or vocab.secretome.search(rest))
 
 
+def _cut_around(head, description, patterns):
+    """A product's name and description as evidence, cut around the word that classed it."""
+    text = head + (": " + description if description else "")
+    return shorten(text, patterns.search(text))
+
+
 def product_codes(record: StudyText, named, evidence):
     vocab = vocabulary()
     codes = set()
@@ -74,17 +80,18 @@ def product_codes(record: StudyText, named, evidence):
             and vocab.vesicles.search(desc)
         ):
             codes.add("extracellular_vesicles")
-            evidence.append(shorten(head + (": " + desc if desc else "")))
+            evidence.append(_cut_around(head, desc, vocab.vesicles))
         elif vocab.secretome.search(head) or (
             vocab.secretome.search(desc) and not re.search(r"\bcells?\b", head, re.I)
         ):
             codes.add("secretome")
-            evidence.append(shorten(head + (": " + desc if desc else "")))
+            evidence.append(_cut_around(head, desc, vocab.secretome))
         else:
             codes.add("cells")
     for n in named:
         for pc in n.get("product", []):
             codes.add(pc)
+            evidence.append(named_product_evidence(record.tiers, n))
     # modifiers, read from the product texts and titles
     texts = [h + " " + d for h, d in items] + record.titles
     texts += [(a.get("label") or "") + ": " + (a.get("description") or "") for a in record.msc_arms]

@@ -7,9 +7,27 @@ from .dose import dose_from_tiers, empty_dose
 from .product import named_products_in, product_codes
 from .recognition import gives_msc_product
 from .record import StudyText
+from .review import review_codes
 from .route import implied_route, routes_from_tiers
 from .source import sources_from_tiers
 from .text import normalised, sentences
+from .vocabulary import vocabulary
+
+
+def speaks_of_msc(record: StudyText) -> bool:
+    """Does the record name MSCs for itself: in its titles, its interventions or a summary
+    sentence that is not background?"""
+    vocab = vocabulary()
+    own = " ".join(
+        record.titles
+        + [
+            (iv.get("name") or "") + " " + (iv.get("description") or "")
+            for iv in record.interventions
+        ]
+    )
+    return bool(vocab.msc_strong.search(own)) or any(
+        vocab.msc_strong.search(s) and not vocab.background.search(s) for s, _ in record.tiers[2]
+    )
 
 
 def not_msc_profile():
@@ -23,10 +41,11 @@ def not_msc_profile():
         "arms": [],
         "evidence": {"source": [], "donor": [], "product": [], "route": [], "dose": []},
         "is_msc": False,
+        "review": [],
     }
 
 
-def first_unique(xs, limit=4):
+def first_unique(xs, limit=6):
     out = []
     for x in xs:
         if x and x not in out:
@@ -40,7 +59,9 @@ def profile_from_study(study: dict) -> dict:
     all_head = " ".join(s for s, _ in record.tiers[0] + record.tiers[1])
     named = named_products_in(all_head)
     if not gives_msc_product(record, named):
-        return not_msc_profile()
+        profile = not_msc_profile()
+        profile["review"] = review_codes(profile, speaks_of_msc(record))
+        return profile
     evidence = {"source": [], "donor": [], "product": [], "route": [], "dose": []}
     sources = sources_from_tiers(record.tiers, named, evidence["source"])
     donor = donor_from_tiers(record.tiers, evidence["donor"], sources, named)
@@ -89,7 +110,7 @@ def profile_from_study(study: dict) -> dict:
             }
         )
 
-    return {
+    profile = {
         "source": sources or ["not_stated"],
         "donor": donor,
         "product": products,
@@ -102,3 +123,5 @@ def profile_from_study(study: dict) -> dict:
         "evidence": {k: first_unique(v) for k, v in evidence.items()},
         "is_msc": True,
     }
+    profile["review"] = review_codes(profile, msc_words=True)
+    return profile

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .text import sentences, strip_type
+from .text import sentences, shorten, strip_type
 from .vocabulary import vocabulary
 
 _PLACEBO_NAME = re.compile(
@@ -186,3 +186,19 @@ class StudyText:
 
     def observational(self) -> bool:
         return (self.design.get("studyType") or "") == "OBSERVATIONAL"
+
+
+def named_product_evidence(tiers, entry) -> str:
+    """The sentence of the product texts or titles that names a named product, cut around its
+    name (the evidence of the values it gives)."""
+    for own_names, names_in_context, candidate in vocabulary().named:
+        if candidate is not entry:
+            continue
+        for tier in tiers[:2]:
+            for sentence, _origin in tier:
+                m = own_names.search(sentence) or (
+                    names_in_context.search(sentence) if names_in_context else None
+                )
+                if m:
+                    return shorten(sentence, m)
+    return f"named product: {entry['name']}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .text import blank_out, shorten
+from .text import blank_out, interleaved, shorten
 from .vocabulary import ROUTE_CODES, about_msc, vocabulary
 
 
@@ -62,8 +62,7 @@ def routes_from_tiers(tiers, evidence):
             break
     if not found:
         found = generic  # "infused" with no vessel named: intravenous
-    for code in found:
-        evidence.extend(found[code][:2])
+    evidence.extend(interleaved(found))
     return [c for c in ROUTE_CODES if c in found]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .text import blank_out, shorten
+from .record import named_product_evidence
+from .text import blank_out, interleaved, shorten
 from .vocabulary import SOURCE_CODES, about_msc, vocabulary
 
 
@@ -83,11 +84,8 @@ def sources_from_tiers(tiers, named, evidence):
     for n in named:
         if n.get("source"):
             codes.add(n["source"])
-            chosen.setdefault(n["source"], []).append(f"named product: {n['name']}")
+            chosen.setdefault(n["source"], []).append(named_product_evidence(tiers, n))
     if "wharton_jelly" in codes:
         codes.discard("umbilical_cord")
-    for c in sorted(codes):
-        for e in chosen.get(c, [])[:2]:
-            if e and e not in evidence:
-                evidence.append(e)
+    evidence.extend(interleaved({c: chosen.get(c, []) for c in sorted(codes)}))
     return [c for c in SOURCE_CODES if c in codes]

@@ -30,8 +30,9 @@ def shorten(sentence: str, match=None, width: int = 240) -> str:
     result always contains whole."""
     if len(sentence) > width and match is not None:
         start, end = match.span() if hasattr(match, "span") else match
-        left = max(0, min(start - width // 3, end - width))
-        right = max(end, left + width)
+        # words just around the match (the unit after a number) stay with it
+        left = max(0, min(start - width // 3, end + width // 4 - width))
+        right = max(end + width // 4, left + width)
         sentence = (
             ("… " if left else "")
             + sentence[left:right].strip()
@@ -41,6 +42,17 @@ def shorten(sentence: str, match=None, width: int = 240) -> str:
     if len(text) <= width or match is not None:
         return text
     return text[: width - 1] + "…"
+
+
+def interleaved(lines_by_value, per_value=2):
+    """Evidence lines of several values, the first of each value before the second of any, so
+    that every value keeps a line when the list is cut."""
+    out = []
+    for rank in range(per_value):
+        for lines in lines_by_value.values():
+            if rank < len(lines) and lines[rank] and lines[rank] not in out:
+                out.append(lines[rank])
+    return out
 
 
 def blank_out(text: str, rx) -> str:

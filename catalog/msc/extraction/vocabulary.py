@@ -234,6 +234,7 @@ class Vocabulary:
         self.not_cells = alternation(dz["not_cells"])
         self.not_dose_before = alternation(dz["not_dose_before"])
         self.per_kg = dz["per_kg"]
+        self.plausible = {unit: tuple(bounds) for unit, bounds in dz["plausible"].items()}
         self.cell_words = dz["cell_words"]
         self._compile_dose()
 
