@@ -9,7 +9,7 @@ The parameters (``MscProfile.FILTER_FIELDS``), with the profile codes as values:
 - ``dose_min``, ``dose_max``: trials with a stated dose in that range (cells, e.g. ``1e6`` or
   ``1000000``), in ``dose_unit``: ``total`` (the default; cells per administration, including
   per-kg doses of adult trials taken for 70 kg) or ``per_kg``. A dose-escalation trial matches
-  when any of its doses does.
+  when any of its doses does; a dose flagged implausible does not, until a curator confirms it.
 - ``n_doses``: the number of administrations; ``4+`` means four or more.
 
 Any of them keeps only trials that give an MSC product (``MscProfile.is_msc``). Bad values are
@@ -209,11 +209,14 @@ def _range_q(low, high, scale=1.0):
 
 
 def _dose_q(unit, low, high):
-    """Profiles with a dose in [low, high]: their [dose_min, dose_max] overlaps it."""
+    """Profiles with a dose in [low, high]: their [dose_min, dose_max] overlaps it. Doses
+    flagged implausible are left out until a curator confirms them."""
+    plausible = Q(dose_implausible="")
     if unit == DoseUnit.PER_KG:
-        return Q(dose_unit=DoseUnit.PER_KG) & _range_q(low, high)
-    return (Q(dose_unit=DoseUnit.TOTAL) & _range_q(low, high)) | (
-        Q(dose_unit=DoseUnit.PER_KG, dose_derived=True) & _range_q(low, high, ADULT_WEIGHT_KG)
+        return plausible & Q(dose_unit=DoseUnit.PER_KG) & _range_q(low, high)
+    return plausible & (
+        (Q(dose_unit=DoseUnit.TOTAL) & _range_q(low, high))
+        | (Q(dose_unit=DoseUnit.PER_KG, dose_derived=True) & _range_q(low, high, ADULT_WEIGHT_KG))
     )
 
 
