@@ -154,10 +154,13 @@ def test_full_width_punctuation_unicode_digits_and_superscript_exponents(text):
     ("1x10^6 unit of UC-MSCs/kgBW intravenously", "per_kg", 1e6),
     ("1 million xKg of umbilical cord MSCs intravenously", "per_kg", 1e6),
     ("A dose of 1x106 x Kg of weight, intravenously", "per_kg", 1e6),
+    ("1*10^4-6 cells /Kg, IV (in the vein)", "per_kg", (1e4, 1e6)),
+    ("The lowest dose (94x106 cells), then 141x106 and 188x106 intravenously", "total", (9.4e7, 1.88e8)),
 ])
 def test_dose_forms(text, unit, value):
     p = profile(study("UC-MSC for ARDS", interventions=[product("hUC-MSC", text)]))
-    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == (unit, value, value)
+    low, high = value if isinstance(value, tuple) else (value, value)
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == (unit, low, high)
 
 
 def test_a_total_over_several_infusions_is_a_dose_per_infusion_and_a_count():
@@ -209,6 +212,18 @@ def test_each_value_has_evidence_containing_its_words():
     assert any("into the knee joint" in line for line in p["evidence"]["route"])
     assert any("40 million" in line for line in p["evidence"]["dose"])
     assert not any("assessments" in line for field in p["evidence"].values() for line in field)
+
+
+def test_a_route_word_inside_another_routes_words_is_not_a_route():
+    p = profile(study("Exosomes for Alzheimer's Disease", interventions=[product(
+        "MSCs-Exos", "MSC-derived exosomes administrated by nasal drip twice a week")]))
+    assert p["route"] == ["intranasal"]
+
+
+def test_handling_instructions_are_not_a_route():
+    p = profile(study("MSC for Infertility", interventions=[product(
+        "MSC", "20 million MSCs per ovary. The cells should be infused within 2 hours of release.")]))
+    assert "intravenous" not in p["route"]
 
 
 # ------------------------------------------------------------ cord blood, Wharton's jelly, umbilical cord

@@ -66,7 +66,9 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
     def overlaps(a, b):
         return any(not (b <= x or a >= y) for x, y in taken)
 
-    def judge(start, end, values, needs_cells):
+    unnamed = []  # counts in scientific notation set aside for want of a word for cells
+
+    def judge(start, end, values, needs_cells, notation=False):
         after = sentence[end : end + 80]
         before = sentence[max(0, start - 25) : start]
         if vocab.not_cells.search(after[:40]) and not vocab.re_perkg.search(after):
@@ -82,6 +84,8 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         perkg = bool(vocab.re_perkg.search(after))
         cells = bool(vocab.re_cellsafter.search(after))
         if needs_cells and not (perkg or cells):
+            if notation:
+                unnamed.append((start, end, values))
             return
         for v in values:
             if perkg and not (1e3 <= v <= 5e9):
@@ -91,6 +95,11 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
             vals.append((v, perkg, (start, end + shift), cumulative))
         taken.append((start, end))
 
+    for m in vocab.re_exponent_range.finditer(sentence):
+        # "1*10^4-6 cells/kg": 10^4 to 10^6
+        factor, low, high = float(m.group(1)), int(m.group(2)), int(m.group(3))
+        if low < high:
+            judge(m.start(), m.end(), [factor * 10**low, factor * 10**high], not in_msc_context)
     for m in vocab.re_times_plain.finditer(sentence):
         factor, written_out = float(m.group(1)), float(m.group(2).replace(",", ""))
         judge(m.start(), m.end(), [factor * written_out], needs_cells=True)
@@ -102,11 +111,13 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         if not ms:
             continue
         # "10 x 10^6" fine; a trailing list like "1, 3 or 10" gives each value
-        judge(m.start(), m.end(), [x * 10**e for x in ms], needs_cells=not in_msc_context)
+        judge(
+            m.start(), m.end(), [x * 10**e for x in ms], not in_msc_context, notation=True
+        )
     for m in vocab.re_bare.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue
-        judge(m.start(), m.end(), [10.0 ** int(m.group(1))], needs_cells=not in_msc_context)
+        judge(m.start(), m.end(), [10.0 ** int(m.group(1))], not in_msc_context, notation=True)
     for m in vocab.re_enot.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue
@@ -148,6 +159,12 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         except ValueError:
             continue
         judge(m.start(), m.end(), [v], needs_cells=True)
+    if vals:
+        # "the lowest dose (94x106 cells), then 141x106 and 188x106": once the sentence counts
+        # cells in scientific notation, its other counts so written are cells too
+        for start, end, values in unnamed:
+            if not overlaps(start, end):
+                judge(start, end, values, needs_cells=False)
     return vals
 
 

@@ -11,16 +11,25 @@ from .vocabulary import ROUTE_CODES, about_msc, vocabulary
 
 @lru_cache(maxsize=65536)
 def routes_in(sentence: str):
-    """Specific route matches; a bare "infusion" is reported as ("intravenous", match, True)."""
+    """{route code: match} of the route words of a sentence; a bare "infusion" is reported as
+    intravenous, with "_generic" set."""
     vocab = vocabulary()
     found = {}
     if not vocab.any_route.search(sentence):
         return found
     s = blank_out(sentence, vocab.route_exclude)
-    for code, rx in vocab.routes.items():
-        m = rx.search(s)
-        if m:
-            found[code] = m
+    matches = {code: rx.finditer(s) for code, rx in vocab.routes.items()}
+    spans = [(m.start(), m.end(), code) for code, ms in matches.items() for m in ms]
+    for code, ms in matches.items():
+        for m in ms:
+            # a route word inside another route's words is that route's ("drip" in "nasal drip")
+            inside = any(
+                other != code and a <= m.start() and m.end() <= b and b - a > m.end() - m.start()
+                for a, b, other in spans
+            )
+            if not inside:
+                found[code] = m
+                break
     if not found and vocab.generic_iv is not None:
         m = vocab.generic_iv.search(s)
         if m:

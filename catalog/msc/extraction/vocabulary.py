@@ -253,6 +253,11 @@ class Vocabulary:
             + r"\s*(million|millions|mill\b\.?|mio\b|billion|billions|thousand|M\b|m\b|B\b)",
             re.I,
         )
+        # "1*10^4-6 cells/kg": a range of exponents
+        self.re_exponent_range = re.compile(
+            r"(?<![\w.])(\d+(?:\.\d+)?)\s*[x×\*·]\s*10\s*\^\s*([1-9]\d?)\s*(?:-|~|to)\s*"
+            r"(?:10\s*\^\s*)?([1-9]\d?)(?![\d.]|\s*[x×\*·])"
+        )
         # "5x1,000,000 cells/kg", "2 x 1000000 MSCs": a factor times a number written out
         self.re_times_plain = re.compile(
             r"(?<![\w.])(\d+(?:\.\d+)?)\s*[x×\*]\s*(\d{1,3}(?:,\d{3}){2,}|\d{6,})(?![\d.,]\d)"
