@@ -250,3 +250,15 @@ def test_wharton_jelly_next_to_the_cells_wins_over_cord_blood():
     p = profile(study("Wharton's Jelly MSCs in GVHD", interventions=[product(
         "MSC", "A lower dose of cord-blood derived Wharton's jelly mesenchymal stem cells, intravenously")]))
     assert p["source"] == ["wharton_jelly"]
+
+
+# ------------------------------------------------------------ donor of another cell product
+
+
+@pytest.mark.parametrize("text", [
+    "Autologous bone marrow mononuclear cells (BM-MNCs) and allogeneic umbilical cord tissue-derived MSCs",
+    "Autologous (your own) cartilage cells mixed with allogeneic (from someone else) adipose-derived MSCs",
+])
+def test_the_donor_of_another_cell_product_given_with_the_mscs_is_not_theirs(text):
+    p = profile(study("MSCs with Another Cell Product", interventions=[product("MSC", text)]))
+    assert p["donor"] == "allogeneic"
