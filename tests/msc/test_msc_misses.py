@@ -262,3 +262,22 @@ def test_wharton_jelly_next_to_the_cells_wins_over_cord_blood():
 def test_the_donor_of_another_cell_product_given_with_the_mscs_is_not_theirs(text):
     p = profile(study("MSCs with Another Cell Product", interventions=[product("MSC", text)]))
     assert p["donor"] == "allogeneic"
+
+
+@pytest.mark.parametrize("text,low,high", [
+    ("1 x 10e6 cells/kg", 1e6, 1e6),
+    ("1.0 × 10^6 cells/kg", 1e6, 1e6),
+    ("1 × 10(6) cells/kg", 1e6, 1e6),
+    ("1 x 10*6 cells/kg", 1e6, 1e6),
+    ("1.0E+06 cells/kg", 1e6, 1e6),
+    ("1,000,000 cells/kg", 1e6, 1e6),
+    ("one million cells/kg", 1e6, 1e6),
+    ("1 mln cells/kg", 1e6, 1e6),
+    ("2 millones de células/kg", 2e6, 2e6),
+    ("1-2 million cells/kg", 1e6, 2e6),
+    ("1×10^6 – 2×10^6 cells/kg", 1e6, 2e6),
+    ("1x10^6 to 2x10^6 cells per kilogram of body weight", 1e6, 2e6),
+])
+def test_common_ways_of_writing_a_dose_per_kg(text, low, high):
+    p = profile(study("UC-MSC for ARDS", interventions=[product("hUC-MSC", f"{text} intravenously")]))
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == ("per_kg", low, high)

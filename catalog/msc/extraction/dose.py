@@ -41,6 +41,13 @@ def mantissas(text: str):
     return out
 
 
+# After a count, the other end of a range ("1×10^6 - 2×10^6 cells/kg"): the unit comes after it.
+_RANGE_TAIL = re.compile(
+    r"\s*(?:-|~|to|or|and)\s*\d+(?:[.,]\d+)?\s*(?:[x×*·]\s*10\s*(?:\^|[eE]|\*\*)?\s*\(?\+?\d{1,2}\)?"
+    r"|million|millions|billion)",
+    re.I,
+)
+
 # After a count: it is for each administration, not a total over them.
 _EACH = re.compile(
     r"^\s*(?:[\w-]+\s+){0,3}?(?:/\s*kg\s*)?(?:per|each|/|in each|at each)\s+"
@@ -53,13 +60,13 @@ _EACH = re.compile(
 def cell_counts_in(sentence: str, in_msc_context: bool):
     """[(value, per_kg, (start, end), cumulative)] cell counts found in a sentence; the span is
     where the sentence writes the count, cumulative that it is a total over administrations."""
-    if not _HAS_DIGIT.search(sentence):
+    vocab = vocabulary()
+    if not _HAS_DIGIT.search(sentence) and not vocab.re_word_million.search(sentence):
         return []
     # "1 ± 0.5 x 10^6" is nominally 1 x 10^6; spans are given in the sentence as written
     written = len(sentence)
     sentence = re.sub(r"(\d+(?:\.\d+)?)\s*(?:±|\+/-)\s*\d+(?:\.\d+)?", r"\1", sentence)
     shift = written - len(sentence)
-    vocab = vocabulary()
     vals = []
     taken = []
 
@@ -69,7 +76,8 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
     unnamed = []  # counts in scientific notation set aside for want of a word for cells
 
     def judge(start, end, values, needs_cells, notation=False):
-        after = sentence[end : end + 80]
+        tail = _RANGE_TAIL.match(sentence, end)
+        after = sentence[tail.end() if tail else end :][:80]
         before = sentence[max(0, start - 25) : start]
         if vocab.not_cells.search(after[:40]) and not vocab.re_perkg.search(after):
             m_nc = vocab.not_cells.search(after[:40])
@@ -144,6 +152,8 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         }.get(unit, 1e6)
         if unit in ("m", "b") and m.group(2) in ("m",):
             continue  # metres / minutes
+        if unit in ("millones", "mln"):
+            unit = "million"
         ms = mantissas(m.group(1))
         judge(
             m.start(),
@@ -151,6 +161,12 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
             [x * mult for x in ms],
             needs_cells=unit in ("m", "b") or not in_msc_context,
         )
+    for m in vocab.re_word_million.finditer(sentence):
+        if overlaps(m.start(), m.end()):
+            continue
+        factor = vocab.words[m.group(1).lower()]
+        scale = 1e9 if m.group(2).lower().startswith("b") else 1e6
+        judge(m.start(), m.end(), [factor * scale], needs_cells=True)
     for m in vocab.re_plain.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue

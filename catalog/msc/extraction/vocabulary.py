@@ -240,7 +240,7 @@ class Vocabulary:
 
     def _compile_dose(self):
         mult = r"\s*(?:[x×X\*·∙•.]|times)\s*"
-        exp = r"10\s*(?:\^|[eE]|\*\*|exp|'|’)?\s*\(?\s*\+?([1-9]\d?)\s*\)?"
+        exp = r"10\s*(?:\^|[eE]|\*\*|\*|exp|'|’)?\s*\(?\s*\+?([1-9]\d?)\s*\)?"
         bare_exp = r"10\s*(?:\^|[eE]|\*\*)\s*\(?\s*\+?([1-9]\d?)\s*\)?"
         # mantissa list / range before "x 10^k": "1, 3 or 10 x 10^6", "1-2 x 10(6)"
         mlist = r"(\d+(?:[.,]\d+)?(?:\s*(?:-|–|~|to|,|or|and|/)\s*\d+(?:[.,]\d+)?)*)"
@@ -250,7 +250,14 @@ class Vocabulary:
         self.re_million = re.compile(
             r"(?<![\w.])"
             + mlist
-            + r"\s*(million|millions|mill\b\.?|mio\b|billion|billions|thousand|M\b|m\b|B\b)",
+            + r"\s*(million|millions|millones|mill\b\.?|mio\b|mln\b|billion|billions|thousand|M\b|m\b"
+            r"|B\b)",
+            re.I,
+        )
+        # "one million", "twenty million cells"
+        self.re_word_million = re.compile(
+            r"\b(" + "|".join(sorted(self.words, key=len, reverse=True)) + r")[\s-]+"
+            r"(million|millions|billion|billions)\b",
             re.I,
         )
         # "1*10^4-6 cells/kg": a range of exponents
