@@ -119,9 +119,7 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         if not ms:
             continue
         # "10 x 10^6" fine; a trailing list like "1, 3 or 10" gives each value
-        judge(
-            m.start(), m.end(), [x * 10**e for x in ms], not in_msc_context, notation=True
-        )
+        judge(m.start(), m.end(), [x * 10**e for x in ms], not in_msc_context, notation=True)
     for m in vocab.re_bare.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue

@@ -13,6 +13,13 @@ from .source import sources_from_tiers
 from .text import normalised, sentences
 from .vocabulary import vocabulary
 
+TEXT_MODULES = (
+    "identificationModule",
+    "descriptionModule",
+    "conditionsModule",
+    "armsInterventionsModule",
+)
+
 
 def speaks_of_msc(record: StudyText) -> bool:
     """Does the record name MSCs for itself: in its titles, its interventions or a summary
@@ -55,7 +62,16 @@ def first_unique(xs, limit=6):
 
 def profile_from_study(study: dict) -> dict:
     """The MSC profile of one ClinicalTrials.gov API v2 study record."""
-    record = StudyText(normalised(study.get("protocolSection") or study))
+    section = study.get("protocolSection") or study
+    # Only the modules whose text the rules read are normalised; the design and eligibility
+    # modules give codes (study type, age groups).
+    record = StudyText(
+        {
+            name: normalised(module) if name in TEXT_MODULES else module
+            for name, module in section.items()
+            if name in TEXT_MODULES or name in ("designModule", "eligibilityModule")
+        }
+    )
     all_head = " ".join(s for s, _ in record.tiers[0] + record.tiers[1])
     named = named_products_in(all_head)
     if not gives_msc_product(record, named):
