@@ -9,7 +9,8 @@
 A file whose name starts with ``held_out`` is a held-out sample: it has its own table but is
 never part of the first samples, which the rules are tuned and tested on.
 
-Pure standard library (no Django).
+Plain Python over the records and label files: it needs no database, so the tests run it
+without one.
 """
 
 from __future__ import annotations
