@@ -1311,10 +1311,34 @@ def code_array(choices):
     return ArrayField(models.CharField(max_length=32, choices=choices), default=list, blank=True)
 
 
+# The curators' queue of MSC profiles: each kind of reason, the rules' review codes it covers
+# (catalog.msc.extraction.review) and its label.
+MSC_REVIEW_KINDS = {
+    "blank": (("blank",), "Blank despite MSC words"),
+    "implausible": (("implausible_dose",), "Implausible dose"),
+    "weak": (
+        ("weak_source", "weak_donor", "weak_route", "weak_product", "weak_dose"),
+        "Weak evidence",
+    ),
+}
+
+
 class MscProfileQuerySet(models.QuerySet):
     def msc(self):
         """Profiles of trials that give an MSC product (the others have is_msc off)."""
         return self.filter(is_msc=True)
+
+    def needing_review(self, kind=None):
+        """Profiles in the curators' queue (for one kind of ``MSC_REVIEW_KINDS``, or any): a
+        review code of the rules whose field no curator has set yet."""
+        from catalog.msc.extraction.review import REVIEW_FIELDS
+
+        kinds = [kind] if kind else list(MSC_REVIEW_KINDS)
+        q = Q()
+        for name in kinds:
+            for code in MSC_REVIEW_KINDS[name][0]:
+                q |= Q(review__contains=[code]) & ~Q(curated__has_key=REVIEW_FIELDS[code])
+        return self.filter(q)
 
     def public(self):
         return self.filter(trial__is_public=True)
@@ -1346,6 +1370,7 @@ class MscProfile(models.Model):
             "n_doses",
             "dose_interval",
             "dose_derived",
+            "dose_implausible",
         ),
     }
     # The list filters (query parameters) on profiles, and what each takes. Any of them keeps
@@ -1366,6 +1391,7 @@ class MscProfile(models.Model):
         "named_products",
         "arms",
         "evidence",
+        "review",
     )
 
     trial = models.OneToOneField(
@@ -1405,12 +1431,25 @@ class MscProfile(models.Model):
     dose_derived = models.BooleanField(
         default=False, help_text="total_cells computed from the per-kg dose for a 70 kg adult."
     )
+    dose_implausible = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Why the dose is outside the doses seen in MSC practice (empty when it is "
+        "within them or a curator set it): such doses are left out of the dose filters and charts.",
+    )
     named_products = models.JSONField(default=list, blank=True)
     arms = models.JSONField(default=list, blank=True, help_text="Per-arm profiles.")
     evidence = models.JSONField(
         default=dict, blank=True, help_text="The sentences each value came from, per field."
     )
     curated = models.JSONField(default=dict, blank=True)
+    review = ArrayField(
+        models.CharField(max_length=32),
+        default=list,
+        blank=True,
+        help_text="Why the rules ask a curator to look (catalog.msc.extraction.review); a code "
+        "whose field is curated no longer counts.",
+    )
     computed_at = models.DateTimeField()
 
     objects = MscProfileQuerySet.as_manager()
@@ -1444,6 +1483,7 @@ class MscProfile(models.Model):
                 "n_doses": value.get("n_doses"),
                 "dose_interval": value.get("interval") or "",
                 "dose_derived": bool(value.get("derived")),
+                "dose_implausible": value.get("implausible") or "",
             }
         (column,) = MscProfile.CURATABLE[field]
         if column in ("sources", "products", "routes"):
@@ -1465,6 +1505,7 @@ class MscProfile(models.Model):
                 "n_doses": self.n_doses,
                 "interval": self.dose_interval or None,
                 "derived": self.dose_derived,
+                "implausible": self.dose_implausible or None,
             }
         (column,) = self.CURATABLE[field]
         value = getattr(self, column)
@@ -1487,6 +1528,7 @@ class MscProfile(models.Model):
             named_products=profile.get("named_products") or [],
             arms=profile.get("arms") or [],
             evidence=profile.get("evidence") or {},
+            review=list(profile.get("review") or []),
             curated=curated,
             computed_at=computed_at,
             **values,
@@ -1498,6 +1540,8 @@ class MscProfile(models.Model):
 
         if field not in self.CURATABLE:
             raise ValueError(f"{field} is not an MSC profile field a curator can set")
+        if field == "dose" and value:
+            value = {**value, "implausible": None}  # a curator's dose is a confirmed one
         entry = self.curated.get(field) or {"computed": self.field_value(field)}
         self.curated = {
             **self.curated,
@@ -1544,8 +1588,16 @@ class MscProfile(models.Model):
             "arms": self.arms,
             "evidence": evidence,
             "curated": sorted(self.curated),
+            "review": self.open_review,
             "computed_at": self.computed_at.isoformat() if self.computed_at else None,
         }
+
+    @property
+    def open_review(self):
+        """The rules' review codes whose field no curator has set (the curators' queue)."""
+        from catalog.msc.extraction.review import REVIEW_FIELDS
+
+        return [code for code in self.review if REVIEW_FIELDS.get(code) not in self.curated]
 
     def get_sources_display(self):
         return _labels(MscSource, self.sources)

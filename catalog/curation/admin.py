@@ -20,6 +20,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from catalog.curation import service
@@ -33,11 +34,13 @@ from catalog.curation.forms import (
     UploadForm,
 )
 from catalog.models import (
+    MSC_REVIEW_KINDS,
     Arm,
     CentralContact,
     ChangeKind,
     Collaboration,
     Condition,
+    DoseUnit,
     Intervention,
     MeshTerm,
     MscProfile,
@@ -1059,3 +1062,120 @@ class SyncStateAdmin(ReadOnlyAdmin):
     list_display = ("query", "last_success_at", "last_run_at", "last_run_ok")
     fields = ("query", "last_success_at", "last_run_at", "last_run_ok", "last_run_summary")
     readonly_fields = fields
+
+
+# The curators' queue of MSC profiles ------------------------------------------------------------
+
+
+class MscReviewKindFilter(admin.SimpleListFilter):
+    title = "reason"
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return [(kind, label) for kind, (_codes, label) in MSC_REVIEW_KINDS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in MSC_REVIEW_KINDS:
+            return queryset.needing_review(self.value())
+        return queryset
+
+
+@admin.register(MscProfile)
+class MscReviewAdmin(DeletedWithTheirTrial, admin.ModelAdmin):
+    """The curators' queue: MSC profiles the rules ask a curator to look at (blank although the
+    record speaks of MSCs, an implausible dose, a value no sentence states). "Confirm" makes the
+    values under review curated as they are; "Correct" opens the trial's page, whose MSC profile
+    section curates what the curator changes. Either takes the profile out of the queue."""
+
+    list_display = ("trial_link", "reasons", "is_msc", "sources", "donor", "routes", "dose")
+    list_filter = (MscReviewKindFilter,)
+    list_select_related = ("trial",)
+    search_fields = ("trial__nct_id",)
+    ordering = ("trial__nct_id",)
+    actions = ("confirm",)
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).needing_review()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "MSC curators' queue", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="trial", ordering="trial__nct_id")
+    def trial_link(self, profile):
+        url = reverse("admin:catalog_trial_change", args=[profile.trial_id])
+        return format_html('<a href="{}">{} (correct…)</a>', url, profile.trial.nct_id)
+
+    @admin.display(description="to review")
+    def reasons(self, profile):
+        labels = []
+        for code in profile.open_review:
+            label = REVIEW_LABELS.get(code, code)
+            if code == "implausible_dose":
+                label = f"{label}: {profile.dose_implausible}"
+            labels.append(label)
+        return "; ".join(labels)
+
+    @admin.display(description="sources")
+    def sources(self, profile):
+        return profile.get_sources_display()
+
+    @admin.display(description="routes")
+    def routes(self, profile):
+        return profile.get_routes_display()
+
+    @admin.display(description="dose")
+    def dose(self, profile):
+        if profile.dose_min is None:
+            return "—"
+        unit = dict(DoseUnit.choices).get(profile.dose_unit, profile.dose_unit)
+        low, high = profile.dose_min, profile.dose_max
+        shown = f"{low:.3g}" if low == high else f"{low:.3g}–{high:.3g}"
+        return f"{shown} {unit}"
+
+    @admin.action(description="Confirm the values under review (they become curated)")
+    def confirm(self, request, queryset):
+        confirmed = 0
+        for profile in queryset.select_related("trial"):
+            if service.confirm_msc_review(profile.trial, request.user):
+                confirmed += 1
+        messages.success(request, f"Confirmed the values under review of {confirmed} trial(s).")
+
+    # Curating the profile is editing the trial: the trial's permissions decide.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("catalog.view_trial") or self.has_change_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("catalog.change_trial")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleted with its trial only, by whoever may delete the trial.
+        return obj is not None and request.user.has_perm("catalog.delete_trial")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.has_change_permission(request):
+            actions.pop("confirm", None)
+        return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # One page curates a profile: the trial's (its MSC profile section).
+        profile = get_object_or_404(MscProfile, pk=unquote(object_id))
+        return HttpResponseRedirect(reverse("admin:catalog_trial_change", args=[profile.trial_id]))
+
+
+REVIEW_LABELS = {
+    "blank": "blank despite MSC words",
+    "implausible_dose": "implausible dose",
+    "weak_source": "weak evidence: source",
+    "weak_donor": "weak evidence: donor",
+    "weak_route": "weak evidence: route",
+    "weak_product": "weak evidence: product",
+    "weak_dose": "weak evidence: dose",
+}

@@ -170,9 +170,10 @@ class InterventionForm(forms.ModelForm):
 
 
 # The columns of each public MSC field a curator sets here (``MscProfile.CURATABLE``, but the
-# derived flag, which follows the curator's total).
+# derived flag, which follows the curator's total, and the implausible flag, which a curator's
+# dose clears).
 MSC_FORM_COLUMNS = {
-    name: tuple(column for column in columns if column != "dose_derived")
+    name: tuple(column for column in columns if column not in ("dose_derived", "dose_implausible"))
     for name, columns in MscProfile.CURATABLE.items()
 }
 

@@ -283,3 +283,40 @@ def revert_msc_field(trial, key, user):
         actor=user.get_username(),
         changes={key: {"old": old, "new": profile.field_value(name)}},
     )
+
+
+def confirm_msc_review(trial, user, note="Confirmed in the curators' queue."):
+    """Confirm the values of the trial's MSC profile that are in the curators' queue: each field
+    with an open review reason becomes curated with its current value (so a confirmed dose is no
+    longer implausible, and the filters and charts count it). Under the trial's row lock, moving
+    its version on and recorded in its history. Returns the TrialChange, or None if nothing was
+    open."""
+    from catalog.msc.extraction.review import REVIEW_FIELDS
+
+    with transaction.atomic():
+        Trial.objects.select_for_update().filter(pk=trial.pk).first()
+        profile = MscProfile.objects.select_for_update().filter(trial=trial).first()
+        if profile is None:
+            return None
+        fields = []
+        for code in profile.open_review:
+            if REVIEW_FIELDS[code] not in fields:
+                fields.append(REVIEW_FIELDS[code])
+        if not fields:
+            return None
+        changes = {}
+        for name in fields:
+            old = profile.field_value(name)
+            profile.set_curated(name, old, user=user.get_username(), note=note)
+            changes[MSC_PREFIX + name] = {"old": old, "new": profile.field_value(name)}
+        profile.save()
+        Trial.objects.filter(pk=trial.pk).update(version=F("version") + 1, updated_at=timezone.now())
+        trial.refresh_from_db(fields=["version", "updated_at"])
+        return TrialChange.objects.create(
+            trial=trial,
+            version=trial.version,
+            kind=ChangeKind.CURATOR,
+            user=user,
+            actor=user.get_username(),
+            changes=changes,
+        )

@@ -104,13 +104,20 @@ def _dose_row(profile):
         values.append(
             Value(
                 f"{shown} {unit_label}",
-                list_url(
+                # an implausible dose is in no dose filter: no link to an empty list
+                ""
+                if profile.dose_implausible
+                else list_url(
                     dose_min=exact_count(low),
                     dose_max=exact_count(high),
                     dose_unit=unit or DoseUnit.TOTAL,
                 ),
             )
         )
+        if profile.dose_implausible:
+            details.append(
+                ("Implausible", f"{profile.dose_implausible}; awaiting a curator's confirmation")
+            )
     if profile.total_cells is not None and unit == DoseUnit.PER_KG:
         derived = " (derived: for a 70 kg adult)" if profile.dose_derived else ""
         details.append(("Total per administration", f"up to {cells(profile.total_cells)}{derived}"))

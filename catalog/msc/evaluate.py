@@ -1,10 +1,16 @@
 """Measure the MSC profile rules against the hand labels in data/msc_labels/.
 
-    labels = load_labels("data/msc_labels")
+    labels = load_labels("data/msc_labels")          # the first samples together
     scores = evaluate(labels, studies_by_id)
     print(format_report(scores))
+    for name, labels in label_files("data/msc_labels").items():   # one table per file
+        print(name, format_report(evaluate(labels, studies_by_id)))
 
-Pure standard library (no Django).
+A file whose name starts with ``held_out`` is a held-out sample: it has its own table but is
+never part of the first samples, which the rules are tuned and tested on.
+
+Plain Python over the records and label files: it needs no database, so the tests run it
+without one.
 """
 
 from __future__ import annotations
@@ -22,17 +28,40 @@ SET_FIELDS = ("source", "route", "product")
 DOSE_TOLERANCE = 0.10
 
 
-def load_labels(directory) -> dict:
-    """All labels of every *.json file in `directory`, keyed by NCT ID (later files win)."""
-    labels = {}
+HELD_OUT_PREFIX = "held_out"
+
+
+def is_held_out(sample: str) -> bool:
+    """Is this label file (by its name without .json) a held-out sample?"""
+    return sample.startswith(HELD_OUT_PREFIX)
+
+
+def label_files(directory) -> dict:
+    """{sample name (the file name without .json): its labels keyed by NCT ID}, every *.json
+    file of `directory` in name order."""
+    samples = {}
     for path in sorted(Path(directory).glob("*.json")):
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-        for nct, lab in data.items():
-            if isinstance(lab, dict):
-                lab = dict(lab)
-                lab["_file"] = path.name
-                labels[nct] = lab
+        samples[path.stem] = {
+            nct: {**lab, "_file": path.name} for nct, lab in data.items() if isinstance(lab, dict)
+        }
+    return samples
+
+
+def first_samples(samples: dict) -> list:
+    """The names of the samples the rules are tuned on: every one but the held-out ones."""
+    return [name for name in samples if not is_held_out(name)]
+
+
+def load_labels(directory, samples=None) -> dict:
+    """The labels of the named samples of `directory` together, keyed by NCT ID (later files
+    win); by default the first samples (every file but the held-out ones)."""
+    files = label_files(directory)
+    names = first_samples(files) if samples is None else samples
+    labels = {}
+    for name in names:
+        labels.update(files[name])
     return labels
 
 
@@ -148,7 +177,14 @@ def evaluate(labels: dict, studies_by_id: dict) -> dict:
     return scores
 
 
-def format_report(scores: dict, show_misses: bool = False) -> str:
+LEGEND = (
+    "source/route/product: micro precision and recall, per-trial exact match; donor, msc: "
+    "accuracy;\ndose: share of labelled trials stating a cell dose whose min and max are within "
+    "10%."
+)
+
+
+def format_report(scores: dict, show_misses: bool = False, legend: bool = True) -> str:
     """A readable table of the scores (and, optionally, the trials that missed)."""
     lines = []
     lines.append(
@@ -170,12 +206,8 @@ def format_report(scores: dict, show_misses: bool = False) -> str:
         if t:
             row += f" {t['target']:>7.2f}  {'yes' if t['met'] else 'NO'}"
         lines.append(row)
-    lines.append(
-        "source/route/product: micro precision and recall, per-trial exact match; donor, msc: accuracy;"
-    )
-    lines.append(
-        "dose: share of labelled trials stating a cell dose whose min and max are within 10%."
-    )
+    if legend:
+        lines.append(LEGEND)
     if show_misses:
         for f, items in scores.get("misses", {}).items():
             if items:

@@ -11,7 +11,8 @@ trial's profile, keeping only trials that give an MSC product (``MscProfile.is_m
   use ``both`` (as they use that kind too).
 - ``dose_q``: a stated dose in the range (cells), in ``total`` (cells per administration,
   including per-kg doses of adult trials taken for 70 kg) or ``per_kg``. A dose-escalation
-  trial matches when any of its doses does.
+  trial matches when any of its doses does; a dose flagged implausible does
+  not, until a curator confirms it.
 - ``n_doses_q``: the number of administrations; ``4+`` means four or more.
 
 ``facet_counts(trials, name)`` counts the trials of a queryset per value, in one GROUP BY over
@@ -85,11 +86,14 @@ def _range_q(low, high, scale=1.0):
 
 
 def dose_q(unit, low, high):
-    """Profiles with a dose in [low, high]: their [dose_min, dose_max] overlaps it."""
+    """Profiles with a dose in [low, high]: their [dose_min, dose_max] overlaps it. Doses
+    flagged implausible are left out until a curator confirms them."""
+    plausible = Q(dose_implausible="")
     if unit == DoseUnit.PER_KG:
-        return Q(dose_unit=DoseUnit.PER_KG) & _range_q(low, high)
-    return (Q(dose_unit=DoseUnit.TOTAL) & _range_q(low, high)) | (
-        Q(dose_unit=DoseUnit.PER_KG, dose_derived=True) & _range_q(low, high, ADULT_WEIGHT_KG)
+        return plausible & Q(dose_unit=DoseUnit.PER_KG) & _range_q(low, high)
+    return plausible & (
+        (Q(dose_unit=DoseUnit.TOTAL) & _range_q(low, high))
+        | (Q(dose_unit=DoseUnit.PER_KG, dose_derived=True) & _range_q(low, high, ADULT_WEIGHT_KG))
     )
 
 

@@ -250,6 +250,7 @@ class Insights:
             " CASE WHEN m.dose_unit = 'total' THEN m.dose_max ELSE m.dose_max * %s END AS hi,"
             " m.total_cells FROM catalog_mscprofile AS m"
             " WHERE m.is_msc AND m.routes @> ARRAY['intravenous']::varchar(32)[]"
+            " AND m.dose_implausible = ''"  # until a curator confirms it
             f" AND (m.dose_unit = 'total' OR ({per_kg})) AND m.trial_id IN ({self.sql})"
         )
         rows = _rows(

@@ -16,6 +16,7 @@ DOSE_KEYS = {
     "n_doses",
     "interval",
     "derived",
+    "implausible",
 }
 
 
@@ -38,7 +39,8 @@ def test_a_profile_as_json(client, bundled_catalog):
     assert set(data["evidence"]) == {"source", "donor", "product", "route", "dose"}
     assert all(isinstance(s, str) and s for s in data["evidence"]["source"])
     assert data["named_products"][0]["name"].startswith("CYP-001")
-    assert data["curated"] == []
+    assert data["curated"] == [] and data["review"] == []
+    assert data["dose"]["implausible"] is None
 
 
 def test_a_trial_without_a_stated_dose(client, bundled_catalog):

@@ -43,11 +43,41 @@ def test_annotate_msc_named_trials(bundled_catalog):
 
 def test_msc_eval_prints_the_scores_and_meets_the_targets():
     output = run("msc_eval")
+    together = output.split("sample-a + sample-b + tricky together: 175 trials\n")[1]
     for field in ("source", "donor", "route", "product", "dose", "msc"):
-        assert f"\n{field} " in output
-    assert "precision" in output and "recall" in output
-    assert " NO" not in output
-    assert output.count("  yes") == 4  # source, donor, route and dose meet their targets
+        assert f"\n{field} " in together
+    assert "precision" in together and "recall" in together
+    assert " NO" not in together
+    assert together.count("  yes") == 4  # source, donor, route and dose meet their targets
+
+
+def test_msc_eval_prints_a_table_per_label_file():
+    output = run("msc_eval")
+    for sample, n in (("sample-a", 75), ("sample-b", 75), ("tricky", 25)):
+        assert f"\n{sample}: {n} trials\n" in output
+
+
+def test_msc_eval_keeps_a_held_out_file_out_of_the_first_samples(tmp_path):
+    sample_a = json.loads((LABELS / "sample-a.json").read_text())
+    (tmp_path / "sample-a.json").write_text(json.dumps(sample_a))
+    # A held-out file whose labels all disagree: its own table misses, the first samples do not.
+    held_out = dict(list(json.loads((LABELS / "sample-b.json").read_text()).items())[:20])
+    for label in held_out.values():
+        label["donor"] = "both" if label["donor"] != "both" else "autologous"
+    (tmp_path / "held_out.json").write_text(json.dumps(held_out))
+    output = run("msc_eval", "--labels", str(tmp_path))
+    assert "\nheld_out: 20 trials\n" in output and "\nsample-a: 75 trials\n" in output
+    assert "together" not in output  # one first sample: its own table is the verdict
+    with pytest.raises(CommandError, match=r"Targets missed: donor 0\.\d+ < 0\.95"):
+        run("msc_eval", "--labels", str(tmp_path), "--sample", "held_out")
+
+
+def test_msc_eval_scores_one_sample_on_request():
+    output = run("msc_eval", "--sample", "sample-a")
+    assert "\nsample-a: 75 trials\n" in output
+    assert "sample-b" not in output and "together" not in output
+    with pytest.raises(CommandError, match="No sample 'held_out'"):
+        run("msc_eval", "--sample", "held_out")
 
 
 def test_msc_eval_lists_the_misses_on_request():

@@ -37,8 +37,8 @@ def bio(name, description="", arms=None, other=None):
 
 def test_public_shape_and_codes():
     p = profile_from_study(study("UC-MSC for ARDS", interventions=[bio("hUC-MSC", "1x10^6 cells/kg intravenously")]))
-    assert set(p) == {"source", "donor", "product", "route", "dose", "named_products", "arms", "evidence", "is_msc"}
-    assert set(p["dose"]) == {"text", "cells_per_kg", "total_cells", "min", "max", "unit", "n_doses", "interval", "derived"}
+    assert set(p) == {"source", "donor", "product", "route", "dose", "named_products", "arms", "evidence", "is_msc", "review"}
+    assert set(p["dose"]) == {"text", "cells_per_kg", "total_cells", "min", "max", "unit", "n_doses", "interval", "derived", "implausible"}
     assert set(p["evidence"]) == {"source", "donor", "product", "route", "dose"}
 
 

@@ -5,14 +5,16 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.msc.evaluate import evaluate, format_report, load_labels
+from catalog.msc.evaluate import LEGEND, evaluate, first_samples, format_report, label_files
 from catalog.registry.importer import SourceError, iter_studies
 
 
 class Command(BaseCommand):
     help = (
         "Print the precision and recall of the MSC profile rules per field and the share of "
-        "doses within 10%, measured on the hand labels; exit non-zero when a target is missed."
+        "doses within 10%, measured on the hand labels: a table per label file and one for the "
+        "first samples together (every file but held_out*); exit non-zero when the first samples "
+        "(or, with --sample, that sample) miss a target."
     )
 
     def add_arguments(self, parser):
@@ -29,11 +31,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--misses", action="store_true", help="List the trials each field got wrong."
         )
+        parser.add_argument(
+            "--sample",
+            help="Score only this label file (its name without .json, e.g. held_out).",
+        )
 
-    def handle(self, *args, labels, data, misses, **options):
-        found = load_labels(labels)
-        if not found:
+    def handle(self, *args, labels, data, misses, sample, **options):
+        samples = label_files(labels)
+        if not samples:
             raise CommandError(f"No labels in {labels} (expected *.json files).")
+        if sample is not None:
+            sample = sample.removesuffix(".json")
+            if sample not in samples:
+                raise CommandError(
+                    f"No sample {sample!r} in {labels} (there are: {', '.join(samples)})."
+                )
+        found = {nct: lab for labels_of in samples.values() for nct, lab in labels_of.items()}
         studies = {}
         for origin, study in iter_studies([data]):
             if isinstance(study, SourceError):
@@ -47,12 +60,24 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(absent)} labelled trials are not in {data}: {', '.join(absent[:10])}"
             )
-        scores = evaluate(found, studies)
         self.stdout.write(
             f"{len(found)} labelled trials ({_shown(labels)}) against {len(studies)} records "
             f"({_shown(data)})\n"
         )
-        self.stdout.write(format_report(scores, show_misses=misses))
+        if sample is not None:
+            tables = [(sample, [sample])]
+        else:
+            first = first_samples(samples)
+            tables = [(name, [name]) for name in samples]
+            if len(first) > 1:
+                tables.append((" + ".join(first) + " together", first))
+        for title, names in tables:
+            chosen = {nct: lab for name in names for nct, lab in samples[name].items()}
+            scores = evaluate(chosen, studies)
+            self.stdout.write(f"\n{title}: {len(chosen)} trials\n")
+            self.stdout.write(format_report(scores, show_misses=misses, legend=False) + "\n")
+        self.stdout.write("\n" + LEGEND + "\n")
+        # The verdict: the chosen sample, or else the first samples together (the last table).
         missed = [name for name, target in scores["targets"].items() if not target["met"]]
         if missed:
             raise CommandError(

@@ -1,0 +1,71 @@
+"""Donor: the patient's own cells (autologous), someone else's (allogeneic) or both."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .record import named_product_evidence
+from .text import blank_out, shorten
+from .vocabulary import about_msc, vocabulary
+
+
+@lru_cache(maxsize=65536)
+def donors_in(sentence: str, need_context: bool):
+    vocab = vocabulary()
+    if not (vocab.auto.search(sentence) or vocab.allo.search(sentence)):
+        return {}
+    if need_context and not (about_msc(sentence)):
+        return {}
+    s = blank_out(sentence, vocab.donor_phrase)
+    out = {}
+    for code, rx in (("autologous", vocab.auto), ("allogeneic", vocab.allo)):
+        for m in rx.finditer(s):
+            after = s[m.end() : m.end() + 60]
+            if vocab.donor_after.search(after):
+                # "allogeneic hematopoietic ..." unless the same phrase goes on to name the MSCs
+                if not re.match(
+                    r"^\W{0,3}(?:[\w-]+\s+){0,3}?"
+                    r"(?:mesenchym|MSC|stromal|umbilical|adipose|wharton|placent)",
+                    after,
+                    re.I,
+                ):
+                    continue
+            out.setdefault(code, m)
+    return out
+
+
+def donor_from_tiers(tiers, evidence, sources, named):
+    vocab = vocabulary()
+    found = {}
+    for ti, tier in enumerate(tiers):
+        for s, _origin in tier:
+            if ti >= 2 and vocab.background.search(s):
+                continue
+            d = donors_in(s, need_context=(ti != 0))
+            for code, m in d.items():
+                found.setdefault(code, []).append(shorten(s, m))
+        if found and ti >= 1:
+            break
+    if "autologous" in found and "allogeneic" in found:
+        donor = "both"
+    elif found:
+        donor = next(iter(found))
+    else:
+        donor = "not_stated"
+    for code in ("autologous", "allogeneic"):
+        for e in found.get(code, [])[:2]:
+            evidence.append(e)
+    if donor == "not_stated":
+        nd = {n.get("donor") for n in named if n.get("donor")}
+        if len(nd) == 1:
+            donor = nd.pop()
+            evidence.extend(named_product_evidence(tiers, n) for n in named if n.get("donor"))
+        elif sources and all(s in vocab.perinatal or s in vocab.offshelf for s in sources):
+            donor = "allogeneic"
+            evidence.append(
+                "inferred: perinatal/off-the-shelf source ("
+                + ", ".join(sources)
+                + ") is allogeneic"
+            )
+    return donor

@@ -1,0 +1,70 @@
+"""Is-MSC: whether a record gives an MSC product at all (not a marrow concentrate, an
+uncultured fraction, another cell product or an observational study of patients' own cells)."""
+
+from __future__ import annotations
+
+import re
+
+from .record import StudyText
+from .vocabulary import vocabulary
+
+
+def gives_msc_product(record: StudyText, named_hits) -> bool:
+    vocab = vocabulary()
+    head = " ".join(
+        [iv.get("name") or "" for iv in record.msc_interventions]
+        + [x for iv in record.msc_interventions for x in (iv.get("otherNames") or [])]
+        + [iv.get("description") or "" for iv in record.msc_interventions]
+        + [(a.get("label") or "") + " " + (a.get("description") or "") for a in record.msc_arms]
+    )
+    titles = " ".join(record.titles + record.keywords)
+    product_text = head + " " + " ".join(record.titles)
+    if vocab.tool_only.search(product_text):
+        return False
+    if vocab.point_of_care.search(product_text):
+        # uncultured SVF / marrow concentrate: an MSC product only if the record says the
+        # cells are cultured
+        if not any(
+            vocab.culture.search(t) for t in (product_text, record.summary, record.description)
+        ):
+            return False
+    if named_hits:
+        return True
+    strong_head = vocab.msc_strong.search(head)
+    strong_title = vocab.msc_strong.search(" ".join(record.titles))
+    if record.observational():
+        # an observational record counts only when it follows patients given an MSC product
+        names = " ".join(iv.get("name") or "" for iv in record.msc_interventions)
+        return bool(vocab.msc_strong.search(names)) and not re.search(
+            r"isolat|characteri[sz]|collect|harvest|biops", names, re.I
+        )
+    if strong_head:
+        return True
+    if strong_title and (record.msc_interventions or not record.interventions):
+        return True
+    names = " ".join(iv.get("name") or "" for iv in record.msc_interventions)
+    if vocab.not_msc.search(names) and not strong_head:
+        return False  # the product is another cell fraction (BMMNC, CD34+...)
+    if vocab.msc_strong.search(titles) and record.msc_interventions:
+        return True
+    if record.msc_interventions:
+        # generic "stem cells" product: MSC only if the summary or description says mesenchymal
+        # about it
+        names = " ".join(iv.get("name") or "" for iv in record.msc_interventions) + " " + titles
+        if vocab.not_msc.search(names):
+            return False
+        # Exosomes or secretome named without their cells: MSC-derived when the record says so,
+        # even in a sentence of background ("MSC exosomes have been shown to ...").
+        cell_free = vocab.vesicles.search(names) or vocab.secretome.search(names)
+        for tier in (record.tiers[2], record.tiers[3]):
+            for s, _ in tier:
+                if (
+                    vocab.msc_strong.search(s)
+                    and not vocab.not_msc.search(s)
+                    and (
+                        not vocab.background.search(s)
+                        or (cell_free and (vocab.vesicles.search(s) or vocab.secretome.search(s)))
+                    )
+                ):
+                    return True
+    return False

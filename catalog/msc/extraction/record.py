@@ -1,0 +1,204 @@
+"""A study record read for the rules: which interventions and arms are the MSC product, and
+the record's text in tiers of sentences, most specific first.
+
+Tier 0 is the MSC interventions and the arms that use them, 1 the titles and keywords, 2 the
+brief summary, 3 the detailed description. Eligibility criteria are never read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import sentences, shorten, strip_type
+from .vocabulary import vocabulary
+
+_PLACEBO_NAME = re.compile(
+    r"placebo|saline|sham|vehicle|\bcontrol\b|standard (?:of )?(?:care|treatment|therapy)"
+    r"|conventional|usual care|without (?:the )?(?:cells|MSC)|no (?:cells|MSC)|excipient"
+    r"|physiotherapy|rehabilitation|surgery alone",
+    re.I,
+)
+_NONCELL_TYPES = {
+    "DRUG",
+    "DEVICE",
+    "PROCEDURE",
+    "BEHAVIORAL",
+    "RADIATION",
+    "DIETARY_SUPPLEMENT",
+    "DIAGNOSTIC_TEST",
+    "OTHER",
+}
+
+
+class StudyText:
+    """The pieces of a study record the rules read, split into tiers of sentences."""
+
+    def __init__(self, study: dict):
+        vocab = vocabulary()
+        p = study.get("protocolSection") or study
+        im = p.get("identificationModule") or {}
+        dm = p.get("descriptionModule") or {}
+        cm = p.get("conditionsModule") or {}
+        am = p.get("armsInterventionsModule") or {}
+        self.design = p.get("designModule") or {}
+        self.elig = p.get("eligibilityModule") or {}
+        self.nct = im.get("nctId")
+        self.titles = [t for t in (im.get("briefTitle"), im.get("officialTitle")) if t]
+        self.keywords = list(cm.get("keywords") or [])
+        self.conditions = list(cm.get("conditions") or [])
+        self.summary = dm.get("briefSummary") or ""
+        self.description = dm.get("detailedDescription") or ""
+        self.interventions = list(am.get("interventions") or [])
+        self.arms = list(am.get("armGroups") or [])
+
+        # Which interventions are the MSC product?
+        self.msc_interventions = []
+        for iv in self.interventions:
+            name = iv.get("name") or ""
+            head = " ".join([name] + list(iv.get("otherNames") or []))
+            full = head + " " + (iv.get("description") or "")
+            if _PLACEBO_NAME.search(name) and not vocab.msc_strong.search(name):
+                continue
+            if vocab.msc_terms.search(head) or vocab.named_any.search(head):
+                self.msc_interventions.append(iv)
+            elif (
+                (vocab.msc_strong.search(full) or vocab.named_any.search(full))
+                and iv.get("type")
+                in (
+                    "BIOLOGICAL",
+                    "GENETIC",
+                    "COMBINATION_PRODUCT",
+                    "DRUG",
+                    "OTHER",
+                    "PROCEDURE",
+                    None,
+                )
+                and not vocab.comedication.search(name)
+            ):
+                self.msc_interventions.append(iv)
+        title_text = " ".join(self.titles + self.keywords)
+        if not self.msc_interventions:
+            # a code-named product (EN001) that the summary or description calls MSCs
+            prose = sentences(self.summary) + sentences(self.description)
+            for iv in self.interventions:
+                name = (iv.get("name") or "").strip()
+                if len(name) < 3 or _PLACEBO_NAME.search(name) or vocab.comedication.search(name):
+                    continue
+                names = [
+                    n.lower()
+                    for n in [name] + list(iv.get("otherNames") or [])
+                    if n and len(n) >= 3
+                ]
+                for sent in prose:
+                    low = sent.lower()
+                    if (
+                        vocab.msc_strong.search(sent)
+                        and any(n in low for n in names)
+                        and not vocab.background.search(sent)
+                    ):
+                        self.msc_interventions.append(iv)
+                        break
+        if not self.msc_interventions and (
+            vocab.msc_terms.search(title_text) or vocab.named_any.search(title_text)
+        ):
+            for iv in self.interventions:
+                name = iv.get("name") or ""
+                if _PLACEBO_NAME.search(name) or vocab.comedication.search(name):
+                    continue
+                if iv.get("type") in ("BIOLOGICAL", "GENETIC", "COMBINATION_PRODUCT") or re.search(
+                    r"\bcells?\b|stem|stromal|inject|implant|infus|transplant", name, re.I
+                ):
+                    self.msc_interventions.append(iv)
+        int_names = {(iv.get("name") or "").strip().lower() for iv in self.msc_interventions}
+
+        # Which arms use it?
+        self.msc_arms = []
+        self.arm_interventions = {}
+        for arm in self.arms:
+            label = arm.get("label") or ""
+            linked = []
+            for iv in self.msc_interventions:
+                if label in (iv.get("armGroupLabels") or []):
+                    linked.append(iv)
+            for n in arm.get("interventionNames") or []:
+                nn = strip_type(n).lower()
+                if nn in int_names:
+                    for iv in self.msc_interventions:
+                        if (iv.get("name") or "").strip().lower() == nn and iv not in linked:
+                            linked.append(iv)
+            atype = arm.get("type") or ""
+            text = label + " " + (arm.get("description") or "")
+            if atype in ("PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION") and not linked:
+                continue
+            names_here = any(len(n) >= 4 and n in text.lower() for n in int_names)
+            if linked or (
+                (vocab.msc_terms.search(text) or names_here)
+                and not re.match(r"\s*(?:placebo|control|sham)", label, re.I)
+            ):
+                self.msc_arms.append(arm)
+                self.arm_interventions[label] = linked
+
+        # Interventions given in an MSC arm but named by a code only (SCM-CGH) are the MSC
+        # product too.
+        arm_labels = {a.get("label") for a in self.msc_arms}
+        for iv in self.interventions:
+            if iv in self.msc_interventions:
+                continue
+            name = iv.get("name") or ""
+            if (
+                _PLACEBO_NAME.search(name)
+                or vocab.comedication.search(name)
+                or (iv.get("type") or "")
+                in ("DEVICE", "BEHAVIORAL", "RADIATION", "DIAGNOSTIC_TEST", "DIETARY_SUPPLEMENT")
+            ):
+                continue
+            labels = set(iv.get("armGroupLabels") or [])
+            if (
+                labels & arm_labels
+                and labels <= arm_labels
+                and (iv.get("type") or "") in ("BIOLOGICAL", "GENETIC", "COMBINATION_PRODUCT")
+            ):
+                self.msc_interventions.append(iv)
+                for lab in labels:
+                    self.arm_interventions.setdefault(lab, []).append(iv)
+
+        # Tiers of (sentence, origin) pairs.
+        t1 = []
+        for iv in self.msc_interventions:
+            t1.append(
+                (
+                    " ".join([iv.get("name") or ""] + list(iv.get("otherNames") or [])),
+                    "product name",
+                )
+            )
+            t1 += [(s, "intervention") for s in sentences(iv.get("description") or "")]
+        for arm in self.msc_arms:
+            t1.append((arm.get("label") or "", "arm"))
+            t1 += [(s, "arm") for s in sentences(arm.get("description") or "")]
+        t2 = [(t, "title") for t in self.titles] + [(k, "keyword") for k in self.keywords]
+        t3 = [(s, "summary") for s in sentences(self.summary)]
+        t4 = [(s, "description") for s in sentences(self.description)]
+        self.tiers = [t1, t2, t3, t4]
+
+    def adult(self) -> bool:
+        ages = self.elig.get("stdAges") or []
+        return "ADULT" in ages or "OLDER_ADULT" in ages
+
+    def observational(self) -> bool:
+        return (self.design.get("studyType") or "") == "OBSERVATIONAL"
+
+
+def named_product_evidence(tiers, entry) -> str:
+    """The sentence of the product texts or titles that names a named product, cut around its
+    name (the evidence of the values it gives)."""
+    for own_names, names_in_context, candidate in vocabulary().named:
+        if candidate is not entry:
+            continue
+        for tier in tiers[:2]:
+            for sentence, _origin in tier:
+                m = own_names.search(sentence) or (
+                    names_in_context.search(sentence) if names_in_context else None
+                )
+                if m:
+                    return shorten(sentence, m)
+    return f"named product: {entry['name']}"

@@ -1,0 +1,99 @@
+"""Route: how the MSC product is given."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .text import blank_out, interleaved, shorten
+from .vocabulary import ROUTE_CODES, about_msc, vocabulary
+
+
+@lru_cache(maxsize=65536)
+def routes_in(sentence: str):
+    """{route code: match} of the route words of a sentence; a bare "infusion" is reported as
+    intravenous, with "_generic" set."""
+    vocab = vocabulary()
+    found = {}
+    if not vocab.any_route.search(sentence):
+        return found
+    s = blank_out(sentence, vocab.route_exclude)
+    matches = {code: rx.finditer(s) for code, rx in vocab.routes.items()}
+    spans = [(m.start(), m.end(), code) for code, ms in matches.items() for m in ms]
+    for code, ms in matches.items():
+        for m in ms:
+            # a route word inside another route's words is that route's ("drip" in "nasal drip")
+            inside = any(
+                other != code and a <= m.start() and m.end() <= b and b - a > m.end() - m.start()
+                for a, b, other in spans
+            )
+            if not inside:
+                found[code] = m
+                break
+    if not found and vocab.generic_iv is not None:
+        m = vocab.generic_iv.search(s)
+        if m:
+            found["intravenous"] = m
+            found["_generic"] = m
+    return found
+
+
+@lru_cache(maxsize=65536)
+def may_state_route(sentence: str, tier_index: int) -> bool:
+    vocab = vocabulary()
+    has_msc = bool(about_msc(sentence))
+    if tier_index == 0:
+        return has_msc or not vocab.comedication.search(sentence)
+    if tier_index == 1:
+        return True
+    if vocab.background.search(sentence):
+        return False
+    if has_msc:
+        return True
+    return bool(
+        re.search(
+            r"\bcells?\b|\bproduct\b|investigational|study (?:drug|agent|treatment)", sentence, re.I
+        )
+    ) and not vocab.comedication.search(sentence)
+
+
+def routes_from_tiers(tiers, evidence):
+    found, generic = {}, {}
+    for ti, tier in enumerate(tiers):
+        for s, _origin in tier:
+            if not may_state_route(s, ti):
+                continue
+            hits = dict(routes_in(s))
+            target = generic if hits.pop("_generic", None) else found
+            for code, m in hits.items():
+                target.setdefault(code, []).append(shorten(s, m))
+        if (found or generic) and ti >= 1:
+            break
+    if not found:
+        found = generic  # "infused" with no vessel named: intravenous
+    evidence.extend(interleaved(found))
+    return [c for c in ROUTE_CODES if c in found]
+
+
+def implied_route(record, evidence):
+    """A route the disease implies when the record only says the product is injected."""
+    vocab = vocabulary()
+    disease = " ".join(record.conditions + record.titles)
+    product = (
+        " ".join(s for s, _ in record.tiers[0])
+        + " "
+        + " ".join(record.titles)
+        + " "
+        + record.summary
+        + " "
+        + record.description
+    )
+    for when, verb, code in vocab.implied_routes:
+        if when.search(disease):
+            m = verb.search(product)
+            if m:
+                evidence.append(
+                    f"implied by the condition ({when.search(disease).group()}) and '{m.group()}'"
+                )
+                return [code]
+    return []

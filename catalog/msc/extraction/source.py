@@ -1,0 +1,91 @@
+"""Source: the tissue the MSCs come from."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .record import named_product_evidence
+from .text import blank_out, interleaved, shorten
+from .vocabulary import SOURCE_CODES, about_msc, vocabulary
+
+
+@lru_cache(maxsize=65536)
+def sources_in(sentence: str, require_context: bool = True):
+    vocab = vocabulary()
+    found = {}
+    if not vocab.any_source.search(sentence):
+        return found
+    has_ctx = about_msc(sentence)
+    for code, (compound, context, exclude) in vocab.sources.items():
+        if not vocab.source_any[code].search(sentence):
+            continue
+        s = blank_out(sentence, exclude)
+        m = compound.search(s) if compound else None
+        if m is None and context is not None and (has_ctx or not require_context):
+            m = context.search(s)
+        if m is not None:
+            found[code] = m
+    cord = [code for code in CORD_TISSUES if code in found]
+    if len(cord) > 1 and "cord_blood" in cord and "wharton_jelly" in cord:
+        # "cord-blood derived Wharton's jelly MSCs": the tissue next to the cells is theirs
+        nearest = max(cord, key=lambda code: found[code].end())
+        for code in cord:
+            if code != nearest:
+                found.pop(code)
+    if "cord_blood" in found:
+        # "umbilical cord blood-derived MSCs (UC-MSCs)": the umbilical cord named beside cord
+        # blood is the cord blood's
+        found.pop("umbilical_cord", None)
+    return found
+
+
+# The tissues of the umbilical cord that records confuse.
+CORD_TISSUES = ("umbilical_cord", "wharton_jelly", "cord_blood")
+
+
+def sources_from_tiers(tiers, named, evidence):
+    """Tissue codes from the first pool of text that names any: the product texts with the
+    titles (and the keywords, unless they name several tissues: a keyword list is not this
+    trial's source), then the summary, then the description. Background never decides it."""
+    vocab = vocabulary()
+    titles = [(s, origin) for s, origin in tiers[1] if origin != "keyword"]
+    keywords = [(s, origin) for s, origin in tiers[1] if origin == "keyword"]
+    named_by_keywords = {code for s, _ in keywords for code in sources_in(s, require_context=False)}
+    if len(named_by_keywords) > 1:
+        keywords = []  # a list of tissues, not this trial's source
+    pools = [tiers[0] + titles + keywords, tiers[2], tiers[3]]
+    chosen = {}
+    pi = 0
+    for pi, pool in enumerate(pools):
+        hits = {}
+        for s, _origin in pool:
+            found = sources_in(s)
+            if not found or len(found) >= 3:
+                continue  # none, or a list of the tissues MSCs can come from
+            if pi >= 1 and vocab.background.search(s):
+                continue
+            for code, m in found.items():
+                hits.setdefault(code, []).append(shorten(s, m))
+        if hits:
+            chosen = hits
+            break
+    if pi == 0 and len(set(chosen) & set(CORD_TISSUES)) > 1:
+        # Cord blood, Wharton's jelly and umbilical cord apart: the product's name decides.
+        named_cord = {
+            code
+            for s, origin in pools[0]
+            if origin == "product name"
+            for code in sources_in(s)
+            if code in CORD_TISSUES
+        }
+        if len(named_cord) == 1:
+            chosen = {c: e for c, e in chosen.items() if c not in CORD_TISSUES or c in named_cord}
+    codes = set(chosen)
+    for n in named:
+        if n.get("source"):
+            codes.add(n["source"])
+            chosen.setdefault(n["source"], []).append(named_product_evidence(tiers, n))
+    if "wharton_jelly" in codes:
+        codes.discard("umbilical_cord")
+    evidence.extend(interleaved({c: chosen.get(c, []) for c in sorted(codes)}))
+    return [c for c in SOURCE_CODES if c in codes]

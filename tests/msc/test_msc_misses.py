@@ -1,0 +1,283 @@
+"""Each kind of miss found against an independent reference (issue #16), shown on a synthetic
+record in the ClinicalTrials.gov API v2 shape, and what the rules give for it now.
+
+Run with: python3 -m pytest -p no:django tests/msc/test_msc_misses.py
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import pytest  # noqa: E402
+
+from catalog.msc import profile_from_study  # noqa: E402
+from catalog.msc.extraction.review import unsupported_values  # noqa: E402
+
+
+def study(title, summary="", interventions=(), arms=(), keywords=(), conditions=(), ages=("ADULT",)):
+    return {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT09999999", "briefTitle": title},
+            "descriptionModule": {"briefSummary": summary},
+            "conditionsModule": {"conditions": list(conditions), "keywords": list(keywords)},
+            "designModule": {"studyType": "INTERVENTIONAL"},
+            "armsInterventionsModule": {"interventions": list(interventions), "armGroups": list(arms)},
+            "eligibilityModule": {"stdAges": list(ages)},
+        }
+    }
+
+
+def product(name, description="", kind="BIOLOGICAL", arms=()):
+    return {"type": kind, "name": name, "description": description, "armGroupLabels": list(arms)}
+
+
+def profile(record):
+    result = profile_from_study(record)
+    assert unsupported_values(result) == [], result["evidence"]
+    return result
+
+
+# ------------------------------------------------------------ trials not recognised as MSC trials
+
+
+def test_multipotent_mesenchymal_stromal_cells_abbreviated_mmsc_through_an_artery():
+    p = profile(study(
+        "MMSC Transplantation in Liver Cirrhosis",
+        interventions=[product("MMSC", "Autologous MMSCs are delivered through the hepatic artery", kind="PROCEDURE")],
+    ))
+    assert p["is_msc"] and p["route"] == ["intra_arterial"] and p["donor"] == "autologous"
+
+
+def test_an_intervention_named_only_infusion_of_mesenchymal_stem_cells():
+    p = profile(study(
+        "Cell Therapy in Heart Failure",
+        interventions=[product("Infusion of mesenchymal stem cells", kind="OTHER"), product("Standard care", kind="OTHER")],
+    ))
+    assert p["is_msc"] and p["product"] == ["cells"] and p["route"] == ["intravenous"]
+
+
+@pytest.mark.parametrize("name", ["MSC-Exos", "MSC-derived exosomes", "Exosome inhalation"])
+def test_inhaled_exosomes_derived_from_mscs(name):
+    p = profile(study(
+        "Treatment of COVID-19 Pneumonia",
+        summary="Previous studies have shown that exosomes derived from mesenchymal stem cells reduce lung injury.",
+        interventions=[product(name, "Nebulised exosomes, inhaled twice a day", kind="DRUG")],
+    ))
+    assert p["is_msc"] and p["product"] == ["extracellular_vesicles"] and p["route"] == ["intratracheal"]
+
+
+@pytest.mark.parametrize("name", ["Mesenchymal precursor cells", "Mesenchymal progenitor cells", "Medicinal signaling cells"])
+def test_other_established_names_of_mscs(name):
+    p = profile(study("Cell Therapy for Knee Osteoarthritis", interventions=[product(name, "intra-articular injection")]))
+    assert p["is_msc"] and p["route"] == ["intra_articular"]
+
+
+# ------------------------------------------------------------ background and keywords
+
+
+def test_background_text_does_not_decide_the_source():
+    p = profile(study(
+        "Mesenchymal Stem Cells for Osteoarthritis",
+        summary="It has been shown (mainly for BM-MSC) that MSCs reduce inflammation in the joint.",
+        interventions=[product("Mesenchymal stem cells", "Intra-articular injection of 10 million allogeneic MSCs")],
+    ))
+    assert p["source"] == ["not_stated"]
+
+
+def test_a_keyword_list_of_tissues_does_not_decide_the_source():
+    p = profile(study(
+        "Mesenchymal Stem Cells for Knee Osteoarthritis",
+        keywords=["bone marrow", "adipose tissue", "bone marrow derived mesenchymal stem cells", "umbilical cord"],
+        interventions=[product("Mesenchymal stem cells", "Intra-articular injection of allogeneic MSCs")],
+    ))
+    assert p["source"] == ["not_stated"]
+
+
+def test_a_keyword_naming_one_tissue_still_counts():
+    p = profile(study(
+        "Stem Cells for Knee Osteoarthritis",
+        keywords=["human umbilical cord blood derived mesenchymal stem cells", "knee osteoarthritis"],
+        interventions=[product("Stem cell product", "Intra-articular injection of mesenchymal stem cells")],
+    ))
+    assert p["source"] == ["cord_blood"]
+
+
+# ------------------------------------------------------------ named products in context
+
+
+def test_a_bare_mpc_in_an_adipose_exosome_trial_is_not_a_bone_marrow_product():
+    arms = [
+        {"label": "Exosomes", "type": "EXPERIMENTAL", "interventionNames": ["Biological: MPCs exosomes"]},
+        {"label": "Saline", "type": "PLACEBO_COMPARATOR", "interventionNames": ["Drug: Saline"]},
+    ]
+    p = profile(study(
+        "Adipose Exosomes for Knee Osteoarthritis",
+        interventions=[
+            product("MPCs exosomes", "Exosomes from adipose-derived MPCs, injected intra-articular", arms=["Exosomes"]),
+            product("Saline", kind="DRUG", arms=["Saline"]),
+        ],
+        arms=arms,
+    ))
+    assert p["source"] == ["adipose"] and p["named_products"] == []
+    assert all(arm["source"] == ["adipose"] for arm in p["arms"])
+
+
+def test_mpcs_named_with_mesenchymal_precursor_cells_are_the_named_product():
+    p = profile(study(
+        "Allogeneic Mesenchymal Precursor Cells (MPCs) in Chronic Heart Failure",
+        interventions=[product("MPCs", "Transendocardial injection of allogeneic MPCs")],
+    ))
+    assert p["source"] == ["bone_marrow"] and [n["name"] for n in p["named_products"]] == ["Rexlemestrocel-L (MPC)"]
+
+
+# ------------------------------------------------------------ punctuation and spelling variants
+
+
+@pytest.mark.parametrize("text", [
+    "1×10^6 umbilical cord MSC/kg cell，i.v",  # full-width comma
+    "１×10^６ umbilical cord MSCs/kg intravenously",  # full-width digits
+    "1×10⁶ umbilical cord MSCs/kg intravenously",  # superscript exponent
+])
+def test_full_width_punctuation_unicode_digits_and_superscript_exponents(text):
+    p = profile(study("UC-MSC for Lupus", interventions=[product("UC-MSC", text)]))
+    assert p["route"] == ["intravenous"]
+    assert (p["dose"]["unit"], p["dose"]["min"]) == ("per_kg", 1e6)
+
+
+# ------------------------------------------------------------ dose forms
+
+
+@pytest.mark.parametrize("text,unit,value", [
+    ("5x1,000,000 hMSC/kg given intravenously", "per_kg", 5e6),
+    ("Patients receive 40 millions umbilical cord MSCs intravenously", "total", 4e7),
+    ("1x10^6 unit of UC-MSCs/kgBW intravenously", "per_kg", 1e6),
+    ("1 million xKg of umbilical cord MSCs intravenously", "per_kg", 1e6),
+    ("A dose of 1x106 x Kg of weight, intravenously", "per_kg", 1e6),
+    ("1*10^4-6 cells /Kg, IV (in the vein)", "per_kg", (1e4, 1e6)),
+    ("The lowest dose (94x106 cells), then 141x106 and 188x106 intravenously", "total", (9.4e7, 1.88e8)),
+])
+def test_dose_forms(text, unit, value):
+    p = profile(study("UC-MSC for ARDS", interventions=[product("hUC-MSC", text)]))
+    low, high = value if isinstance(value, tuple) else (value, value)
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == (unit, low, high)
+
+
+def test_a_total_over_several_infusions_is_a_dose_per_infusion_and_a_count():
+    p = profile(study("BM-MSC for Heart Failure", interventions=[product(
+        "BM-MSC", "A total of 400×10^6 cells will be given as intravenous infusions on Days 0, 30, 60 and 90.",
+    )]))
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["n_doses"]) == ("total", 1e8, 4)
+    assert p["dose"]["interval"] == "30 days"
+
+
+@pytest.mark.parametrize("schedule", ["on Days 0, 30, 60 and 90", "on Days 0, 30, 60, and 90", "on day 0, day 30, day 60 and day 90"])
+def test_the_number_of_doses_from_a_schedule_of_days(schedule):
+    p = profile(study("BM-MSC for Heart Failure", interventions=[product("BM-MSC", f"100 million cells intravenously {schedule}")]))
+    assert p["dose"]["n_doses"] == 4
+
+
+def test_injections_of_one_session_are_not_divided():
+    p = profile(study("MSC for Heart Failure", interventions=[product(
+        "MSC", "Ten intramyocardial injections for a total of 2 x 10^8 mesenchymal stem cells")]))
+    assert (p["dose"]["min"], p["dose"]["n_doses"]) == (2e8, 10)
+
+
+# ------------------------------------------------------------ implausible values
+
+
+def test_an_implausible_dose_is_flagged():
+    p = profile(study("BM-MSC for Stroke", interventions=[product("BM-MSC", "2-8x10^8 cell/kg intravenously")]))
+    assert p["dose"]["total_cells"] == pytest.approx(5.6e10)
+    assert "5.6e+10" in p["dose"]["implausible"] and "implausible_dose" in p["review"]
+
+
+@pytest.mark.parametrize("text", ["1x10^6 cells/kg", "100 million cells", "2 x 10^9 cells"])
+def test_doses_seen_in_practice_are_plausible(text):
+    p = profile(study("BM-MSC for Stroke", interventions=[product("BM-MSC", f"{text} intravenously")]))
+    assert p["dose"]["implausible"] is None and "implausible_dose" not in p["review"]
+
+
+# ------------------------------------------------------------ evidence that supports the value
+
+
+def test_each_value_has_evidence_containing_its_words():
+    p = profile(study(
+        "Mesenchymal Stem Cells for Knee Osteoarthritis",
+        summary="Safety and efficacy assessments will be performed daily. " * 3,
+        interventions=[product("BM-MSC", "Autologous bone marrow MSCs. " + "Cells are prepared under GMP. " * 12
+                               + "40 million cells are injected into the knee joint on days 0 and 7.")],
+    ))
+    assert p["route"] == ["intra_articular"] and p["dose"]["min"] == 4e7 and p["dose"]["n_doses"] == 2
+    assert any("into the knee joint" in line for line in p["evidence"]["route"])
+    assert any("40 million" in line for line in p["evidence"]["dose"])
+    assert not any("assessments" in line for field in p["evidence"].values() for line in field)
+
+
+def test_a_route_word_inside_another_routes_words_is_not_a_route():
+    p = profile(study("Exosomes for Alzheimer's Disease", interventions=[product(
+        "MSCs-Exos", "MSC-derived exosomes administrated by nasal drip twice a week")]))
+    assert p["route"] == ["intranasal"]
+
+
+def test_handling_instructions_are_not_a_route():
+    p = profile(study("MSC for Infertility", interventions=[product(
+        "MSC", "20 million MSCs per ovary. The cells should be infused within 2 hours of release.")]))
+    assert "intravenous" not in p["route"]
+
+
+# ------------------------------------------------------------ cord blood, Wharton's jelly, umbilical cord
+
+
+def test_umbilical_cord_blood_derived_mscs_are_cord_blood():
+    p = profile(study(
+        "Umbilical Cord Blood-derived Mesenchymal Stem Cells (UC-MSCs) in Bronchopulmonary Dysplasia",
+        interventions=[product("Umbilical cord blood-derived mesenchymal stem cells", "Given intratracheally.")],
+    ))
+    assert p["source"] == ["cord_blood"]
+
+
+def test_the_product_name_decides_between_cord_tissues():
+    p = profile(study(
+        "Cord Blood MSCs in Knee Cartilage Defects",
+        interventions=[product("Umbilical cord blood-derived mesenchymal stem cells",
+                               "Wharton's jelly and umbilical cord tissue are not used; implanted into the cartilage defect.")],
+    ))
+    assert p["source"] == ["cord_blood"]
+
+
+def test_wharton_jelly_next_to_the_cells_wins_over_cord_blood():
+    p = profile(study("Wharton's Jelly MSCs in GVHD", interventions=[product(
+        "MSC", "A lower dose of cord-blood derived Wharton's jelly mesenchymal stem cells, intravenously")]))
+    assert p["source"] == ["wharton_jelly"]
+
+
+# ------------------------------------------------------------ donor of another cell product
+
+
+@pytest.mark.parametrize("text", [
+    "Autologous bone marrow mononuclear cells (BM-MNCs) and allogeneic umbilical cord tissue-derived MSCs",
+    "Autologous (your own) cartilage cells mixed with allogeneic (from someone else) adipose-derived MSCs",
+])
+def test_the_donor_of_another_cell_product_given_with_the_mscs_is_not_theirs(text):
+    p = profile(study("MSCs with Another Cell Product", interventions=[product("MSC", text)]))
+    assert p["donor"] == "allogeneic"
+
+
+@pytest.mark.parametrize("text,low,high", [
+    ("1 x 10e6 cells/kg", 1e6, 1e6),
+    ("1.0 × 10^6 cells/kg", 1e6, 1e6),
+    ("1 × 10(6) cells/kg", 1e6, 1e6),
+    ("1 x 10*6 cells/kg", 1e6, 1e6),
+    ("1.0E+06 cells/kg", 1e6, 1e6),
+    ("1,000,000 cells/kg", 1e6, 1e6),
+    ("one million cells/kg", 1e6, 1e6),
+    ("1 mln cells/kg", 1e6, 1e6),
+    ("2 millones de células/kg", 2e6, 2e6),
+    ("1-2 million cells/kg", 1e6, 2e6),
+    ("1×10^6 – 2×10^6 cells/kg", 1e6, 2e6),
+    ("1x10^6 to 2x10^6 cells per kilogram of body weight", 1e6, 2e6),
+])
+def test_common_ways_of_writing_a_dose_per_kg(text, low, high):
+    p = profile(study("UC-MSC for ARDS", interventions=[product("hUC-MSC", f"{text} intravenously")]))
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == ("per_kg", low, high)
