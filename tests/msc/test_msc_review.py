@@ -4,11 +4,12 @@ implausible doses and weak evidence, and confirming or correcting takes a trial 
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import MscProfile, Trial, TrialChange
-from catalog.msc.query import apply_filters
 from catalog.registry.importer import Importer
+from catalog.search.params import PARAMS
 from tests.factories import study
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,9 @@ def weak():
 
 def dose_filtered(**params):
     ours = Trial.objects.filter(nct_id__startswith=OURS)
-    return set(apply_filters(ours, params).values_list("nct_id", flat=True))
+    query = QueryDict(mutable=True)
+    query.update(params)
+    return set(PARAMS.read(query).apply(ours).values_list("nct_id", flat=True))
 
 
 def listed(client, **params):
