@@ -8,12 +8,12 @@ set of filters. Bad parameters get a 400 whose JSON message names the parameter.
 
 import re
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from catalog.api import openapi, study_fields
+from catalog.api import essie, openapi, study_fields
 from catalog.models import DoseUnit, MscProfile, OverallStatus, Trial
 from catalog.msc import query as msc_query
 from catalog.msc.annotate import annotate
@@ -48,6 +48,8 @@ _SORT_BY_LOWER = {name.lower(): value for name, value in SORT_FIELDS.items()}
 _LIST_SPLIT = re.compile(r"[,|]")
 # A number of doses: N, or N+ for N or more ("+" typed into an address arrives as a space).
 _N_DOSES_RE = re.compile(r"^([0-9]{1,9})( +|\+)?$")
+# Parameters read as Q objects by catalog.api.essie (the list's filters have no such field).
+ESSIE_PARAMS = {**essie.QUERY_AREAS, "filter.advanced": essie.advanced_q, "aggFilters": None}
 
 
 class BadParameter(ValueError):
@@ -99,12 +101,37 @@ class ListRequest:
             value = value.replace("\x00", " ")
             if value.strip():
                 self.filters[target] = value
+        self.extra = self._essie(params)
         self.filters["status"] = self._statuses(_get(params, "filter.overallStatus"))
         self.filters["ids"] = self._ids(_get(params, "filter.ids"))
         self.filters.update(self._msc(params))
         self.sort = self._sort(_get(params, "sort"))
         self.paths, self.columns = self._fields(_get(params, "fields"))
         self.selects_fields = bool(_items(_get(params, "fields") or ""))
+
+    @staticmethod
+    def _essie(params):
+        """The query areas, filter.advanced and aggFilters, as one Q (catalog.api.essie)."""
+        unknown = sorted(set(params) - known_parameters())
+        if unknown:
+            raise BadParameter(unknown[0], "not a parameter of this API (see /api/v2/openapi.json)")
+        q = Q()
+        for name, build in ESSIE_PARAMS.items():
+            value = _get(params, name)
+            if value is None or not value.strip():
+                continue
+            try:
+                if name == "aggFilters":
+                    q &= essie.agg_filters_q(value)
+                elif name == "filter.advanced":
+                    q &= build(value)
+                else:
+                    if len(value) > fulltext.MAX_QUERY_CHARS:
+                        raise essie.EssieError(f"longer than {fulltext.MAX_QUERY_CHARS} characters")
+                    q &= build(value, name)
+            except essie.EssieError as bad:
+                raise BadParameter(name, str(bad)) from None
+        return q
 
     @staticmethod
     def _choice(params, name, choices, default):
@@ -228,6 +255,30 @@ class ListRequest:
         return paths, columns or list(exports.CSV_COLUMNS)
 
 
+def known_parameters():
+    """Every parameter ``GET /api/v2/studies`` reads; any other is refused by name."""
+    return (
+        {
+            "format",
+            "markupFormat",
+            "countTotal",
+            "pageSize",
+            "pageToken",
+            "filter.overallStatus",
+            "filter.ids",
+            "sort",
+            "fields",
+            "n_doses",
+            "dose_min",
+            "dose_max",
+            "dose_unit",
+        }
+        | set(QUERY_PARAMS)
+        | set(ESSIE_PARAMS)
+        | set(msc_query.CHOICES)
+    )
+
+
 def _quoted(value, limit=60):
     value = repr(value)
     return value if len(value) <= limit else value[: limit - 2] + "…'"
@@ -245,7 +296,8 @@ def study_list(request):
     sort_keys = [k for k in wanted.sort if k.name != "relevance" or found.searching]
     if not wanted.sort:
         sort_keys = found.sort_keys
-    queryset = found.ordered(sort_keys or [SortKey("nct_id", False)])
+    matching = found.queryset().filter(wanted.extra)
+    queryset = found.ordered(sort_keys or [SortKey("nct_id", False)], queryset=matching)
     if wanted.page_token:
         try:
             queryset = after_token(queryset, wanted.page_token, sort_keys)
@@ -256,7 +308,7 @@ def study_list(request):
     if len(trials) > wanted.page_size:
         trials = trials[: wanted.page_size]
         next_token = page_token(trials[-1], sort_keys)
-    total = found.queryset().count() if wanted.count_total and not wanted.page_token else None
+    total = matching.count() if wanted.count_total and not wanted.page_token else None
 
     if wanted.format == "csv":
         return _csv_page(trials, wanted.columns, next_token, total)
