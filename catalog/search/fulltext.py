@@ -104,10 +104,24 @@ BOOST_PHRASE = 1.0
 
 
 class _SplitCompounds(Func):
-    """The text with slashes and hyphens as spaces: compound words stored as their parts."""
+    """The text with slashes and hyphens as spaces (compound words stored as their parts) and
+    the roman numeral I after a type, grade, stage, phase or class written 1 (I is an English
+    stop word: "Type I diabetes" would otherwise be stored as "type ... diabetes", and so
+    would "Type 2 diabetes" match it)."""
 
-    template = "translate(%(expressions)s, '/-', '  ')"
+    template = (
+        "regexp_replace(translate(%(expressions)s, '/-', '  '), "
+        "'\\m(type|grade|stage|phase|class)\\s+I\\M', '\\1 1', 'gi')"
+    )
     output_field = TextField()
+
+
+_ROMAN_ONE_RE = re.compile(r"\b(type|grade|stage|phase|class)\s+I\b", re.I)
+
+
+def _normalised(text):
+    """A phrase as the vector stores it (see ``_SplitCompounds``)."""
+    return _ROMAN_ONE_RE.sub(r"\1 1", _COMPOUND_RE.sub(" ", text))
 
 
 class _Abbreviations(Func):
@@ -117,8 +131,14 @@ class _Abbreviations(Func):
     output_field = TextField()
 
 
+# Joins the values of a vector: the stop word between them takes a position, so that a phrase
+# never runs from one value into the next (a condition ending in "Acute" and a keyword "GVHD"
+# are not "acute GVHD").
+VALUE_SEPARATOR = " the "
+
+
 class _JoinedText(Func):
-    template = "concat_ws(' ', %(expressions)s)"
+    template = f"concat_ws('{VALUE_SEPARATOR}', %(expressions)s)"
     output_field = TextField()
 
 
@@ -129,7 +149,7 @@ def _joined(rows, field):
         rows.filter(trial=OuterRef("pk"))
         .order_by()
         .values("trial")
-        .annotate(joined=StringAgg(field, delimiter=" "))
+        .annotate(joined=StringAgg(field, delimiter=VALUE_SEPARATOR))
         .values("joined")
     )
     return Coalesce(Subquery(rows, output_field=TextField()), Value(""), output_field=TextField())
@@ -357,7 +377,7 @@ class ParsedQuery:
         if len(" ".join(texts).split()) < 2:
             return None
         return SearchQuery(
-            " ".join(_COMPOUND_RE.sub(" ", t) for t in texts),
+            _normalised(" ".join(texts)),
             config=SEARCH_CONFIG,
             search_type="phrase",
         )
@@ -405,7 +425,7 @@ def _member_query(member, config, for_headline):
         if len(member) > MAX_CAPITALS_ONLY_CHARS and _stem_keeps(member):
             return tag | word
         return tag
-    return SearchQuery(_COMPOUND_RE.sub(" ", member), config=config, search_type="phrase")
+    return SearchQuery(_normalised(member), config=config, search_type="phrase")
 
 
 def _stem_keeps(word):
@@ -418,7 +438,7 @@ def _term_query(term, config, for_headline=False):
     if term.kind == "word":
         return SearchQuery(term.text, config=config)
     if term.kind == "phrase":
-        return SearchQuery(_COMPOUND_RE.sub(" ", term.text), config=config, search_type="phrase")
+        return SearchQuery(_normalised(term.text), config=config, search_type="phrase")
     if term.kind == "prefix":
         if for_headline:
             return SearchQuery(term.text, config=config)
