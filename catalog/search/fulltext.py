@@ -161,9 +161,9 @@ def _array_text(name):
 
 def _weighted(weight, *texts):
     text = _JoinedText(*texts)
-    return SearchVector(
-        _SplitCompounds(text), weight=weight, config=SEARCH_CONFIG
-    ) + SearchVector(_Abbreviations(text), weight=weight, config="simple")
+    return SearchVector(_SplitCompounds(text), weight=weight, config=SEARCH_CONFIG) + SearchVector(
+        _Abbreviations(text), weight=weight, config="simple"
+    )
 
 
 def search_vector_expression():
@@ -288,6 +288,24 @@ def nct_id_typed(text):
     if match and match.group(1) and len(match.group(2)) == 8:
         return "NCT" + match.group(2)
     return None
+
+
+def trial_named(text):
+    """The NCT ID of the one public trial a search names by its NCT ID or a former NCT ID
+    (typed with its NCT prefix, in any case or spacing), or None."""
+    from catalog.models import Trial
+
+    nct_id = nct_id_typed(text)
+    if nct_id is None:
+        return None
+    found = list(
+        Trial.objects.public()
+        .filter(search_ids__contains=[nct_id])
+        .values_list("nct_id", flat=True)[:2]
+    )
+    if nct_id in found:
+        return nct_id
+    return found[0] if len(found) == 1 else None
 
 
 # The query language ----------------------------------------------------------------------------

@@ -197,9 +197,8 @@ def score(entry, ranked):
 def run_query(entry):
     """The NCT IDs the catalog gives for the entry's query, best first, as the list page (and
     the API, which reads the same search) orders them."""
-    from catalog.search.listing import TrialSearch
-
     from catalog.api.views import QUERY_PARAMS
+    from catalog.search.listing import TrialSearch
 
     area = entry.get("area", "q")
     parameter = "q" if area == "q" else QUERY_PARAMS[area]
@@ -222,9 +221,7 @@ def summary(scores):
         "recall": sum(s.recall for s in scores) / n,
         "precision": sum(s.precision for s in scores) / n,
         "r_precision": sum(s.r_precision for s in scores) / n,
-        "lowest": min(
-            (min(s.recall, s.precision, s.r_precision) for s in scores), default=1.0
-        ),
+        "lowest": min((min(s.recall, s.precision, s.r_precision) for s in scores), default=1.0),
     }
 
 
