@@ -269,7 +269,9 @@ class _Parser:
             raise EssieError("the expression ends too early")
         if token.kind == "not":
             self.take()
-            return ~self.unary(area, depth)
+            if depth > MAX_DEPTH:
+                raise EssieError("too deeply nested")
+            return ~self.unary(area, depth + 1)
         return self.primary(area, depth)
 
     def primary(self, area, depth):

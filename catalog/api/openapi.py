@@ -4,7 +4,9 @@ Built from the same constants the API checks its parameters against, so the two 
 what the document allows the API accepts, and what it does not allow gets a 400.
 """
 
-from catalog.api import study_fields
+import re
+
+from catalog.api import essie, study_fields
 from catalog.models import DoseUnit, MscDonor, MscProduct, MscRoute, MscSource, OverallStatus
 from catalog.search import fulltext
 from catalog.site import exports
@@ -31,9 +33,19 @@ def _list_parameters():
     def query(name, description, schema, **extra):
         return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
 
+    def _examples(*pairs):
+        return {
+            re.sub(r"[^A-Za-z0-9]+", "_", summary).strip("_").lower(): {
+                "summary": summary,
+                "value": value,
+            }
+            for summary, value in pairs
+        }
+
     search_help = (
         ' Words must all match; "quoted phrases"; -word excludes; OR between terms; the last'
-        " word also matches as a prefix."
+        " word also matches as a prefix when it is no word of the catalog. Any parameter this"
+        " document does not list is a 400 naming it."
     )
     return [
         query(
@@ -48,14 +60,117 @@ def _list_parameters():
         ),
         query(
             "query.term",
-            "Search over every text of a study (titles first, then conditions, interventions"
-            " and keywords, then summaries, then descriptions and eligibility)." + search_help,
+            "Search over every text of a study: titles and acronym first, then conditions,"
+            " their MeSH terms and keywords, then interventions (with other names), summary,"
+            " arms, outcomes and sponsors, then descriptions, eligibility and MeSH ancestors."
+            " An identifier finds its trial first: NCT ID as people type it (NCT02883803,"
+            " nct02883803, NCT 02883803, 2883803), former NCT ID, organisation or secondary ID,"
+            " acronym. Condition abbreviations and lay names are understood (ALS, GVHD, T1D,"
+            " heart attack, avascular necrosis, COVID spellings)." + search_help,
             text,
+            examples=_examples(
+                ("An NCT ID as typed", "nct 02883803"),
+                ("An abbreviation", "ALS"),
+                ("A phrase and an exclusion", '"knee osteoarthritis" -placebo'),
+            ),
         ),
-        query("query.cond", "Search conditions and their MeSH terms." + search_help, text),
-        query("query.intr", "Search interventions and their MeSH terms." + search_help, text),
-        query("query.locn", "Search locations: facility, city, state, ZIP code, country.", text),
-        query("query.titles", "Search titles and acronyms." + search_help, text),
+        query(
+            "query.cond",
+            "Search conditions, their MeSH terms and ancestors, and keywords." + search_help,
+            text,
+            examples=_examples(
+                ("Any spelling of COVID-19", "COVID-19"), ("A lay name", "heart attack")
+            ),
+        ),
+        query(
+            "query.intr",
+            "Search interventions (names and other names) and their MeSH terms." + search_help,
+            text,
+            example="remestemcel",
+        ),
+        query(
+            "query.titles",
+            "Search titles and acronyms." + search_help,
+            text,
+            example="umbilical cord",
+        ),
+        query(
+            "query.outc",
+            "Search outcome measures: titles, descriptions and time frames." + search_help,
+            text,
+            example="overall survival",
+        ),
+        query(
+            "query.spons",
+            "Search the lead sponsor and collaborators by name." + search_help,
+            text,
+            example="Mesoblast",
+        ),
+        query(
+            "query.lead",
+            "Search the lead sponsor by name." + search_help,
+            text,
+            example="Mayo Clinic",
+        ),
+        query(
+            "query.id",
+            "Studies with any of these identifiers (separated by spaces, commas or OR): NCT ID"
+            " in any typed form, former NCT ID, organisation study ID, secondary ID, acronym.",
+            text,
+            example="NCT02883803, Cx601-0302",
+        ),
+        query(
+            "query.locn",
+            "Search locations: facility, city, state, ZIP code, country.",
+            text,
+            example="Seoul",
+        ),
+        query(
+            "query.patient",
+            "Search what a patient reads: titles, conditions and keywords, interventions,"
+            " summary, arms, outcome measures and sponsors (not the detailed description or"
+            " eligibility text)." + search_help,
+            text,
+            example="knee cartilage",
+        ),
+        query(
+            "filter.advanced",
+            'An Essie expression: AREA[Field]value (a word, a "quoted phrase", RANGE[low,'
+            " high] with MIN and MAX, or a parenthesised expression), AND, OR, NOT,"
+            " parentheses; plain words search every text as query.term. Fields: "
+            + ", ".join(essie.AREAS)
+            + ". Dates are YYYY, YYYY-MM or YYYY-MM-DD; ages e.g. 18 years. Other Essie"
+            " operators (SEARCH[], EXPANSION[], COVERAGE[], TILDE[], DISTANCE[], MISSING) and"
+            " unknown fields are a 400 naming them.",
+            {"type": "string", "maxLength": essie.MAX_ADVANCED_CHARS},
+            examples=_examples(
+                (
+                    "Phase 2 or 3, recruiting",
+                    "AREA[Phase](PHASE2 OR PHASE3) AND AREA[OverallStatus]RECRUITING",
+                ),
+                (
+                    "Started since 2020, 100 participants or more",
+                    "AREA[StartDate]RANGE[2020-01-01, MAX] AND AREA[EnrollmentCount]RANGE[100, MAX]",
+                ),
+                (
+                    "In China but not Beijing",
+                    "AREA[LocationCountry]China AND NOT AREA[LocationCity]Beijing",
+                ),
+                ("Children may take part", "AREA[MinimumAge]RANGE[MIN, 17 years]"),
+                ("A condition", 'AREA[Condition]"graft versus host disease"'),
+            ),
+        ),
+        query(
+            "aggFilters",
+            "Filters by aggregation, name:values separated by commas (values of one"
+            " aggregation are alternatives): "
+            + "; ".join(
+                f"{name}: {' '.join(codes)}" for name, (_f, codes) in essie.AGGREGATIONS.items()
+            )
+            + ". Other names or values are a 400.",
+            {"type": "string"},
+            example="phase:2 3,status:rec not,results:with",
+        ),
         query(
             "filter.overallStatus",
             "Only studies with one of these statuses (comma-separated).",

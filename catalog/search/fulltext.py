@@ -73,7 +73,7 @@ MAX_QUERY_TERMS = 30
 MIN_PREFIX_CHARS = 4
 # Abbreviations up to this length, or that the English stemmer changes, match only where
 # written in capitals (the marked lexeme); longer ones ("GVHD", "COPD") match any case.
-MAX_CAPITALS_ONLY_CHARS = 3
+MAX_CAPITALS_ONLY_CHARS = synonyms.MAX_SHORT_ABBREVIATION
 
 # PostgreSQL's English stop words: never prefixes, never suggestions.
 STOP_WORDS = frozenset(
@@ -260,7 +260,7 @@ def identifier_candidates(text):
     it is one as people type them (NCT02883803, nct02883803, NCT 02883803, 02883803, 2883803),
     or each NCT ID of a list of them."""
     text = " ".join((text or "").split()).upper()
-    if not text or len(text) > 200:
+    if not any(c.isalnum() for c in text) or len(text) > 200:
         return ()
     found = [text]
 

@@ -96,6 +96,15 @@ def is_abbreviation(term):
     return bool(_ABBREVIATION_RE.match(term))
 
 
+# Abbreviations up to this length match only where written in capitals, and are searched only
+# when typed (see ``expansions``).
+MAX_SHORT_ABBREVIATION = 3
+
+
+def is_short_abbreviation(term):
+    return is_abbreviation(term) and len(term) <= MAX_SHORT_ABBREVIATION
+
+
 def abbreviation_tag(term):
     """The lexeme under which an abbreviation written in capitals is stored: lower-cased, a
     plural "s" after a capital dropped (MSCs → msc), marked so it never meets an English word
@@ -148,9 +157,12 @@ def expansions():
         for member in group:
             add(member, group)
     for group in _load(CONDITION_NAMES).get("groups", []):
-        terms = tuple(group["terms"])
-        for term in terms:
-            add(term, terms + tuple(group.get("narrower", ())))
+        terms = tuple(group["terms"]) + tuple(group.get("narrower", ()))
+        # A short abbreviation is searched only when typed: it has other meanings elsewhere
+        # ("OA" is also obstructive azoospermia), so the full name never expands to it.
+        named = tuple(t for t in terms if not is_short_abbreviation(t))
+        for term in group["terms"]:
+            add(term, terms if is_short_abbreviation(term) else named)
     for pair in _load(CONDITION_MESH_PAIRS).get("pairs", []):
         written, mesh = pair["written"], pair["mesh"]
         add(written, (written, mesh))

@@ -290,8 +290,9 @@ def test_a_token_of_another_sort_is_refused(client, bundled_catalog):
     assert "another sort" in bad(client, "pageToken", pageToken=token, sort="StartDate")
 
 
-def test_unknown_parameters_are_ignored(client, bundled_catalog):
-    assert len(get(client, foo="bar", **{"query.nothing": "x"})["studies"]) == 10
+def test_unknown_parameters_are_refused_by_name(client, bundled_catalog):
+    assert "foo" in bad(client, "foo", foo="bar")
+    assert "query.nothing" in bad(client, "query.nothing", **{"query.nothing": "x"})
 
 
 def test_nul_characters_do_not_fail(client, bundled_catalog):
