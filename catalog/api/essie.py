@@ -29,7 +29,9 @@ from catalog.registry.ctgov import age_in_years
 from catalog.search import fulltext
 from catalog.search.filters import UpperIn
 
-MAX_ADVANCED_CHARS = 2000
+# As the other text parameters: a request line within gunicorn's 8 KB even when every
+# character is percent-encoded.
+MAX_ADVANCED_CHARS = 500
 MAX_DEPTH = 20
 
 
@@ -431,6 +433,8 @@ def _aggregation_q(field, value):
 def agg_filters_q(text):
     """The ``Q`` of ``aggFilters`` (``phase:2 3,status:rec``): values of one aggregation
     are alternatives, aggregations must all hold."""
+    if len(text or "") > MAX_ADVANCED_CHARS:
+        raise EssieError(f"longer than {MAX_ADVANCED_CHARS} characters")
     q = Q()
     for item in (part.strip() for part in (text or "").split(",")):
         if not item:

@@ -168,7 +168,7 @@ def _list_parameters():
                 f"{name}: {' '.join(codes)}" for name, (_f, codes) in essie.AGGREGATIONS.items()
             )
             + ". Other names or values are a 400.",
-            {"type": "string"},
+            {"type": "string", "maxLength": essie.MAX_ADVANCED_CHARS},
             example="phase:2 3,status:rec not,results:with",
         ),
         query(

@@ -594,7 +594,7 @@ def parse(text, *, synonyms=True, prefix=True):
         else:
             groups.append(Group([term], negated))
         pending_or = False
-    identifiers = identifier_candidates(text) if use_synonyms and prefix else ()
+    identifiers = identifier_candidates(text) if groups and use_synonyms and prefix else ()
     return ParsedQuery(text=text, groups=groups, truncated=truncated, identifiers=identifiers)
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -131,7 +132,15 @@ def test_query_cond_searches_conditions(client, bundled_catalog):
             "nct_id", flat=True
         )
     )
-    assert found <= named | by_mesh
+    # Keywords name conditions too, by any of the names of the search's vocabulary.
+    other_names = r"osteoarthr|degenerative (arthritis|joint disease)"
+    by_keyword = {
+        t.nct_id
+        for t in Trial.objects.exclude(keywords=[])
+        if any(re.search(other_names, k, re.I) for k in t.keywords)
+    }
+    assert by_keyword
+    assert found <= named | by_mesh | by_keyword
 
 
 def test_query_intr_searches_interventions(client, bundled_catalog):

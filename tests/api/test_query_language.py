@@ -48,6 +48,10 @@ def date(study, name):
     return (protocol(study, "statusModule").get(name) or {}).get("date")
 
 
+def at_most(value, bound):
+    return value is not None and value <= bound
+
+
 def years(age):
     match = re.match(r"(\d+)\s*(year|month|week|day|hour|minute)", age or "", re.I)
     if not match:
@@ -202,8 +206,8 @@ def test_filter_advanced_fields_and_operators(bundled_catalog, client, records):
         "(AREA[LocationCity]Madrid OR AREA[LocationCity]Barcelona) AND AREA[Sex]ALL": lambda s: (
             bool({"Madrid", "Barcelona"} & cities(s)) and eligibility(s).get("sex") == "ALL"
         ),
-        "AREA[MinimumAge]RANGE[MIN, 17 years]": lambda s: (
-            (years(eligibility(s).get("minimumAge")) or 99) <= 17
+        "AREA[MinimumAge]RANGE[MIN, 17 years]": lambda s: at_most(
+            years(eligibility(s).get("minimumAge")), 17
         ),
         "AREA[MaximumAge]RANGE[80 years, MAX]": lambda s: (
             (years(eligibility(s).get("maximumAge")) or 0) >= 80
