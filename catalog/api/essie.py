@@ -351,7 +351,7 @@ def _range_q(area, argument):
     return q
 
 
-def advanced_q(text):
+def advanced_q(text, parameter="filter.advanced"):
     """The ``Q`` of a ``filter.advanced`` expression; ``EssieError`` says what it cannot read."""
     text = (text or "").replace("\x00", " ")
     if len(text) > MAX_ADVANCED_CHARS:
@@ -430,7 +430,7 @@ def _aggregation_q(field, value):
     return Q(**{field: value})
 
 
-def agg_filters_q(text):
+def agg_filters_q(text, parameter="aggFilters"):
     """The ``Q`` of ``aggFilters`` (``phase:2 3,status:rec``): values of one aggregation
     are alternatives, aggregations must all hold."""
     if len(text or "") > MAX_ADVANCED_CHARS:
@@ -462,3 +462,8 @@ def agg_filters_q(text):
             alternatives |= _aggregation_q(field, codes[word])
         q &= alternatives
     return q
+
+
+# The API parameters read here: query.* areas the list's filters do not take, filter.advanced
+# and aggFilters, each (text, parameter name) → Q.
+PARAMETERS = {**QUERY_AREAS, "filter.advanced": advanced_q, "aggFilters": agg_filters_q}

@@ -48,8 +48,6 @@ _SORT_BY_LOWER = {name.lower(): value for name, value in SORT_FIELDS.items()}
 _LIST_SPLIT = re.compile(r"[,|]")
 # A number of doses: N, or N+ for N or more ("+" typed into an address arrives as a space).
 _N_DOSES_RE = re.compile(r"^([0-9]{1,9})( +|\+)?$")
-# Parameters read as Q objects by catalog.api.essie (the list's filters have no such field).
-ESSIE_PARAMS = {**essie.QUERY_AREAS, "filter.advanced": essie.advanced_q, "aggFilters": None}
 
 
 class BadParameter(ValueError):
@@ -88,6 +86,9 @@ class ListRequest:
     describes them (``catalog.openapi``): what it allows is accepted, anything else is a 400."""
 
     def __init__(self, params):
+        unknown = sorted(set(params) - known_parameters())
+        if unknown:
+            raise BadParameter(unknown[0], "not a parameter of this API (see /api/v2/openapi.json)")
         self.format = self._choice(params, "format", ("json", "csv"), "json")
         self._choice(params, "markupFormat", ("markdown", "legacy"), "markdown")
         self.count_total = self._choice(params, "countTotal", ("true", "false"), "false") == "true"
@@ -112,23 +113,15 @@ class ListRequest:
     @staticmethod
     def _essie(params):
         """The query areas, filter.advanced and aggFilters, as one Q (catalog.api.essie)."""
-        unknown = sorted(set(params) - known_parameters())
-        if unknown:
-            raise BadParameter(unknown[0], "not a parameter of this API (see /api/v2/openapi.json)")
         q = Q()
-        for name, build in ESSIE_PARAMS.items():
-            value = _get(params, name)
-            if value is None or not value.strip():
+        for name, build in essie.PARAMETERS.items():
+            value = (_get(params, name) or "").replace("\x00", " ")
+            if not value.strip():
                 continue
+            if len(value) > fulltext.MAX_QUERY_CHARS:
+                raise BadParameter(name, f"longer than {fulltext.MAX_QUERY_CHARS} characters")
             try:
-                if name == "aggFilters":
-                    q &= essie.agg_filters_q(value)
-                elif name == "filter.advanced":
-                    q &= build(value)
-                else:
-                    if len(value) > fulltext.MAX_QUERY_CHARS:
-                        raise essie.EssieError(f"longer than {fulltext.MAX_QUERY_CHARS} characters")
-                    q &= build(value, name)
+                q &= build(value, name)
             except essie.EssieError as bad:
                 raise BadParameter(name, str(bad)) from None
         return q
@@ -274,7 +267,7 @@ def known_parameters():
             "dose_unit",
         }
         | set(QUERY_PARAMS)
-        | set(ESSIE_PARAMS)
+        | set(essie.PARAMETERS)
         | set(msc_query.CHOICES)
     )
 

@@ -270,5 +270,5 @@ def test_every_parameter_the_api_reads_is_in_the_openapi_document(client, db):
 
 
 def test_deeply_nested_or_negated_expressions_are_refused_not_crashed(client, db):
-    for expression in ("NOT " * 900 + "x", "(" * 900 + "x" + ")" * 900):
+    for expression in ("NOT " * 120 + "x", "(" * 240 + "x" + ")" * 240):
         refused(client, "filter.advanced", **{"filter.advanced": expression})
