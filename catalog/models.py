@@ -692,6 +692,10 @@ class Trial(models.Model):
     curated_fields = models.JSONField(default=dict, blank=True)
     is_synthetic = models.BooleanField(default=False, db_index=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    # The identifiers a search finds the trial by (catalog.search.fulltext), upper-cased.
+    search_ids = ArrayField(
+        models.CharField(max_length=300), default=list, blank=True, editable=False
+    )
 
     objects = TrialQuerySet.as_manager()
 
@@ -701,6 +705,7 @@ class Trial(models.Model):
             GinIndex(fields=["phases"], name="trial_phases_gin"),
             GinIndex(fields=["std_ages"], name="trial_std_ages_gin"),
             GinIndex(fields=["search_vector"], name="trial_search_gin"),
+            GinIndex(fields=["search_ids"], name="trial_search_ids_gin"),
             # The list's orders, newest first with missing values last (ascending orders use
             # the single-column indexes).
             models.Index(

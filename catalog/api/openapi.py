@@ -5,7 +5,10 @@ declarations in ``catalog.search.params``), so the two cannot drift: what the do
 the API accepts, and what it does not allow gets a 400.
 """
 
-from catalog.api import study_fields
+import re
+
+from catalog.api import essie, study_fields
+from catalog.search import fulltext
 from catalog.search.params import PARAMS
 from catalog.site import exports
 
@@ -30,6 +33,22 @@ def _list_parameters():
     def query(name, description, schema, **extra):
         return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
 
+    text = {"type": "string", "maxLength": fulltext.MAX_QUERY_CHARS}
+
+    def _examples(*pairs):
+        return {
+            re.sub(r"[^A-Za-z0-9]+", "_", summary).strip("_").lower(): {
+                "summary": summary,
+                "value": value,
+            }
+            for summary, value in pairs
+        }
+
+    search_help = (
+        ' Words must all match; "quoted phrases"; -word excludes; OR between terms; the last'
+        " word also matches as a prefix when it is no word of the catalog. Any parameter this"
+        " document does not list is a 400 naming it."
+    )
     return [
         query(
             "format",
@@ -43,6 +62,77 @@ def _list_parameters():
         ),
         # The filters: the list's parameters under the API's names, as declared.
         *PARAMS.openapi(),
+        query(
+            "query.outc",
+            "Search outcome measures: titles, descriptions and time frames." + search_help,
+            text,
+            example="overall survival",
+        ),
+        query(
+            "query.spons",
+            "Search the lead sponsor and collaborators by name." + search_help,
+            text,
+            example="Mesoblast",
+        ),
+        query(
+            "query.lead",
+            "Search the lead sponsor by name." + search_help,
+            text,
+            example="Mayo Clinic",
+        ),
+        query(
+            "query.id",
+            "Studies with any of these identifiers (separated by spaces, commas or OR): NCT ID"
+            " in any typed form, former NCT ID, organisation study ID, secondary ID, acronym.",
+            text,
+            example="NCT02883803, Cx601-0302",
+        ),
+        query(
+            "query.patient",
+            "Search what a patient reads: titles, conditions and keywords, interventions,"
+            " summary, arms, outcome measures and sponsors (not the detailed description or"
+            " eligibility text)." + search_help,
+            text,
+            example="knee cartilage",
+        ),
+        query(
+            "filter.advanced",
+            'An Essie expression: AREA[Field]value (a word, a "quoted phrase", RANGE[low,'
+            " high] with MIN and MAX, or a parenthesised expression), AND, OR, NOT,"
+            " parentheses; plain words search every text as query.term. Fields: "
+            + ", ".join(essie.AREAS)
+            + ". Dates are YYYY, YYYY-MM or YYYY-MM-DD; ages e.g. 18 years. Other Essie"
+            " operators (SEARCH[], EXPANSION[], COVERAGE[], TILDE[], DISTANCE[], MISSING) and"
+            " unknown fields are a 400 naming them.",
+            {"type": "string", "maxLength": essie.MAX_ADVANCED_CHARS},
+            examples=_examples(
+                (
+                    "Phase 2 or 3, recruiting",
+                    "AREA[Phase](PHASE2 OR PHASE3) AND AREA[OverallStatus]RECRUITING",
+                ),
+                (
+                    "Started since 2020, 100 participants or more",
+                    "AREA[StartDate]RANGE[2020-01-01, MAX] AND AREA[EnrollmentCount]RANGE[100, MAX]",
+                ),
+                (
+                    "In China but not Beijing",
+                    "AREA[LocationCountry]China AND NOT AREA[LocationCity]Beijing",
+                ),
+                ("Children may take part", "AREA[MinimumAge]RANGE[MIN, 17 years]"),
+                ("A condition", 'AREA[Condition]"graft versus host disease"'),
+            ),
+        ),
+        query(
+            "aggFilters",
+            "Filters by aggregation, name:values separated by commas (values of one"
+            " aggregation are alternatives): "
+            + "; ".join(
+                f"{name}: {' '.join(codes)}" for name, (_f, codes) in essie.AGGREGATIONS.items()
+            )
+            + ". Other names or values are a 400.",
+            {"type": "string", "maxLength": essie.MAX_ADVANCED_CHARS},
+            example="phase:2 3,status:rec not,results:with",
+        ),
         query(
             "sort",
             "Up to two sort fields, each with an optional direction (e.g."

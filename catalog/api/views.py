@@ -8,15 +8,16 @@ set of filters. Bad parameters get a 400 whose JSON message names the parameter.
 
 import re
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from catalog.api import openapi, study_fields
+from catalog.api import essie, openapi, study_fields
 from catalog.models import MscProfile, Trial
 from catalog.msc.annotate import profile_of
 from catalog.registry.ctgov import normalize_nct_id, study_from_trial
+from catalog.search import fulltext
 from catalog.search.listing import BadPageToken, SortKey, TrialSearch, after_token, page_token
 from catalog.search.params import PARAMS
 from catalog.search.query import BadParameter, quoted
@@ -63,15 +64,35 @@ class ListRequest:
     declarations (``catalog.search.params``) map them."""
 
     def __init__(self, params):
+        unknown = sorted(set(params) - known_parameters())
+        if unknown:
+            raise BadParameter(unknown[0], "not a parameter of this API (see /api/v2/openapi.json)")
         self.format = self._choice(params, "format", ("json", "csv"), "json")
         self._choice(params, "markupFormat", ("markdown", "legacy"), "markdown")
         self.count_total = self._choice(params, "countTotal", ("true", "false"), "false") == "true"
         self.page_size = self._page_size(_get(params, "pageSize"))
         self.page_token = _get(params, "pageToken") or None
         self.filters = PARAMS.read_api(params)
+        self.extra = self._essie(params)
         self.sort = self._sort(_get(params, "sort"))
         self.paths, self.columns = self._fields(_get(params, "fields"))
         self.selects_fields = bool(_items(_get(params, "fields") or ""))
+
+    @staticmethod
+    def _essie(params):
+        """The query areas, filter.advanced and aggFilters, as one Q (catalog.api.essie)."""
+        q = Q()
+        for name, build in essie.PARAMETERS.items():
+            value = (_get(params, name) or "").replace("\x00", " ")
+            if not value.strip():
+                continue
+            if len(value) > fulltext.MAX_QUERY_CHARS:
+                raise BadParameter(name, f"longer than {fulltext.MAX_QUERY_CHARS} characters")
+            try:
+                q &= build(value, name)
+            except essie.EssieError as bad:
+                raise BadParameter(name, str(bad)) from None
+        return q
 
     @staticmethod
     def _choice(params, name, choices, default):
@@ -134,6 +155,16 @@ class ListRequest:
         return paths, columns or list(exports.CSV_COLUMNS)
 
 
+# The parameters of paging, format and fields; the filters are declared with the list's
+# (catalog.search.params) and the query areas read by catalog.api.essie.
+CONTROL_PARAMETERS = {"format", "markupFormat", "countTotal", "pageSize", "pageToken", "sort", "fields"}
+
+
+def known_parameters():
+    """Every parameter ``GET /api/v2/studies`` reads; any other is refused by name."""
+    return CONTROL_PARAMETERS | set(PARAMS.by_api_name()) | set(essie.PARAMETERS)
+
+
 @csrf_exempt
 @require_safe
 def study_list(request):
@@ -146,7 +177,8 @@ def study_list(request):
     sort_keys = [k for k in wanted.sort if k.name != "relevance" or found.searching]
     if not wanted.sort:
         sort_keys = found.sort_keys
-    queryset = found.ordered(sort_keys or [SortKey("nct_id", False)])
+    matching = found.queryset().filter(wanted.extra)
+    queryset = found.ordered(sort_keys or [SortKey("nct_id", False)], queryset=matching)
     if wanted.page_token:
         try:
             queryset = after_token(queryset, wanted.page_token, sort_keys)
@@ -157,7 +189,7 @@ def study_list(request):
     if len(trials) > wanted.page_size:
         trials = trials[: wanted.page_size]
         next_token = page_token(trials[-1], sort_keys)
-    total = found.queryset().count() if wanted.count_total and not wanted.page_token else None
+    total = matching.count() if wanted.count_total and not wanted.page_token else None
 
     if wanted.format == "csv":
         return _csv_page(trials, wanted.columns, next_token, total)

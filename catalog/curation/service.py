@@ -43,6 +43,7 @@ NOT_CURATED = {
     "curated_fields",
     "is_synthetic",
     "search_vector",
+    "search_ids",
 }
 # Fields that change together: curating one curates the others.
 FIELD_GROUPS = {

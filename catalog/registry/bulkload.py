@@ -171,6 +171,7 @@ class Writer:
             "imported_at": self.now,
             "updated_at": self.now,
             "search_vector": None,
+            "search_ids": [],
         }
 
     def rows(self, chunk, first_trial_pk, reserve):

@@ -1,14 +1,33 @@
 """Full-text search: the weighted search vector, the query language, snippets and suggestions.
 
-Weights: A, title and acronym; B, conditions, interventions and keywords; C, the brief summary;
-D, the detailed description and the eligibility criteria. The vector is stored in
-``Trial.search_vector`` (GIN-indexed) and refreshed by the importer whenever a trial changes.
+The vector (``search_vector_expression``, stored in ``Trial.search_vector``, GIN-indexed, refreshed
+by the importer whenever a trial changes) weighs where a word is found:
+
+- A: the titles and the acronym;
+- B: the conditions, their MeSH terms and the keywords (what the trial is about);
+- C: the interventions (names, other names, MeSH terms), the brief summary, the arms, the
+  outcome measures, the sponsor and collaborators;
+- D: the detailed description, the eligibility criteria, intervention, arm and outcome
+  descriptions, and the MeSH ancestors of conditions and interventions.
+
+Words joined by a slash or a hyphen are stored as their parts ("Hematopoietic/Mesenchymal",
+"COVID-19", "UC-MSC"), and so are the same words typed, so whole and parts both match.
+Abbreviations written in capitals (ALS, GVHD, T1D) are stored a second time as marked lexemes
+(``synonyms.abbreviation_tag``), so that "ALS" is told from the stem "al" of "et al.".
+``Trial.search_ids`` holds the trial's identifiers (NCT ID, former NCT IDs, organisation and
+secondary IDs, acronym), upper-cased: a search that is an identifier finds its trial first.
 
 What people type (``parse``): words, all of which must match (stemmed, so "cells" finds "cell");
 ``"a phrase"`` in quotes; ``-word`` or ``-"a phrase"`` (or ``NOT word``) to exclude; ``OR``
 between two terms for either. The last word typed also matches as a prefix ("mesench" finds
-"mesenchymal"). The MSC vocabulary of ``catalog.synonyms`` is understood. Misspelt words get a
-"did you mean" from the catalog's own vocabulary (``SearchWord``, trigram-indexed).
+"mesenchymal") when it is four letters or more and no word of the catalog. The vocabulary of
+``catalog.search.synonyms`` is understood (MSC names, condition abbreviations and lay names, the
+records' own condition → MeSH pairs). Misspelt words get a "did you mean" from the catalog's own
+vocabulary (``SearchWord``, trigram-indexed).
+
+Ranking: an identifier match first; then trials whose titles, conditions or keywords hold the
+whole search; then those holding the words as typed, next to each other; then cover density
+(``ts_rank_cd``: near words above scattered ones) with the weights above.
 """
 
 import html
@@ -25,6 +44,8 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection, connections, router, transaction
 from django.db.models import (
+    BooleanField,
+    Case,
     Exists,
     F,
     FloatField,
@@ -34,19 +55,25 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.utils.safestring import mark_safe
 
-from catalog.search.synonyms import SYNONYMS
+from catalog.search import synonyms
 
 SEARCH_CONFIG = "english"
 
 # What a search may hold; longer input is cut, and the page says so.
 MAX_QUERY_CHARS = 500
 MAX_QUERY_TERMS = 30
-# The last word matches as a prefix only from this many characters on.
-MIN_PREFIX_CHARS = 3
+# The last word matches as a prefix only from this many characters on (and only when it is no
+# word of the catalog: "cell" is a word and stays one, "mesench" is not and finds "mesenchymal").
+MIN_PREFIX_CHARS = 4
+# Abbreviations up to this length, or that the English stemmer changes, match only where
+# written in capitals (the marked lexeme); longer ones ("GVHD", "COPD") match any case.
+MAX_CAPITALS_ONLY_CHARS = synonyms.MAX_SHORT_ABBREVIATION
 
 # PostgreSQL's English stop words: never prefixes, never suggestions.
 STOP_WORDS = frozenset(
@@ -64,68 +91,228 @@ STOP_WORDS = frozenset(
 # ts_headline marks matches with these; they are turned into <mark> after HTML-escaping.
 _START, _STOP = "\ue000", "\ue001"
 
+# Weights of D, C, B and A lexemes in the rank (ts_rank_cd's order).
+RANK_WEIGHTS = [0.05, 0.2, 0.5, 1.0]
+# Rank boosts, each larger than the whole of the ones below it (ts_rank_cd with normalisation
+# 32 stays under 1).
+BOOST_IDENTIFIER = 8.0
+BOOST_TOPIC = 2.0
+BOOST_PHRASE = 1.0
+
 
 # The search vector -------------------------------------------------------------------------------
 
 
-def _joined(model, field):
-    """The trial's related ``field`` values joined by spaces, as a subquery."""
+class _SplitCompounds(Func):
+    """The text with slashes and hyphens as spaces (compound words stored as their parts) and
+    the roman numeral I after a type, grade, stage, phase or class written 1 (I is an English
+    stop word: "Type I diabetes" would otherwise be stored as "type ... diabetes", and so
+    would "Type 2 diabetes" match it)."""
+
+    template = (
+        "regexp_replace(translate(%(expressions)s, '/-', '  '), "
+        "'\\m(type|grade|stage|phase|class)\\s+I\\M', '\\1 1', 'gi')"
+    )
+    output_field = TextField()
+
+
+_ROMAN_ONE_RE = re.compile(r"\b(type|grade|stage|phase|class)\s+I\b", re.I)
+
+
+def _normalised(text):
+    """A phrase as the vector stores it (see ``_SplitCompounds``)."""
+    return _ROMAN_ONE_RE.sub(r"\1 1", _COMPOUND_RE.sub(" ", text))
+
+
+class _Abbreviations(Func):
+    """The marked abbreviations of a text (SQL function of migration 0008)."""
+
+    function = "catalog_abbreviations"
+    output_field = TextField()
+
+
+# Joins the values of a vector: the stop word between them takes a position, so that a phrase
+# never runs from one value into the next (a condition ending in "Acute" and a keyword "GVHD"
+# are not "acute GVHD").
+VALUE_SEPARATOR = " the "
+
+
+class _JoinedText(Func):
+    template = f"concat_ws('{VALUE_SEPARATOR}', %(expressions)s)"
+    output_field = TextField()
+
+
+def _joined(rows, field):
+    """The ``field`` values of related ``rows`` (a queryset with a ``trial`` key) joined by
+    spaces, as a subquery."""
     rows = (
-        model.objects.filter(trial=OuterRef("pk"))
+        rows.filter(trial=OuterRef("pk"))
         .order_by()
         .values("trial")
-        .annotate(joined=StringAgg(field, delimiter=" "))
+        .annotate(joined=StringAgg(field, delimiter=VALUE_SEPARATOR))
         .values("joined")
     )
     return Coalesce(Subquery(rows, output_field=TextField()), Value(""), output_field=TextField())
 
 
-def search_vector_expression():
-    from catalog.models import Intervention, TrialCondition
+def _array_text(name):
+    return Func(F(name), Value(" "), function="array_to_string", output_field=TextField())
 
-    keywords = Func(F("keywords"), Value(" "), function="array_to_string", output_field=TextField())
+
+def _weighted(weight, *texts):
+    text = _JoinedText(*texts)
+    return SearchVector(_SplitCompounds(text), weight=weight, config=SEARCH_CONFIG) + SearchVector(
+        _Abbreviations(text), weight=weight, config="simple"
+    )
+
+
+def search_vector_expression():
+    from catalog.models import (
+        Arm,
+        Collaboration,
+        Intervention,
+        MeshKind,
+        Organization,
+        Outcome,
+        TrialCondition,
+        TrialMesh,
+    )
+
+    def mesh(*kinds):
+        return _joined(TrialMesh.objects.filter(kind__in=kinds), "mesh_term__term")
+
+    lead_sponsor = Coalesce(
+        Subquery(Organization.objects.filter(pk=OuterRef("lead_sponsor_id")).values("name")[:1]),
+        Value(""),
+        output_field=TextField(),
+    )
+    interventions = Intervention.objects.all()
     return (
-        SearchVector("brief_title", "acronym", "official_title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector(
-            _joined(TrialCondition, "condition__name"),
-            _joined(Intervention, "name"),
-            keywords,
-            weight="B",
-            config=SEARCH_CONFIG,
+        _weighted("A", F("brief_title"), F("official_title"), F("acronym"))
+        + _weighted(
+            "B",
+            _joined(TrialCondition.objects.all(), "condition__name"),
+            mesh(MeshKind.CONDITION),
+            _array_text("keywords"),
         )
-        + SearchVector("brief_summary", weight="C", config=SEARCH_CONFIG)
-        + SearchVector(
-            "detailed_description", "eligibility_criteria", weight="D", config=SEARCH_CONFIG
+        + _weighted(
+            "C",
+            _joined(interventions, "name"),
+            _joined(interventions, _array_text("other_names")),
+            mesh(MeshKind.INTERVENTION),
+            F("brief_summary"),
+            _joined(Arm.objects.all(), "label"),
+            _joined(Outcome.objects.all(), "measure"),
+            lead_sponsor,
+            _joined(Collaboration.objects.all(), "organization__name"),
+        )
+        + _weighted(
+            "D",
+            F("detailed_description"),
+            F("eligibility_criteria"),
+            _joined(interventions, "description"),
+            _joined(Arm.objects.all(), "description"),
+            _joined(Outcome.objects.all(), "description"),
+            mesh(MeshKind.CONDITION_ANCESTOR, MeshKind.INTERVENTION_ANCESTOR),
         )
     )
 
 
+# The identifiers a search can be: NCT ID, former NCT IDs, acronym, and organisation and
+# secondary IDs that hold a digit (an organisation "ID" that is a word, e.g. a sponsor's name, is
+# left to the full text), upper-cased with single spaces.
+SEARCH_IDS_SQL = r"""
+    ARRAY(SELECT DISTINCT upper(regexp_replace(btrim(v), '\s+', ' ', 'g'))
+            FROM unnest(
+                 ARRAY[nct_id, acronym]
+                 || ARRAY(SELECT jsonb_array_elements_text(COALESCE(
+                          source_record #> '{protocolSection,identificationModule,nctIdAliases}',
+                          '[]'::jsonb)))
+                 || ARRAY(SELECT x FROM unnest(ARRAY[org_study_id]
+                          || ARRAY(SELECT e ->> 'id' FROM jsonb_array_elements(
+                                   CASE jsonb_typeof(secondary_ids) WHEN 'array'
+                                   THEN secondary_ids ELSE '[]'::jsonb END) e)) x
+                          WHERE x ~ '[0-9]')) v
+           WHERE btrim(COALESCE(v, '')) <> '')
+"""
+
+
 def update_search_vectors(trials):
-    """Recompute the stored vector for a queryset of trials, in one UPDATE."""
-    return trials.update(search_vector=search_vector_expression())
+    """Recompute the stored vector and identifiers for a queryset of trials, in one UPDATE."""
+    from django.contrib.postgres.fields import ArrayField
+    from django.db.models import CharField
+
+    return trials.update(
+        search_vector=search_vector_expression(),
+        search_ids=RawSQL(SEARCH_IDS_SQL, [], output_field=ArrayField(CharField())),
+    )
+
+
+# Identifiers as typed ------------------------------------------------------------------------
+
+_NCT_TYPED_RE = re.compile(r"^(NCT)?\s*(\d{1,8})$", re.I)
+# Digits alone are read as an NCT ID from this many digits on ("2883803" → NCT02883803).
+MIN_BARE_NCT_DIGITS = 6
+
+
+def identifier_candidates(text):
+    """The identifiers a search may be, upper-cased: the whole text, and the NCT ID it names if
+    it is one as people type them (NCT02883803, nct02883803, NCT 02883803, 02883803, 2883803),
+    or each NCT ID of a list of them."""
+    text = " ".join((text or "").split()).upper()
+    if not any(c.isalnum() for c in text) or len(text) > 200:
+        return ()
+    found = [text]
+
+    def nct(token):
+        match = _NCT_TYPED_RE.match(token)
+        if not match:
+            return None
+        prefix, digits = match.groups()
+        if prefix or len(digits) >= MIN_BARE_NCT_DIGITS:
+            return "NCT" + digits.zfill(8)
+        return None
+
+    whole = nct(text)
+    if whole:
+        found.append(whole)
+    tokens = [t for t in re.split(r"[\s,;]+", text) if t]
+    if len(tokens) > 1 and all(re.fullmatch(r"NCT\d{8}", t) for t in tokens):
+        found.extend(tokens)
+    return tuple(dict.fromkeys(found))
+
+
+def nct_id_typed(text):
+    """The NCT ID if ``text`` is one NCT ID written with its NCT prefix (any case or spacing)."""
+    match = _NCT_TYPED_RE.match(" ".join((text or "").split()))
+    if match and match.group(1) and len(match.group(2)) == 8:
+        return "NCT" + match.group(2)
+    return None
+
+
+def trial_named(text):
+    """The NCT ID of the one public trial a search names by its NCT ID or a former NCT ID
+    (typed with its NCT prefix, in any case or spacing), or None."""
+    from catalog.models import Trial
+
+    nct_id = nct_id_typed(text)
+    if nct_id is None:
+        return None
+    found = list(
+        Trial.objects.public()
+        .filter(search_ids__contains=[nct_id])
+        .values_list("nct_id", flat=True)[:2]
+    )
+    if nct_id in found:
+        return nct_id
+    return found[0] if len(found) == 1 else None
 
 
 # The query language ----------------------------------------------------------------------------
 
-
-def _synonym_key(words):
-    """How a run of words is compared with the synonym members."""
-    out = []
-    for word in words:
-        word = word.lower().replace("\u2019", "'")
-        word = re.sub(r"'s$", "", word).replace("-", "")
-        out.append(word)
-    return " ".join(out)
-
-
-_SYNONYM_GROUPS = {}
-for _group in SYNONYMS:
-    for _member in _group:
-        _SYNONYM_GROUPS[_synonym_key(_member.split())] = _group
-_SYNONYM_MAX_WORDS = max(len(m.split()) for g in SYNONYMS for m in g)
-
 _TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _EDGE_PUNCTUATION = "()[]{},;:.!?'`"
+_COMPOUND_RE = re.compile(r"[-/]+")
 
 
 @dataclass(frozen=True)
@@ -151,9 +338,10 @@ class ParsedQuery:
     text: str
     groups: list = field(default_factory=list)
     truncated: bool = False
+    identifiers: tuple = ()
 
     def __bool__(self):
-        return bool(self.groups)
+        return bool(self.groups) or bool(self.identifiers)
 
     @property
     def expansions(self):
@@ -162,12 +350,9 @@ class ParsedQuery:
         for group in self.groups:
             for term in group.terms:
                 if term.kind == "synonyms" and not group.negated:
-                    others = tuple(
-                        a
-                        for a in term.alternatives
-                        if _synonym_key([a]) != _synonym_key([term.text])
-                    )
-                    if (term.text, others) not in seen:
+                    typed = synonyms.key([term.text])
+                    others = tuple(a for a in term.alternatives if synonyms.key([a]) != typed)
+                    if others and (term.text, others) not in seen:
                         seen.append((term.text, others))
         return seen
 
@@ -185,34 +370,101 @@ class ParsedQuery:
                     out.extend((w, False) for w in term.text.split())
         return out
 
-    def tsquery(self, config=SEARCH_CONFIG):
+    def tsquery(self, config=SEARCH_CONFIG, *, for_headline=False):
         """The query as a ``SearchQuery`` expression, or None when nothing is left to match."""
         combined = None
         for group in self.groups:
             alternatives = None
             for term in group.terms:
-                query = _term_query(term, config)
+                query = _term_query(term, config, for_headline)
                 alternatives = query if alternatives is None else alternatives | query
             if group.negated:
-                alternatives = ~alternatives
+                alternatives = _NotQuery(alternatives)
             combined = alternatives if combined is None else combined & alternatives
         return combined
 
+    def phrase_query(self):
+        """The words typed, next to each other, when the search is two words or more of which
+        none is excluded or an alternative: the phrase boost of the rank."""
+        texts = []
+        for group in self.groups:
+            if group.negated or len(group.terms) != 1:
+                return None
+            term = group.terms[0]
+            texts.append(term.text)
+        if len(" ".join(texts).split()) < 2:
+            return None
+        return SearchQuery(
+            _normalised(" ".join(texts)),
+            config=SEARCH_CONFIG,
+            search_type="phrase",
+        )
 
-def _term_query(term, config):
+
+class _NotQuery(SearchQuery):
+    """The negation of any query, combined or not (a SearchQuery, so lookups take it as is)."""
+
+    template = "!!(%(expressions)s)"
+
+    def __init__(self, query):
+        self.config, self.invert = None, False
+        Func.__init__(self, query)
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        return Func.as_sql(self, compiler, connection, template=self.template)
+
+
+class _PrefixQuery(SearchQuery):
+    """The word, or, when the catalog has no such word, any word starting with it (unstemmed:
+    a stem of a partial word is no prefix of the whole word's stem)."""
+
+    def __init__(self, word):
+        self.config, self.invert = None, False
+        self.word = word
+        Func.__init__(self)
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        word = self.word.lower()
+        sql = (
+            "(CASE WHEN EXISTS (SELECT 1 FROM catalog_searchword WHERE word = %s) "
+            "THEN plainto_tsquery('english'::regconfig, %s) "
+            "ELSE plainto_tsquery('english'::regconfig, %s) "
+            "|| to_tsquery('simple'::regconfig, %s) END)"
+        )
+        return sql, [word, self.word, self.word, f"'{word}':*"]
+
+
+def _member_query(member, config, for_headline):
+    if synonyms.is_abbreviation(member):
+        tag = SearchQuery(synonyms.abbreviation_tag(member), config="simple")
+        word = SearchQuery(member, config=config)
+        if for_headline or config != SEARCH_CONFIG:
+            return word
+        if len(member) > MAX_CAPITALS_ONLY_CHARS and _stem_keeps(member):
+            return tag | word
+        return tag
+    return SearchQuery(_normalised(member), config=config, search_type="phrase")
+
+
+def _stem_keeps(word):
+    """Whether the English stemmer leaves the word as it is (most abbreviations; not "ARDS")."""
+    lower = word.lower()
+    return not (lower.endswith("s") or lower.endswith("ed") or lower.endswith("ing"))
+
+
+def _term_query(term, config, for_headline=False):
     if term.kind == "word":
         return SearchQuery(term.text, config=config)
     if term.kind == "phrase":
-        return SearchQuery(term.text, config=config, search_type="phrase")
+        return SearchQuery(_normalised(term.text), config=config, search_type="phrase")
     if term.kind == "prefix":
-        # The stemmed word, or any word starting with what was typed (unstemmed: a stem of a
-        # partial word is no prefix of the whole word's stem).
-        prefix = SearchQuery(f"'{term.text.lower()}':*", config="simple", search_type="raw")
-        return SearchQuery(term.text, config=config) | prefix
+        if for_headline:
+            return SearchQuery(term.text, config=config)
+        return _PrefixQuery(term.text)
     query = None
     for member in term.alternatives:
-        phrase = SearchQuery(member, config=config, search_type="phrase")
-        query = phrase if query is None else query | phrase
+        part = _member_query(member, config, for_headline)
+        query = part if query is None else query | part
     return query
 
 
@@ -221,7 +473,8 @@ def _clean_word(word):
 
 
 def _tokens(text):
-    """(kind, text, negated) for each word, phrase and operator of the input."""
+    """(kind, text, negated) for each word, phrase and operator of the input. A word joined
+    by hyphens or slashes is a phrase of its parts ("Hematopoietic/Mesenchymal")."""
     out = []
     for match in _TOKEN_RE.finditer(text):
         minus, phrase, word = match.groups()
@@ -239,38 +492,45 @@ def _tokens(text):
             out.append(("not", word, False))
             continue
         negated = word.startswith("-") and len(word) > 1
-        word = _clean_word(word[1:] if negated else word)
-        if any(c.isalnum() for c in word):
+        word = _clean_word(word[1:] if negated else word).strip("-/")
+        if not any(c.isalnum() for c in word):
+            continue
+        parts = [p for p in _COMPOUND_RE.split(word) if any(c.isalnum() for c in p)]
+        if len(parts) > 1:
+            out.append(("phrase", word, negated))
+        else:
             out.append(("word", word, negated))
     return out
 
 
-def _with_synonyms(tokens, synonyms):
+def _with_synonyms(tokens, use_synonyms):
     """Replace runs of words (or a phrase) naming a synonym group by one ``synonyms`` token."""
-    if not synonyms:
+    if not use_synonyms:
         return tokens
+    table = synonyms.expansions()
+    longest = synonyms.max_words()
     out = []
     i = 0
     while i < len(tokens):
         kind, text, negated = tokens[i]
         if kind == "phrase":
-            group = _SYNONYM_GROUPS.get(_synonym_key(text.split()))
-            out.append(("synonyms", text, negated, group) if group else tokens[i])
+            expansion = table.get(synonyms.key(text.split()))
+            out.append(("synonyms", text, negated, expansion.terms) if expansion else tokens[i])
             i += 1
             continue
         if kind != "word":
             out.append(tokens[i])
             i += 1
             continue
-        for length in range(_SYNONYM_MAX_WORDS, 0, -1):
+        for length in range(longest, 0, -1):
             run = tokens[i : i + length]
-            if len(run) < length or any(t[0] != "word" for t in run):
+            if len(run) < length or any(t[0] not in ("word", "phrase") for t in run):
                 continue
             if any(t[2] for t in run[1:]):
                 continue
-            group = _SYNONYM_GROUPS.get(_synonym_key([t[1] for t in run]))
-            if group:
-                out.append(("synonyms", " ".join(t[1] for t in run), negated, group))
+            expansion = table.get(synonyms.key([t[1] for t in run]))
+            if expansion:
+                out.append(("synonyms", " ".join(t[1] for t in run), negated, expansion.terms))
                 i += length
                 break
         else:
@@ -287,6 +547,7 @@ def _prefix_eligible(word):
 
 def parse(text, *, synonyms=True, prefix=True):
     """Read a search as typed into a ``ParsedQuery`` (falsy when there is nothing to match)."""
+    use_synonyms = synonyms
     text = " ".join((text or "").replace("\x00", " ").split())
     text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u201e", '"')
     truncated = False
@@ -301,7 +562,7 @@ def parse(text, *, synonyms=True, prefix=True):
                 break
             kept.append(token)
         tokens, truncated = kept, True
-    tokens = _with_synonyms(tokens, synonyms)
+    tokens = _with_synonyms(tokens, use_synonyms)
 
     last_word = max((i for i, t in enumerate(tokens) if t[0] == "word"), default=None)
     groups = []
@@ -333,80 +594,182 @@ def parse(text, *, synonyms=True, prefix=True):
         else:
             groups.append(Group([term], negated))
         pending_or = False
-    return ParsedQuery(text=text, groups=groups, truncated=truncated)
+    identifiers = identifier_candidates(text) if groups and use_synonyms and prefix else ()
+    return ParsedQuery(text=text, groups=groups, truncated=truncated, identifiers=identifiers)
 
 
 # Applying a search -----------------------------------------------------------------------------
 
 
+class _Matches(Func):
+    """``vector @@ query`` as a boolean expression."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class _FilteredVector(Func):
+    """Only the lexemes of the given weights of the stored vector."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, weights, vector=None):
+        self.weights = weights
+        super().__init__(vector or F("search_vector"))
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        letters = ",".join(self.weights)
+        return f"ts_filter({sql}, '{{{letters}}}'::\"char\"[])", params
+
+
+def search_q(parsed, weights=None):
+    """Trials the search matches: the stored vector (all of it, or only ``weights``), or an
+    identifier."""
+    query = parsed.tsquery()
+    condition = Q(pk__in=[])
+    if query is not None:
+        if weights:
+            condition = Q(search_vector=query) & Q(_Matches(_FilteredVector(weights), query))
+        else:
+            condition = Q(search_vector=query)
+    if parsed.identifiers:
+        condition |= Q(search_ids__overlap=list(parsed.identifiers))
+    return condition
+
+
 def matching(queryset, parsed):
-    """Trials whose stored vector matches the search."""
-    return queryset.filter(search_vector=parsed.tsquery())
+    """Trials whose stored vector matches the search, or that the search names by an ID."""
+    return queryset.filter(search_q(parsed))
 
 
 def rank_expression(parsed):
     """The rank, as double precision: exact to compare with a float from Python (page tokens)."""
-    return Cast(SearchRank(F("search_vector"), parsed.tsquery()), FloatField())
-
-
-class _TitleVector(Func):
-    """Only the A-weighted (title and acronym) lexemes of the stored vector."""
-
-    template = "ts_filter(%(expressions)s, '{a}'::\"char\"[])"
-    output_field = SearchVectorField()
+    query = parsed.tsquery()
+    rank = Value(0.0)
+    if query is not None:
+        rank = SearchRank(
+            F("search_vector"), query, weights=RANK_WEIGHTS, normalization=32, cover_density=True
+        )
+        rank = rank + Case(
+            When(_Matches(_FilteredVector("ab"), query), then=Value(BOOST_TOPIC)),
+            default=Value(0.0),
+        )
+        phrase = parsed.phrase_query()
+        if phrase is not None:
+            rank = rank + Case(
+                When(_Matches(F("search_vector"), phrase), then=Value(BOOST_PHRASE)),
+                default=Value(0.0),
+            )
+    if parsed.identifiers:
+        rank = rank + Case(
+            When(search_ids__overlap=list(parsed.identifiers), then=Value(BOOST_IDENTIFIER)),
+            default=Value(0.0),
+        )
+    return Cast(rank, FloatField())
 
 
 def matching_titles(queryset, parsed):
     query = parsed.tsquery()
-    return (
-        queryset.filter(search_vector=query)
-        .alias(_titles=_TitleVector(F("search_vector")))
-        .filter(_titles=query)
-    )
+    return queryset.filter(search_vector=query).filter(_Matches(_FilteredVector("a"), query))
 
 
 def _matching_rows(model, vector, query):
     return model.objects.alias(_vector=vector).filter(_vector=query).values("pk")
 
 
-def matching_conditions(queryset, parsed):
-    """Trials with a condition, or a condition MeSH term, matching the search."""
+def conditions_q(parsed):
+    """Trials whose conditions, condition MeSH terms (or their ancestors) or keywords match."""
     from catalog.models import Condition, MeshKind, MeshTerm, TrialCondition, TrialMesh
 
     query = parsed.tsquery()
     conditions = _matching_rows(Condition, SearchVector("name", config=SEARCH_CONFIG), query)
     terms = _matching_rows(MeshTerm, SearchVector("term", config=SEARCH_CONFIG), query)
-    return queryset.filter(
-        Exists(TrialCondition.objects.filter(trial=OuterRef("pk"), condition__in=conditions))
-        | Exists(
-            TrialMesh.objects.filter(
-                trial=OuterRef("pk"),
-                kind__in=[MeshKind.CONDITION, MeshKind.CONDITION_ANCESTOR],
-                mesh_term__in=terms,
+    return (
+        (Q(search_vector=query) & Q(_Matches(_FilteredVector("b"), query)))
+        | Q(Exists(TrialCondition.objects.filter(trial=OuterRef("pk"), condition__in=conditions)))
+        | Q(
+            Exists(
+                TrialMesh.objects.filter(
+                    trial=OuterRef("pk"),
+                    kind__in=[MeshKind.CONDITION, MeshKind.CONDITION_ANCESTOR],
+                    mesh_term__in=terms,
+                )
             )
         )
     )
 
 
-def matching_interventions(queryset, parsed):
-    """Trials with an intervention, or an intervention MeSH term, matching the search."""
+def matching_conditions(queryset, parsed):
+    return queryset.filter(conditions_q(parsed))
+
+
+def interventions_q(parsed):
+    """Trials with an intervention (by name or other name), or an intervention MeSH term,
+    matching the search."""
     from catalog.models import Intervention, MeshKind, MeshTerm, TrialMesh
 
     query = parsed.tsquery()
     interventions = Intervention.objects.alias(
         _vector=SearchVector("name", config=SEARCH_CONFIG)
     ).filter(_vector=query)
+    other_names = Intervention.objects.alias(
+        _vector=SearchVector(_array_text("other_names"), config=SEARCH_CONFIG)
+    ).filter(_vector=query)
     terms = _matching_rows(MeshTerm, SearchVector("term", config=SEARCH_CONFIG), query)
-    return queryset.filter(
+    return (
         Q(pk__in=interventions.values("trial_id"))
-        | Exists(
-            TrialMesh.objects.filter(
-                trial=OuterRef("pk"),
-                kind__in=[MeshKind.INTERVENTION, MeshKind.INTERVENTION_ANCESTOR],
-                mesh_term__in=terms,
+        | Q(pk__in=other_names.values("trial_id"))
+        | Q(
+            Exists(
+                TrialMesh.objects.filter(
+                    trial=OuterRef("pk"),
+                    kind__in=[MeshKind.INTERVENTION, MeshKind.INTERVENTION_ANCESTOR],
+                    mesh_term__in=terms,
+                )
             )
         )
     )
+
+
+def matching_interventions(queryset, parsed):
+    return queryset.filter(interventions_q(parsed))
+
+
+def outcomes_q(parsed):
+    """Trials with an outcome measure whose title, description or time frame matches."""
+    from catalog.models import Outcome
+
+    vector = SearchVector("measure", "description", "time_frame", config=SEARCH_CONFIG)
+    rows = Outcome.objects.alias(_vector=vector).filter(_vector=parsed.tsquery())
+    return Q(pk__in=rows.values("trial_id"))
+
+
+def sponsors_q(parsed, lead_only=False):
+    """Trials whose lead sponsor (or, unless ``lead_only``, a collaborator) matches."""
+    from catalog.models import Collaboration, Organization
+
+    organizations = _matching_rows(
+        Organization, SearchVector("name", config=SEARCH_CONFIG), parsed.tsquery()
+    )
+    condition = Q(lead_sponsor__in=organizations)
+    if not lead_only:
+        collaborations = Collaboration.objects.filter(organization__in=organizations)
+        condition |= Q(pk__in=collaborations.values("trial_id"))
+    return condition
+
+
+def identifiers_q(text):
+    """Trials any of whose identifiers is one of those in ``text`` (separated by spaces,
+    commas or OR): NCT ID in any typed form, former NCT ID, organisation or secondary ID,
+    acronym."""
+    wanted = set()
+    for item in re.split(r"\s*(?:,|;|\bOR\b|\s)\s*", text or ""):
+        if item:
+            wanted.update(identifier_candidates(item))
+    wanted.update(identifier_candidates(text))
+    return Q(search_ids__overlap=sorted(wanted))
 
 
 def location_vector():
@@ -414,13 +777,17 @@ def location_vector():
     return SearchVector("facility", "city", "state", "zip", "country", config="simple")
 
 
-def matching_locations(queryset, parsed):
+def locations_q(parsed):
     from catalog.models import Site
 
     sites = Site.objects.alias(_vector=location_vector()).filter(
         _vector=parsed.tsquery(config="simple")
     )
-    return queryset.filter(pk__in=sites.values("trial_id"))
+    return Q(pk__in=sites.values("trial_id"))
+
+
+def matching_locations(queryset, parsed):
+    return queryset.filter(locations_q(parsed))
 
 
 # Snippets --------------------------------------------------------------------------------------
@@ -428,9 +795,12 @@ def matching_locations(queryset, parsed):
 
 def headline_expression(parsed, field_name="brief_summary"):
     """A short extract of ``field_name`` around the matched words, marked with sentinels."""
+    query = parsed.tsquery(for_headline=True)
+    if query is None:
+        return Value("", output_field=TextField())
     return SearchHeadline(
         field_name,
-        parsed.tsquery(),
+        query,
         config=SEARCH_CONFIG,
         start_sel=_START,
         stop_sel=_STOP,
@@ -512,7 +882,7 @@ def _suggestable(word):
         len(word) >= 4
         and word.isalpha()
         and word.lower() not in STOP_WORDS
-        and _synonym_key([word]) not in _SYNONYM_GROUPS
+        and synonyms.key([word]) not in synonyms.expansions()
     )
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from catalog.models import Trial
 from catalog.msc import display as msc_display
 from catalog.registry.ctgov import normalize_nct_id
+from catalog.search import fulltext
 from catalog.search.listing import (
     DEFAULT_PER_PAGE,
     DEFAULT_SORT,
@@ -61,10 +62,16 @@ def _clean_redirect(request):
 def trial_list(request):
     if response := _clean_redirect(request):
         return response
+    if set(request.GET) == {"q"} and (nct_id := fulltext.trial_named(request.GET["q"])):
+        # A search that is exactly one trial's NCT ID goes to that trial.
+        return redirect("catalog:trial_detail", nct_id)
     search = TrialSearch(request.GET)
     counts = search.facet_counts()
     page = search.results(counts.total)
     suggestion = search.suggestion()
+    # An NCT ID that finds nothing: where else to look, rather than a dead end.
+    no_trial = search.searching and not counts.total
+    looked_up = fulltext.nct_id_typed(search.parsed.text) if no_trial else None
     return render(
         request,
         "catalog/trial_list.html",
@@ -78,6 +85,7 @@ def trial_list(request):
             "described": search.describe(),
             "exports": search.export_urls(),
             "suggestion": suggestion,
+            "looked_up": looked_up,
             "suggestion_url": suggestion and search.url(drop=("page",), q=suggestion),
             "sort_choices": [
                 (value, label)
@@ -121,6 +129,10 @@ def trial_detail(request, nct_id):
         if reason is not None:
             context = {"nct_id": canonical, "reason": reason}
             return render(request, "catalog/trial_gone.html", context, status=410)
+        current = fulltext.trial_named(canonical)
+        if current and current != canonical:
+            # A former NCT ID of a trial: its address now.
+            return HttpResponsePermanentRedirect(reverse("catalog:trial_detail", args=[current]))
         return trial_not_found(request, canonical)
     profile = getattr(trial, "msc", None)
     context = {
@@ -140,6 +152,8 @@ def trial_not_found(request, query):
     context = {
         "query": query,
         "nct_id": normalize_nct_id(query),
+        # Only a search that finds something is offered as a link.
+        "search_finds": bool(query) and TrialSearch({"q": query}).queryset().exists(),
     }
     return render(request, "catalog/trial_not_found.html", context, status=404)
 

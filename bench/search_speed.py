@@ -1,0 +1,57 @@
+"""``python -m bench.search_speed``: the search pages alone, on the development database.
+
+Times the list page's one-word search and the search with three filters (server side, through
+Django's WSGI handler, as ``python -m bench`` does) on whatever catalog the development database
+holds, plus the queries each page sends. A quick before/after check for search changes; the
+full benchmark stays ``make bench``.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.__main__ import FILTERS, SEARCH_WORD  # noqa: E402
+
+EXTRA = ("ALS", "type 1 diabetes", "NCT02883803")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.search_speed", description=__doc__)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["CATALOG_CACHE_PAGES"] = "0"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialsite.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.CATALOG_CACHE_PAGES = False
+    settings.DEBUG = False
+    from bench.measure import measure_page
+
+    pages = [
+        (f"one-word search ({SEARCH_WORD})", {"q": SEARCH_WORD}),
+        ("search + 3 filters + facets", {"q": SEARCH_WORD, **FILTERS}),
+    ] + [(f"search {q!r}", {"q": q}) for q in EXTRA]
+    print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    for name, params in pages:
+        result = measure_page(
+            name, f"/trials/?{urlencode(params)}", args.repeats, args.warmup, client=False
+        )
+        if result.status != "ok":
+            print(f"{name:40} {result.status}")
+            continue
+        print(f"{name:40} {result.server.p50:8.1f} {result.server.p95:8.1f} {result.queries:8}")
+
+
+if __name__ == "__main__":
+    main()
