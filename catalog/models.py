@@ -265,7 +265,51 @@ class MeshKind(models.TextChoices):
     INTERVENTION_ANCESTOR = "intervention_ancestor", "Intervention MeSH ancestor"
 
 
-IPD_INFO_TYPES = ("STUDY_PROTOCOL", "SAP", "ICF", "CSR", "ANALYTIC_CODE")
+class RecordSource(models.TextChoices):
+    """Where a trial's record came from; see docs/records.md for the priority between them."""
+
+    REGISTRY = "REGISTRY", "ClinicalTrials.gov record"
+    SEED_DOCUMENT = "SEED_DOCUMENT", "seed document"
+
+
+class BioSpecRetention(models.TextChoices):
+    NONE_RETAINED = "NONE_RETAINED", "None retained"
+    SAMPLES_WITH_DNA = "SAMPLES_WITH_DNA", "Samples with DNA"
+    SAMPLES_WITHOUT_DNA = "SAMPLES_WITHOUT_DNA", "Samples without DNA"
+
+
+class IpdSharing(models.TextChoices):
+    YES = "YES", "Yes"
+    NO = "NO", "No"
+    UNDECIDED = "UNDECIDED", "Undecided"
+
+
+class IpdInfoType(models.TextChoices):
+    STUDY_PROTOCOL = "STUDY_PROTOCOL", "Study protocol"
+    SAP = "SAP", "Statistical analysis plan"
+    ICF = "ICF", "Informed consent form"
+    CSR = "CSR", "Clinical study report"
+    ANALYTIC_CODE = "ANALYTIC_CODE", "Analytic code"
+
+
+class ResultSection(models.TextChoices):
+    FLOW = "flow", "Participant flow"
+    BASELINE = "baseline", "Baseline characteristics"
+    OUTCOME = "outcome", "Outcome measure"
+    ADVERSE_EVENTS = "adverse_events", "Adverse events"
+
+
+class FlowStepKind(models.TextChoices):
+    MILESTONE = "milestone", "Milestone"
+    DROP_WITHDRAW = "drop_withdraw", "Dropped out or withdrew"
+
+
+class AdverseEventKind(models.TextChoices):
+    SERIOUS = "serious", "Serious"
+    OTHER = "other", "Other"
+
+
+IPD_INFO_TYPES = tuple(IpdInfoType.values)
 
 # Code lists kept in arrays, and the values each may hold.
 ARRAY_CODES = {
@@ -677,11 +721,32 @@ class Trial(models.Model):
     references = models.JSONField(default=list, blank=True, help_text="{pmid, type, citation}.")
     see_also_links = models.JSONField(default=list, blank=True, help_text="{label, url}.")
 
+    # Bio-specimens (observational studies)
+    bio_spec_retention = models.CharField(
+        "bio-specimen retention", max_length=32, choices=BioSpecRetention.choices, blank=True
+    )
+    bio_spec_description = models.TextField("bio-specimen description", blank=True)
+
     # Provenance
     version_holder = models.DateField(
         null=True, blank=True, help_text="The date of the ClinicalTrials.gov data version."
     )
+    record_source = models.CharField(
+        max_length=16, choices=RecordSource.choices, default=RecordSource.REGISTRY
+    )
+    record_publisher = models.CharField(
+        max_length=200, blank=True, help_text="Who published a seed document (e.g. MedPath)."
+    )
     source_record = models.JSONField(default=dict, help_text="The record as it was imported.")
+    source_extra = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What of the source record the catalog does not model: {set: [[path, value]], "
+        "drop: [path]}, applied over the export (ctgov.apply_remainder).",
+    )
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the normalised source record."
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -732,6 +797,15 @@ class Trial(models.Model):
     @property
     def ctgov_url(self):
         return f"https://clinicaltrials.gov/study/{self.nct_id}"
+
+    @property
+    def provenance(self):
+        """Where the record came from, as the trial page says it."""
+        if self.record_source == RecordSource.SEED_DOCUMENT:
+            return ", ".join(p for p in ("seed document", self.record_publisher) if p)
+        if self.last_update_posted:
+            return f"ClinicalTrials.gov record of {self.last_update_posted.isoformat()}"
+        return "ClinicalTrials.gov record"
 
     def get_phases_display(self):
         labels = dict(Phase.choices)
@@ -972,6 +1046,209 @@ class Official(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class TrialDocument(models.Model):
+    """A large document (protocol, statistical analysis plan, consent form) the registry holds."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="documents")
+    position = models.PositiveSmallIntegerField(default=0)
+    type_abbrev = models.CharField(max_length=32, blank=True)
+    has_protocol = models.BooleanField(null=True, blank=True)
+    has_sap = models.BooleanField("has a statistical analysis plan", null=True, blank=True)
+    has_icf = models.BooleanField("has an informed consent form", null=True, blank=True)
+    label = models.TextField(blank=True)
+    date = models.CharField(max_length=10, blank=True, help_text="The document's date, ISO.")
+    upload_date = models.CharField(max_length=16, blank=True, help_text="ISO date and time.")
+    filename = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["trial", "position"]
+
+    def __str__(self):
+        return self.label or self.filename
+
+    @property
+    def url(self):
+        """The file on ClinicalTrials.gov (its large documents live under the NCT ID's last two
+        digits)."""
+        if not self.filename:
+            return ""
+        nct_id = self.trial.nct_id
+        return f"https://cdn.clinicaltrials.gov/large-docs/{nct_id[-2:]}/{nct_id}/{self.filename}"
+
+
+class FormerNctId(models.Model):
+    """An NCT ID the trial was registered under before (``nctIdAliases``): it leads here."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="former_ids")
+    position = models.PositiveSmallIntegerField(default=0)
+    nct_id = models.CharField("former NCT ID", max_length=11, db_index=True)
+
+    class Meta:
+        ordering = ["trial", "position"]
+
+    def __str__(self):
+        return self.nct_id
+
+
+# Posted results: the groups each part compares, the measures with their values per group, the
+# participant flow and the adverse events per group; what they do not hold stays in
+# ``Trial.source_extra`` and comes back in the export.
+
+
+class ResultMeasure(models.Model):
+    """A baseline characteristic or an outcome measure of the posted results."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="result_measures")
+    section = models.CharField(max_length=16, choices=ResultSection.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    type = models.CharField(max_length=24, blank=True, help_text="PRIMARY, SECONDARY, ...")
+    title = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    population_description = models.TextField(blank=True)
+    reporting_status = models.CharField(max_length=16, blank=True)
+    param_type = models.CharField(max_length=40, blank=True)
+    dispersion_type = models.CharField(max_length=40, blank=True)
+    unit_of_measure = models.TextField(blank=True)
+    time_frame = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["trial", "section", "position"]
+
+    def __str__(self):
+        return self.title
+
+
+class ResultGroup(models.Model):
+    """A group of participants compared in one part of the results (its code, e.g. ``FG000``,
+    is what the values of that part point to). Outcome measures have groups of their own."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="result_groups")
+    section = models.CharField(max_length=16, choices=ResultSection.choices)
+    measure = models.ForeignKey(
+        ResultMeasure, null=True, blank=True, on_delete=models.CASCADE, related_name="groups"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    code = models.CharField(max_length=16, blank=True)
+    title = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    # Adverse-event groups: their totals.
+    deaths_affected = models.PositiveIntegerField(null=True, blank=True)
+    deaths_at_risk = models.PositiveIntegerField(null=True, blank=True)
+    serious_affected = models.PositiveIntegerField(null=True, blank=True)
+    serious_at_risk = models.PositiveIntegerField(null=True, blank=True)
+    other_affected = models.PositiveIntegerField(null=True, blank=True)
+    other_at_risk = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["trial", "section", "measure", "position"]
+        indexes = [models.Index(fields=["trial", "section"], name="resultgroup_trial_section")]
+
+    def __str__(self):
+        return self.title or self.code
+
+
+class ResultMeasurement(models.Model):
+    """One value of a measure for one group, in its class and category (values are text as
+    the registry posts them: "12.5", "NA")."""
+
+    measure = models.ForeignKey(
+        ResultMeasure, on_delete=models.CASCADE, related_name="measurements"
+    )
+    group = models.ForeignKey(
+        ResultGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="measurements"
+    )
+    group_code = models.CharField(max_length=16, blank=True)
+    class_position = models.PositiveSmallIntegerField(default=0)
+    class_title = models.TextField(blank=True)
+    category_position = models.PositiveSmallIntegerField(default=0)
+    category_title = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    value = models.CharField(max_length=100, blank=True)
+    spread = models.CharField(max_length=100, blank=True)
+    lower_limit = models.CharField(max_length=100, blank=True)
+    upper_limit = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["measure", "class_position", "category_position", "position"]
+
+    def __str__(self):
+        return f"{self.group_code}: {self.value}"
+
+
+class FlowStep(models.Model):
+    """A milestone (STARTED, COMPLETED, ...) or a drop-out reason of a participant-flow period."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="flow_steps")
+    period_position = models.PositiveSmallIntegerField(default=0)
+    period_title = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=FlowStepKind.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    type = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["trial", "period_position", "kind", "position"]
+
+    def __str__(self):
+        return self.type
+
+
+class FlowCount(models.Model):
+    step = models.ForeignKey(FlowStep, on_delete=models.CASCADE, related_name="counts")
+    group = models.ForeignKey(
+        ResultGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="flow_counts"
+    )
+    group_code = models.CharField(max_length=16, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    num_subjects = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["step", "position"]
+
+    def __str__(self):
+        return f"{self.group_code}: {self.num_subjects}"
+
+
+class AdverseEvent(models.Model):
+    """A serious or other adverse event term, counted per group (``counts``)."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="adverse_events")
+    kind = models.CharField(max_length=8, choices=AdverseEventKind.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    term = models.TextField(blank=True)
+    organ_system = models.TextField(blank=True)
+    source_vocabulary = models.CharField(max_length=100, blank=True)
+    assessment_type = models.CharField(max_length=32, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["trial", "kind", "position"]
+
+    def __str__(self):
+        return self.term
+
+
+class AdverseEventCount(models.Model):
+    event = models.ForeignKey(AdverseEvent, on_delete=models.CASCADE, related_name="counts")
+    group = models.ForeignKey(
+        ResultGroup,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="adverse_event_counts",
+    )
+    group_code = models.CharField(max_length=16, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    num_events = models.PositiveIntegerField(null=True, blank=True)
+    num_affected = models.PositiveIntegerField(null=True, blank=True)
+    num_at_risk = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "position"]
+
+    def __str__(self):
+        return f"{self.group_code}: {self.num_affected}"
 
 
 class SearchWord(models.Model):

@@ -3,8 +3,16 @@
 Used by ``import_ctgov``, the admin upload and ``sync_ctgov``. The rules:
 
 - A study is upserted by NCT ID, each in its own transaction: it is written whole or not at all.
-- A study identical to the stored source record changes nothing ("unchanged").
+- A study is compared by content: one whose normalised record hashes as the stored one
+  (``Trial.content_hash``) changes nothing ("unchanged"); any other content is written, also
+  at the same last-update date (a corrected or fuller record of the same version).
 - A study whose last-update date is older than the stored one is skipped, unless ``force``.
+- Source priority: a trial whose record came from a seed document is not replaced by a
+  registry record unless that record was last updated after the seed document's own date (a
+  seed that states none keeps its trial until ``force`` or a curator's revert); see
+  docs/records.md.
+- What of a record the catalog does not model is kept beside the trial (``source_extra``) and
+  comes back in every export.
 - Fields a curator set (``Trial.curated_fields``) keep the curator's value; the new source value
   is remembered beside it.
 - A study that cannot be read fails alone, with its NCT ID and the reason.
@@ -25,20 +33,30 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 
 from catalog.models import (
+    AdverseEvent,
+    AdverseEventCount,
     Arm,
     CentralContact,
     ChangeKind,
     Collaboration,
     Condition,
+    FlowCount,
+    FlowStep,
+    FormerNctId,
     Intervention,
     MeshTerm,
     Official,
     Organization,
     Outcome,
+    RecordSource,
+    ResultGroup,
+    ResultMeasure,
+    ResultMeasurement,
     Site,
     Trial,
     TrialChange,
     TrialCondition,
+    TrialDocument,
     TrialMesh,
 )
 from catalog.msc.annotate import annotate_study
@@ -80,6 +98,10 @@ RELATED_NAMES = {
     "central_contacts": "central_contacts",
     "officials": "officials",
 }
+# Parts of a record kept as rows that curators do not edit: written whole with every import.
+RECORD_PARTS = ("documents", "former_ids", "results")
+# The pseudo-field the history names when what the catalog does not model changes.
+UNMODELLED = "source_extra"
 # The public reason a trial imported unpublished (CATALOG_PUBLISH_IMPORTED off) is hidden for.
 UNREVIEWED_REASON = "Not yet reviewed by the catalog's curators."
 
@@ -376,12 +398,29 @@ class Importer:
     def _verdict(self, existing, parsed, study):
         """UNCHANGED or SKIPPED when the stored trial stays as it is; None to write."""
         if existing and not self.force:
-            if existing.source_record == study:
+            if existing.content_hash:
+                if existing.content_hash == ctgov.content_hash(study):
+                    return UNCHANGED
+            elif existing.source_record == study:
                 return UNCHANGED
             new_date = parsed.fields["last_update_posted"]
-            if existing.last_update_posted and (
-                new_date is None or new_date < existing.last_update_posted
-            ):
+            old_date = existing.last_update_posted
+            sources = (existing.record_source, parsed.fields["record_source"])
+            if sources[0] != sources[1]:
+                # Source priority: a seed document outranks registry records up to its own date
+                # (all of them when it states none); a later registry record outranks it.
+                seed_date, registry_date = (
+                    (old_date, new_date)
+                    if sources[0] == RecordSource.SEED_DOCUMENT
+                    else (new_date, old_date)
+                )
+                registry_later = seed_date is not None and (
+                    registry_date is not None and registry_date > seed_date
+                )
+                if registry_later != (sources[1] == RecordSource.REGISTRY):
+                    return SKIPPED
+                return None
+            if old_date and (new_date is None or new_date < old_date):
                 return SKIPPED
         return None
 
@@ -437,6 +476,8 @@ class Importer:
             if key in curated:
                 curated[key] = {**curated[key], "source": _json_value(values.pop(name))}
         values["source_record"] = study
+        values["source_extra"] = parsed.extra
+        values["content_hash"] = ctgov.content_hash(study)
         values["curated_fields"] = curated
         if existing:
             trial = existing
@@ -535,6 +576,26 @@ class Importer:
             # Rows a curator set (or with no readable source behind them): count what is there.
             old_count = getattr(existing, RELATED_NAMES[name]).count()
             changes[name] = {"old": old_count, "new": len(new_items), "collection": True}
+        if only is None:
+            if old_parsed is None:
+                old_parsed = _parse_or_none(existing.source_record)
+            for name in RECORD_PARTS:
+                old_items = _part_source(old_parsed, name) if old_parsed else None
+                new_items = _part_source(parsed, name)
+                if old_items != new_items:
+                    changes[name] = {
+                        "old": _part_size(old_items),
+                        "new": _part_size(new_items),
+                        "collection": True,
+                    }
+            # What the catalog does not model: counted in values it holds.
+            old_extra = old_parsed.extra if old_parsed else existing.source_extra
+            if old_extra != parsed.extra:
+                changes[UNMODELLED] = {
+                    "old": _part_size(old_extra),
+                    "new": _part_size(parsed.extra),
+                    "collection": True,
+                }
         return changes
 
     def _write_related(self, trial, parsed, curated, replace, pending, only=None):
@@ -615,10 +676,108 @@ class Importer:
                     model(trial=trial, position=i, **item)
                     for i, item in enumerate(getattr(parsed, name))
                 )
+        if only is None:
+            self._write_record_parts(trial, parsed, replace)
         if kept:
             # The collections' new source values, beside the curators' rows.
             trial.curated_fields = curated
             trial.save(update_fields=["curated_fields"])
+
+    def _write_record_parts(self, trial, parsed, replace):
+        """Documents, former NCT IDs and results: rows no curator edits, written whole."""
+        if replace:
+            for model in (TrialDocument, FormerNctId, ResultGroup, ResultMeasure, FlowStep):
+                model.objects.filter(trial=trial).delete()
+            AdverseEvent.objects.filter(trial=trial).delete()
+        TrialDocument.objects.bulk_create(
+            TrialDocument(trial=trial, position=i, **item)
+            for i, item in enumerate(parsed.documents)
+        )
+        FormerNctId.objects.bulk_create(
+            FormerNctId(trial=trial, position=i, nct_id=nct_id)
+            for i, nct_id in enumerate(parsed.former_ids)
+        )
+        results = parsed.results
+        if not any(results.values()):
+            return
+        positions = {}
+
+        def position(*key):
+            positions[key] = positions.get(key, -1) + 1
+            return positions[key]
+
+        measures = ResultMeasure.objects.bulk_create(
+            ResultMeasure(
+                trial=trial,
+                position=position("measure", m["section"]),
+                **{k: v for k, v in m.items() if k != "measurements"},
+            )
+            for m in results["measures"]
+        )
+        outcome_measures = [m for m in measures if m.section == "outcome"]
+        groups = ResultGroup.objects.bulk_create(
+            ResultGroup(
+                trial=trial,
+                position=position("group", g["section"], g["measure"]),
+                **{k: v for k, v in g.items() if k != "measure"},
+                measure=outcome_measures[g["measure"]] if g["measure"] is not None else None,
+            )
+            for g in results["groups"]
+        )
+        # The values point at their part's groups by code; outcome measures have their own.
+        group_pk = {(g.section, g.measure_id, g.code): g.pk for g in groups}
+        ResultMeasurement.objects.bulk_create(
+            ResultMeasurement(
+                measure=measure,
+                group_id=group_pk.get(
+                    (
+                        measure.section,
+                        measure.pk if measure.section == "outcome" else None,
+                        value["group_code"],
+                    )
+                ),
+                position=i,
+                **value,
+            )
+            for measure, m in zip(measures, results["measures"], strict=True)
+            for i, value in enumerate(m["measurements"])
+        )
+        steps = FlowStep.objects.bulk_create(
+            FlowStep(
+                trial=trial,
+                position=position("flow", step["period_position"], step["kind"]),
+                **{k: v for k, v in step.items() if k != "counts"},
+            )
+            for step in results["flow"]
+        )
+        FlowCount.objects.bulk_create(
+            FlowCount(
+                step=row,
+                group_id=group_pk.get(("flow", None, count["group_code"])),
+                position=i,
+                **count,
+            )
+            for row, step in zip(steps, results["flow"], strict=True)
+            for i, count in enumerate(step["counts"])
+        )
+        events = AdverseEvent.objects.bulk_create(
+            AdverseEvent(
+                trial=trial,
+                position=position("event", e["kind"]),
+                **{k: v for k, v in e.items() if k != "counts"},
+            )
+            for e in results["events"]
+        )
+        AdverseEventCount.objects.bulk_create(
+            AdverseEventCount(
+                event=row,
+                group_id=group_pk.get(("adverse_events", None, count["group_code"])),
+                position=i,
+                **count,
+            )
+            for row, e in zip(events, results["events"], strict=True)
+            for i, count in enumerate(e["counts"])
+        )
 
     # Shared rows
 
@@ -689,6 +848,19 @@ def source_values(trial):
     for name in COLLECTIONS:
         values[name] = _collection_source(parsed, name)
     return values
+
+
+def _part_source(parsed, name):
+    return getattr(parsed, name)
+
+
+def _part_size(value):
+    """How many values a record part holds (for the history's "old → new" counts)."""
+    if isinstance(value, dict):
+        return sum(_part_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_part_size(v) for v in value) if value else 0
+    return 0 if value in (None, "") else 1
 
 
 def _collection_source(parsed, name):
