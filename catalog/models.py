@@ -497,13 +497,19 @@ class TrialQuerySet(models.QuerySet):
             "sites",
             "central_contacts",
             "officials",
+            "documents",
+            "former_ids",
+            "result_groups",
+            "result_measures__measurements",
+            "flow_steps__counts",
+            "adverse_events__counts",
         )
 
     def for_page(self):
         """Everything the trial page shows, in a fixed number of queries (12 at most)."""
         return (
             self.select_related("lead_sponsor", "msc")
-            .defer("source_record", "search_vector")
+            .defer("source_record", "source_extra", "search_vector")
             .prefetch_related(
                 Prefetch(
                     "collaboration_set",
@@ -520,6 +526,8 @@ class TrialQuerySet(models.QuerySet):
                 "sites",
                 "central_contacts",
                 "officials",
+                "documents",
+                "former_ids",
             )
         )
 
