@@ -1292,6 +1292,11 @@ COLLECTION_LABELS = {
     "sites": "locations",
     "central_contacts": "central contacts",
     "officials": "officials",
+    # Parts of the record no curator edits (catalog.registry.importer.RECORD_PARTS).
+    "documents": "documents",
+    "former_ids": "former NCT IDs",
+    "results": "results values",
+    "source_extra": "values the catalog keeps as received",
 }
 
 
