@@ -15,7 +15,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
@@ -485,6 +485,24 @@ class TrialQuerySet(models.QuerySet):
         hidden = self.filter(nct_id=nct_id, is_public=False)
         return hidden.values_list("hidden_reason", flat=True).first()
 
+    def current_id_of(self, former_nct_id):
+        """The NCT ID of the trial once registered as ``former_nct_id``, or None."""
+        trials = self.filter(former_ids__nct_id=former_nct_id).order_by("nct_id")
+        return trials.values_list("nct_id", flat=True).first()
+
+    def with_nct_ids(self, nct_ids):
+        """Trials with one of ``nct_ids`` as their NCT ID or a former one."""
+        former = FormerNctId.objects.filter(trial=OuterRef("pk"), nct_id__in=nct_ids)
+        return self.filter(Q(nct_id__in=nct_ids) | Q(Exists(former)))
+
+    def listed_related(self, trial):
+        """The trials ``trial``'s seed document lists as related: [(NCT ID, trial or None when
+        the catalog does not hold it)], one query (none when it lists none)."""
+        if not trial.seed_related_ids:
+            return []
+        held = {t.nct_id: t for t in self.filter(nct_id__in=trial.seed_related_ids)}
+        return [(nct_id, held.get(nct_id)) for nct_id in trial.seed_related_ids]
+
     def for_export(self):
         """Everything ``ctgov.study_from_trial`` reads, in a fixed number of queries."""
         return self.select_related("lead_sponsor").prefetch_related(
@@ -506,7 +524,7 @@ class TrialQuerySet(models.QuerySet):
         )
 
     def for_page(self):
-        """Everything the trial page shows, in a fixed number of queries (12 at most)."""
+        """Everything the trial page shows, in a fixed number of queries (14 at most)."""
         return (
             self.select_related("lead_sponsor", "msc")
             .defer("source_record", "source_extra", "search_vector")
@@ -540,7 +558,10 @@ class TrialQuerySet(models.QuerySet):
     def related_to(self, trial, limit=5):
         """The public trials most like ``trial``, scored in one query by what they share:
         conditions and condition MeSH terms (3 points each), intervention MeSH terms and
-        intervention names (2), MeSH ancestors (1)."""
+        intervention names (2), MeSH ancestors (1); trials that share as much are ordered by the
+        words of this trial's title their text holds, each the more for being rare
+        (``likeness``). A trial whose record names no condition, MeSH term or shared
+        intervention (a seed built from a sparse page) still gets the trials its title finds."""
         tables = {
             "trial": Trial._meta.db_table,
             "condition": TrialCondition._meta.db_table,
@@ -548,7 +569,31 @@ class TrialQuerySet(models.QuerySet):
             "intervention": Intervention._meta.db_table,
         }
         sql = """
-            WITH candidates (trial_id) AS MATERIALIZED (
+            WITH words (lexeme) AS MATERIALIZED (
+                SELECT lexeme
+                  FROM {trial} me,
+                       unnest(tsvector_to_array(to_tsvector('english', me.brief_title))) lexeme
+                 WHERE me.id = %(pk)s AND lexeme ~ '^[[:alnum:]]+$'
+            ),
+            word_hits (lexeme, trial_id) AS MATERIALIZED (
+                SELECT words.lexeme, other.trial_id
+                  FROM words
+                 CROSS JOIN LATERAL (
+                       SELECT o.id AS trial_id FROM {trial} o
+                        WHERE o.search_vector @@ to_tsquery('simple', words.lexeme || ':AB')
+                        LIMIT %(per_key)s) other
+            ),
+            -- Title words found in other trials' titles, conditions, interventions or keywords
+            -- (the vector's A and B weights, not their criteria); each counts the less the more
+            -- trials hold it ("cells" next to nothing, "stroke" much more).
+            likeness (trial_id, points) AS (
+                SELECT hits.trial_id, SUM(1.0 / rarity.trials)
+                  FROM word_hits hits
+                  JOIN (SELECT lexeme, COUNT(*) AS trials FROM word_hits GROUP BY lexeme) rarity
+                    ON rarity.lexeme = hits.lexeme
+                 GROUP BY hits.trial_id
+            ),
+            candidates (trial_id) AS MATERIALIZED (
                 SELECT other.trial_id
                   FROM {condition} mine
                  CROSS JOIN LATERAL (
@@ -570,6 +615,8 @@ class TrialQuerySet(models.QuerySet):
                        SELECT o.trial_id FROM {intervention} o
                         WHERE lower(o.name) = lower(mine.name) LIMIT %(per_key)s) other
                  WHERE mine.trial_id = %(pk)s
+              UNION
+                SELECT trial_id FROM word_hits
             ),
             shared (trial_id, points) AS (
                 SELECT c.trial_id, 3
@@ -590,14 +637,20 @@ class TrialQuerySet(models.QuerySet):
                   JOIN {intervention} other ON other.trial_id = c.trial_id
                  WHERE lower(other.name) = ANY(ARRAY(
                        SELECT lower(name) FROM {intervention} WHERE trial_id = %(pk)s))
+            ),
+            score (trial_id, points) AS (
+                SELECT trial_id, SUM(points) FROM shared GROUP BY trial_id
             )
             SELECT t.id, t.nct_id, t.brief_title, t.acronym, t.overall_status, t.phases,
                    t.study_type, t.start_date, t.start_date_precision, t.last_update_posted,
-                   score.points AS score
-              FROM (SELECT trial_id, SUM(points) AS points FROM shared GROUP BY trial_id) score
-              JOIN {trial} t ON t.id = score.trial_id
+                   COALESCE(score.points, 0) AS score,
+                   COALESCE(likeness.points, 0) AS likeness
+              FROM candidates c
+              JOIN {trial} t ON t.id = c.trial_id
+              LEFT JOIN score ON score.trial_id = c.trial_id
+              LEFT JOIN likeness ON likeness.trial_id = c.trial_id
              WHERE t.is_public AND t.id <> %(pk)s
-             ORDER BY score.points DESC, t.last_update_posted DESC NULLS LAST, t.nct_id
+             ORDER BY score DESC, likeness DESC, t.last_update_posted DESC NULLS LAST, t.nct_id
              LIMIT %(limit)s
         """.format(**tables)
         return self.model.objects.raw(
@@ -744,6 +797,12 @@ class Trial(models.Model):
     )
     record_publisher = models.CharField(
         max_length=200, blank=True, help_text="Who published a seed document (e.g. MedPath)."
+    )
+    seed_related_ids = ArrayField(
+        models.CharField(max_length=11),
+        default=list,
+        blank=True,
+        help_text="The trials a seed document lists as related, as it lists them.",
     )
     source_record = models.JSONField(default=dict, help_text="The record as it was imported.")
     source_extra = models.JSONField(

@@ -509,8 +509,14 @@ SEED_DATES = {
     "NCT06518902": {"2024-07-25", "2024-08-31", "2025-12-31"},  # last updated, start, completion
 }
 
-# Trials the seed page lists as related and the catalog holds (the page's other suggestions,
-# NCT07197606, NCT07084012 and NCT03004976, are not in the catalog).
+# The trials the seed page lists as related ("Related Clinical Trials"), and those of them the
+# catalog holds (NCT07197606, NCT07084012 and NCT03004976 are not in it).
+SEED_FACTS["NCT06518902"].append(
+    (
+        "provenance.relatedNctIds",
+        ["NCT07197606", "NCT07084012", "NCT03004976", "NCT03176498", "NCT01849887"],
+    )
+)
 SEED_RELATED = {
     "NCT06518902": ["NCT03176498", "NCT01849887"],
 }

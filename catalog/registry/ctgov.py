@@ -177,6 +177,14 @@ def _texts(value, what):
     return [_text(v, what) for v in _list(value, what)]
 
 
+def _nct_ids(value, what):
+    ids = _texts(value, what)
+    wrong = [i for i in ids if not NCT_ID_RE.match(i)]
+    if wrong:
+        raise StudyError(f"{what}: {wrong[0][:20]!r} is not an NCT ID")
+    return ids
+
+
 def _count(value, what):
     if value is None:
         return None
@@ -318,6 +326,7 @@ def _parse(study, protocol, ident, nct_id):
         "bio_spec_description": _text(bio_spec.get("description"), "bioSpec.description"),
         "record_source": _text(provenance.get("source"), "provenance.source", 16) or REGISTRY,
         "record_publisher": _text(provenance.get("publisher"), "provenance.publisher", 200),
+        "seed_related_ids": _nct_ids(provenance.get("relatedNctIds"), "provenance.relatedNctIds"),
         "condition_browse_branches": _list(
             _dict(derived.get("conditionBrowseModule"), "conditionBrowseModule").get(
                 "browseBranches"
@@ -942,6 +951,10 @@ def remainder(source, modelled):
             sets.append([path, src])
 
     walk(source, modelled, [])
+    # In path order, so that the same record gives the same remainder whatever its key order
+    # (PostgreSQL's jsonb keeps its own).
+    sets.sort(key=lambda item: json.dumps(item[0]))
+    drops.sort(key=json.dumps)
     return {key: value for key, value in (("set", sets), ("drop", drops)) if value}
 
 
@@ -1183,7 +1196,11 @@ def _study(t, documents, former_ids, results):
         },
     }
     if t.record_source != REGISTRY:
-        study["provenance"] = {"source": t.record_source, "publisher": t.record_publisher}
+        study["provenance"] = {
+            "source": t.record_source,
+            "publisher": t.record_publisher,
+            "relatedNctIds": t.seed_related_ids,
+        }
     study["documentSection"] = {
         "largeDocumentModule": {
             "largeDocs": [

@@ -63,11 +63,12 @@ from catalog.msc.annotate import annotate_study
 from catalog.registry import ctgov
 from catalog.search.fulltext import refresh_vocabulary, update_search_vectors
 
-CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED = (
+CREATED, UPDATED, UNCHANGED, SKIPPED, OUTRANKED, FAILED = (
     "created",
     "updated",
     "unchanged",
     "skipped",
+    "outranked",
     "failed",
 )
 
@@ -126,6 +127,8 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    # Registry records left aside because a seed document outranks them (source priority).
+    outranked: int = 0
     failed: int = 0
     failures: list = field(default_factory=list)
     changed_ids: list = field(default_factory=list)
@@ -137,12 +140,24 @@ class ImportSummary:
 
     @property
     def total(self):
-        return self.created + self.updated + self.unchanged + self.skipped + self.failed
+        return (
+            self.created
+            + self.updated
+            + self.unchanged
+            + self.skipped
+            + self.outranked
+            + self.failed
+        )
 
     def __str__(self):
         return (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.skipped} skipped as older, {self.failed} failed"
+            + (
+                f", {self.outranked} left to the seed documents that outrank them"
+                if self.outranked
+                else ""
+            )
         )
 
 
@@ -417,10 +432,10 @@ class Importer:
     def _verdict(self, existing, parsed, study):
         """UNCHANGED or SKIPPED when the stored trial stays as it is; None to write."""
         if existing and not self.force:
-            if existing.content_hash:
-                if existing.content_hash == ctgov.content_hash(study):
-                    return UNCHANGED
-            elif existing.source_record == study:
+            # A trial stored before the catalog kept hashes is written again once (without
+            # history when nothing it keeps changes), so that what it models since (results,
+            # documents, the unmodelled remainder) is filled in from its record.
+            if existing.content_hash == ctgov.content_hash(study):
                 return UNCHANGED
             new_date = parsed.fields["last_update_posted"]
             old_date = existing.last_update_posted
@@ -437,7 +452,7 @@ class Importer:
                     registry_date is not None and registry_date > seed_date
                 )
                 if registry_later != (sources[1] == RecordSource.REGISTRY):
-                    return SKIPPED
+                    return OUTRANKED if sources[1] == RecordSource.REGISTRY else SKIPPED
                 return None
             if old_date and (new_date is None or new_date < old_date):
                 return SKIPPED

@@ -458,7 +458,8 @@ class TrialFilterSet(django_filters.FilterSet):
 
     def filter_ids(self, queryset, name, value):
         ids = [normalize_nct_id(v) for v in value]
-        return queryset.filter(nct_id__in=[i for i in ids if i])
+        # Former NCT IDs find the trial too.
+        return queryset.with_nct_ids([i for i in ids if i])
 
 
 def _shown(value, limit=40):
