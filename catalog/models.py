@@ -554,6 +554,8 @@ class TrialQuerySet(models.QuerySet):
     # can be shared by tens of thousands of trials), each then scored on everything it shares,
     # so the trial page's query stays fast at any size.
     RELATED_CANDIDATES_PER_KEY = 100
+    # And at most this many per word of the trial's title: a word held by more tells nothing.
+    RELATED_CANDIDATES_PER_WORD = 300
 
     def related_to(self, trial, limit=5):
         """The public trials most like ``trial``, scored in one query by what they share:
@@ -581,16 +583,20 @@ class TrialQuerySet(models.QuerySet):
                  CROSS JOIN LATERAL (
                        SELECT o.id AS trial_id FROM {trial} o
                         WHERE o.search_vector @@ to_tsquery('simple', words.lexeme || ':AB')
-                        LIMIT %(per_key)s) other
+                        LIMIT %(per_word)s) other
             ),
             -- Title words found in other trials' titles, conditions, interventions or keywords
-            -- (the vector's A and B weights, not their criteria); each counts the less the more
-            -- trials hold it ("cells" next to nothing, "stroke" much more).
+            -- (the vector's A and B weights, not their criteria). A word held by as many trials
+            -- as are looked at tells nothing ("cells"); a rarer one counts the more the fewer
+            -- trials hold it, and all of them are found.
+            rarity (lexeme, trials) AS MATERIALIZED (
+                SELECT lexeme, COUNT(*) FROM word_hits GROUP BY lexeme
+                HAVING COUNT(*) < %(per_word)s
+            ),
             likeness (trial_id, points) AS (
                 SELECT hits.trial_id, SUM(1.0 / rarity.trials)
                   FROM word_hits hits
-                  JOIN (SELECT lexeme, COUNT(*) AS trials FROM word_hits GROUP BY lexeme) rarity
-                    ON rarity.lexeme = hits.lexeme
+                  JOIN rarity ON rarity.lexeme = hits.lexeme
                  GROUP BY hits.trial_id
             ),
             candidates (trial_id) AS MATERIALIZED (
@@ -616,7 +622,7 @@ class TrialQuerySet(models.QuerySet):
                         WHERE lower(o.name) = lower(mine.name) LIMIT %(per_key)s) other
                  WHERE mine.trial_id = %(pk)s
               UNION
-                SELECT trial_id FROM word_hits
+                SELECT trial_id FROM likeness
             ),
             shared (trial_id, points) AS (
                 SELECT c.trial_id, 3
@@ -650,11 +656,18 @@ class TrialQuerySet(models.QuerySet):
               LEFT JOIN score ON score.trial_id = c.trial_id
               LEFT JOIN likeness ON likeness.trial_id = c.trial_id
              WHERE t.is_public AND t.id <> %(pk)s
+               AND (score.points > 0 OR likeness.points > 0)
              ORDER BY score DESC, likeness DESC, t.last_update_posted DESC NULLS LAST, t.nct_id
              LIMIT %(limit)s
         """.format(**tables)
         return self.model.objects.raw(
-            sql, {"pk": trial.pk, "limit": limit, "per_key": self.RELATED_CANDIDATES_PER_KEY}
+            sql,
+            {
+                "pk": trial.pk,
+                "limit": limit,
+                "per_key": self.RELATED_CANDIDATES_PER_KEY,
+                "per_word": self.RELATED_CANDIDATES_PER_WORD,
+            },
         )
 
 

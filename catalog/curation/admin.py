@@ -337,6 +337,8 @@ class TrialAdmin(admin.ModelAdmin):
         "imported_at",
         "updated_at",
         "is_synthetic",
+        "record_source",
+        "record_publisher",
     )
     fieldsets = (
         (
@@ -413,6 +415,7 @@ class TrialAdmin(admin.ModelAdmin):
                     "who_masked",
                     ("observational_model", "time_perspective"),
                     ("enrollment_count", "enrollment_type"),
+                    ("bio_spec_retention", "bio_spec_description"),
                 )
             },
         ),
@@ -455,6 +458,7 @@ class TrialAdmin(admin.ModelAdmin):
                 "classes": ("collapse",),
                 "fields": (
                     ("version", "version_holder"),
+                    ("record_source", "record_publisher"),
                     ("imported_at", "updated_at"),
                     "is_synthetic",
                 ),
