@@ -18,7 +18,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate
-	$(BIN)/python manage.py import_ctgov --if-empty data/msc-trials-2022.json.gz data/seeds
+	$(BIN)/python manage.py import_ctgov data/msc-trials-2022.json.gz data/seeds
 	$(BIN)/python manage.py annotate_msc --missing
 
 run: load

@@ -15,7 +15,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
@@ -265,7 +265,51 @@ class MeshKind(models.TextChoices):
     INTERVENTION_ANCESTOR = "intervention_ancestor", "Intervention MeSH ancestor"
 
 
-IPD_INFO_TYPES = ("STUDY_PROTOCOL", "SAP", "ICF", "CSR", "ANALYTIC_CODE")
+class RecordSource(models.TextChoices):
+    """Where a trial's record came from; see docs/records.md for the priority between them."""
+
+    REGISTRY = "REGISTRY", "ClinicalTrials.gov record"
+    SEED_DOCUMENT = "SEED_DOCUMENT", "seed document"
+
+
+class BioSpecRetention(models.TextChoices):
+    NONE_RETAINED = "NONE_RETAINED", "None retained"
+    SAMPLES_WITH_DNA = "SAMPLES_WITH_DNA", "Samples with DNA"
+    SAMPLES_WITHOUT_DNA = "SAMPLES_WITHOUT_DNA", "Samples without DNA"
+
+
+class IpdSharing(models.TextChoices):
+    YES = "YES", "Yes"
+    NO = "NO", "No"
+    UNDECIDED = "UNDECIDED", "Undecided"
+
+
+class IpdInfoType(models.TextChoices):
+    STUDY_PROTOCOL = "STUDY_PROTOCOL", "Study protocol"
+    SAP = "SAP", "Statistical analysis plan"
+    ICF = "ICF", "Informed consent form"
+    CSR = "CSR", "Clinical study report"
+    ANALYTIC_CODE = "ANALYTIC_CODE", "Analytic code"
+
+
+class ResultSection(models.TextChoices):
+    FLOW = "flow", "Participant flow"
+    BASELINE = "baseline", "Baseline characteristics"
+    OUTCOME = "outcome", "Outcome measure"
+    ADVERSE_EVENTS = "adverse_events", "Adverse events"
+
+
+class FlowStepKind(models.TextChoices):
+    MILESTONE = "milestone", "Milestone"
+    DROP_WITHDRAW = "drop_withdraw", "Dropped out or withdrew"
+
+
+class AdverseEventKind(models.TextChoices):
+    SERIOUS = "serious", "Serious"
+    OTHER = "other", "Other"
+
+
+IPD_INFO_TYPES = tuple(IpdInfoType.values)
 
 # Code lists kept in arrays, and the values each may hold.
 ARRAY_CODES = {
@@ -441,6 +485,24 @@ class TrialQuerySet(models.QuerySet):
         hidden = self.filter(nct_id=nct_id, is_public=False)
         return hidden.values_list("hidden_reason", flat=True).first()
 
+    def current_id_of(self, former_nct_id):
+        """The NCT ID of the trial once registered as ``former_nct_id``, or None."""
+        trials = self.filter(former_ids__nct_id=former_nct_id).order_by("nct_id")
+        return trials.values_list("nct_id", flat=True).first()
+
+    def with_nct_ids(self, nct_ids):
+        """Trials with one of ``nct_ids`` as their NCT ID or a former one."""
+        former = FormerNctId.objects.filter(trial=OuterRef("pk"), nct_id__in=nct_ids)
+        return self.filter(Q(nct_id__in=nct_ids) | Q(Exists(former)))
+
+    def listed_related(self, trial):
+        """The trials ``trial``'s seed document lists as related: [(NCT ID, trial or None when
+        the catalog does not hold it)], one query (none when it lists none)."""
+        if not trial.seed_related_ids:
+            return []
+        held = {t.nct_id: t for t in self.filter(nct_id__in=trial.seed_related_ids)}
+        return [(nct_id, held.get(nct_id)) for nct_id in trial.seed_related_ids]
+
     def for_export(self):
         """Everything ``ctgov.study_from_trial`` reads, in a fixed number of queries."""
         return self.select_related("lead_sponsor").prefetch_related(
@@ -453,13 +515,19 @@ class TrialQuerySet(models.QuerySet):
             "sites",
             "central_contacts",
             "officials",
+            "documents",
+            "former_ids",
+            "result_groups",
+            "result_measures__measurements",
+            "flow_steps__counts",
+            "adverse_events__counts",
         )
 
     def for_page(self):
-        """Everything the trial page shows, in a fixed number of queries (12 at most)."""
+        """Everything the trial page shows, in a fixed number of queries (14 at most)."""
         return (
             self.select_related("lead_sponsor", "msc")
-            .defer("source_record", "search_vector")
+            .defer("source_record", "source_extra", "search_vector")
             .prefetch_related(
                 Prefetch(
                     "collaboration_set",
@@ -476,6 +544,8 @@ class TrialQuerySet(models.QuerySet):
                 "sites",
                 "central_contacts",
                 "officials",
+                "documents",
+                "former_ids",
             )
         )
 
@@ -484,11 +554,16 @@ class TrialQuerySet(models.QuerySet):
     # can be shared by tens of thousands of trials), each then scored on everything it shares,
     # so the trial page's query stays fast at any size.
     RELATED_CANDIDATES_PER_KEY = 100
+    # And at most this many per word of the trial's title: a word held by more tells nothing.
+    RELATED_CANDIDATES_PER_WORD = 300
 
     def related_to(self, trial, limit=5):
         """The public trials most like ``trial``, scored in one query by what they share:
         conditions and condition MeSH terms (3 points each), intervention MeSH terms and
-        intervention names (2), MeSH ancestors (1)."""
+        intervention names (2), MeSH ancestors (1); trials that share as much are ordered by the
+        words of this trial's title their text holds, each the more for being rare
+        (``likeness``). A trial whose record names no condition, MeSH term or shared
+        intervention (a seed built from a sparse page) still gets the trials its title finds."""
         tables = {
             "trial": Trial._meta.db_table,
             "condition": TrialCondition._meta.db_table,
@@ -496,7 +571,35 @@ class TrialQuerySet(models.QuerySet):
             "intervention": Intervention._meta.db_table,
         }
         sql = """
-            WITH candidates (trial_id) AS MATERIALIZED (
+            WITH words (lexeme) AS MATERIALIZED (
+                SELECT lexeme
+                  FROM {trial} me,
+                       unnest(tsvector_to_array(to_tsvector('english', me.brief_title))) lexeme
+                 WHERE me.id = %(pk)s AND lexeme ~ '^[[:alnum:]]+$'
+            ),
+            word_hits (lexeme, trial_id) AS MATERIALIZED (
+                SELECT words.lexeme, other.trial_id
+                  FROM words
+                 CROSS JOIN LATERAL (
+                       SELECT o.id AS trial_id FROM {trial} o
+                        WHERE o.search_vector @@ to_tsquery('simple', words.lexeme || ':AB')
+                        LIMIT %(per_word)s) other
+            ),
+            -- Title words found in other trials' titles, conditions, interventions or keywords
+            -- (the vector's A and B weights, not their criteria). A word held by as many trials
+            -- as are looked at tells nothing ("cells"); a rarer one counts the more the fewer
+            -- trials hold it, and all of them are found.
+            rarity (lexeme, trials) AS MATERIALIZED (
+                SELECT lexeme, COUNT(*) FROM word_hits GROUP BY lexeme
+                HAVING COUNT(*) < %(per_word)s
+            ),
+            likeness (trial_id, points) AS (
+                SELECT hits.trial_id, SUM(1.0 / rarity.trials)
+                  FROM word_hits hits
+                  JOIN rarity ON rarity.lexeme = hits.lexeme
+                 GROUP BY hits.trial_id
+            ),
+            candidates (trial_id) AS MATERIALIZED (
                 SELECT other.trial_id
                   FROM {condition} mine
                  CROSS JOIN LATERAL (
@@ -518,6 +621,8 @@ class TrialQuerySet(models.QuerySet):
                        SELECT o.trial_id FROM {intervention} o
                         WHERE lower(o.name) = lower(mine.name) LIMIT %(per_key)s) other
                  WHERE mine.trial_id = %(pk)s
+              UNION
+                SELECT trial_id FROM likeness
             ),
             shared (trial_id, points) AS (
                 SELECT c.trial_id, 3
@@ -538,18 +643,31 @@ class TrialQuerySet(models.QuerySet):
                   JOIN {intervention} other ON other.trial_id = c.trial_id
                  WHERE lower(other.name) = ANY(ARRAY(
                        SELECT lower(name) FROM {intervention} WHERE trial_id = %(pk)s))
+            ),
+            score (trial_id, points) AS (
+                SELECT trial_id, SUM(points) FROM shared GROUP BY trial_id
             )
             SELECT t.id, t.nct_id, t.brief_title, t.acronym, t.overall_status, t.phases,
                    t.study_type, t.start_date, t.start_date_precision, t.last_update_posted,
-                   score.points AS score
-              FROM (SELECT trial_id, SUM(points) AS points FROM shared GROUP BY trial_id) score
-              JOIN {trial} t ON t.id = score.trial_id
+                   COALESCE(score.points, 0) AS score,
+                   COALESCE(likeness.points, 0) AS likeness
+              FROM candidates c
+              JOIN {trial} t ON t.id = c.trial_id
+              LEFT JOIN score ON score.trial_id = c.trial_id
+              LEFT JOIN likeness ON likeness.trial_id = c.trial_id
              WHERE t.is_public AND t.id <> %(pk)s
-             ORDER BY score.points DESC, t.last_update_posted DESC NULLS LAST, t.nct_id
+               AND (score.points > 0 OR likeness.points > 0)
+             ORDER BY score DESC, likeness DESC, t.last_update_posted DESC NULLS LAST, t.nct_id
              LIMIT %(limit)s
         """.format(**tables)
         return self.model.objects.raw(
-            sql, {"pk": trial.pk, "limit": limit, "per_key": self.RELATED_CANDIDATES_PER_KEY}
+            sql,
+            {
+                "pk": trial.pk,
+                "limit": limit,
+                "per_key": self.RELATED_CANDIDATES_PER_KEY,
+                "per_word": self.RELATED_CANDIDATES_PER_WORD,
+            },
         )
 
 
@@ -677,11 +795,38 @@ class Trial(models.Model):
     references = models.JSONField(default=list, blank=True, help_text="{pmid, type, citation}.")
     see_also_links = models.JSONField(default=list, blank=True, help_text="{label, url}.")
 
+    # Bio-specimens (observational studies)
+    bio_spec_retention = models.CharField(
+        "bio-specimen retention", max_length=32, choices=BioSpecRetention.choices, blank=True
+    )
+    bio_spec_description = models.TextField("bio-specimen description", blank=True)
+
     # Provenance
     version_holder = models.DateField(
         null=True, blank=True, help_text="The date of the ClinicalTrials.gov data version."
     )
+    record_source = models.CharField(
+        max_length=16, choices=RecordSource.choices, default=RecordSource.REGISTRY
+    )
+    record_publisher = models.CharField(
+        max_length=200, blank=True, help_text="Who published a seed document (e.g. MedPath)."
+    )
+    seed_related_ids = ArrayField(
+        models.CharField(max_length=11),
+        default=list,
+        blank=True,
+        help_text="The trials a seed document lists as related, as it lists them.",
+    )
     source_record = models.JSONField(default=dict, help_text="The record as it was imported.")
+    source_extra = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What of the source record the catalog does not model: {set: [[path, value]], "
+        "drop: [path]}, applied over the export (ctgov.apply_remainder).",
+    )
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the normalised source record."
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -737,6 +882,15 @@ class Trial(models.Model):
     @property
     def ctgov_url(self):
         return f"https://clinicaltrials.gov/study/{self.nct_id}"
+
+    @property
+    def provenance(self):
+        """Where the record came from, as the trial page says it."""
+        if self.record_source == RecordSource.SEED_DOCUMENT:
+            return ", ".join(p for p in ("seed document", self.record_publisher) if p)
+        if self.last_update_posted:
+            return f"ClinicalTrials.gov record of {self.last_update_posted.isoformat()}"
+        return "ClinicalTrials.gov record"
 
     def get_phases_display(self):
         labels = dict(Phase.choices)
@@ -979,6 +1133,209 @@ class Official(models.Model):
         return self.name
 
 
+class TrialDocument(models.Model):
+    """A large document (protocol, statistical analysis plan, consent form) the registry holds."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="documents")
+    position = models.PositiveSmallIntegerField(default=0)
+    type_abbrev = models.CharField(max_length=32, blank=True)
+    has_protocol = models.BooleanField(null=True, blank=True)
+    has_sap = models.BooleanField("has a statistical analysis plan", null=True, blank=True)
+    has_icf = models.BooleanField("has an informed consent form", null=True, blank=True)
+    label = models.TextField(blank=True)
+    date = models.CharField(max_length=10, blank=True, help_text="The document's date, ISO.")
+    upload_date = models.CharField(max_length=16, blank=True, help_text="ISO date and time.")
+    filename = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["trial", "position"]
+
+    def __str__(self):
+        return self.label or self.filename
+
+    @property
+    def url(self):
+        """The file on ClinicalTrials.gov (its large documents live under the NCT ID's last two
+        digits)."""
+        if not self.filename:
+            return ""
+        nct_id = self.trial.nct_id
+        return f"https://cdn.clinicaltrials.gov/large-docs/{nct_id[-2:]}/{nct_id}/{self.filename}"
+
+
+class FormerNctId(models.Model):
+    """An NCT ID the trial was registered under before (``nctIdAliases``): it leads here."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="former_ids")
+    position = models.PositiveSmallIntegerField(default=0)
+    nct_id = models.CharField("former NCT ID", max_length=11, db_index=True)
+
+    class Meta:
+        ordering = ["trial", "position"]
+
+    def __str__(self):
+        return self.nct_id
+
+
+# Posted results: the groups each part compares, the measures with their values per group, the
+# participant flow and the adverse events per group; what they do not hold stays in
+# ``Trial.source_extra`` and comes back in the export.
+
+
+class ResultMeasure(models.Model):
+    """A baseline characteristic or an outcome measure of the posted results."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="result_measures")
+    section = models.CharField(max_length=16, choices=ResultSection.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    type = models.CharField(max_length=24, blank=True, help_text="PRIMARY, SECONDARY, ...")
+    title = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    population_description = models.TextField(blank=True)
+    reporting_status = models.CharField(max_length=16, blank=True)
+    param_type = models.CharField(max_length=40, blank=True)
+    dispersion_type = models.CharField(max_length=40, blank=True)
+    unit_of_measure = models.TextField(blank=True)
+    time_frame = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["trial", "section", "position"]
+
+    def __str__(self):
+        return self.title
+
+
+class ResultGroup(models.Model):
+    """A group of participants compared in one part of the results (its code, e.g. ``FG000``,
+    is what the values of that part point to). Outcome measures have groups of their own."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="result_groups")
+    section = models.CharField(max_length=16, choices=ResultSection.choices)
+    measure = models.ForeignKey(
+        ResultMeasure, null=True, blank=True, on_delete=models.CASCADE, related_name="groups"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    code = models.CharField(max_length=16, blank=True)
+    title = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    # Adverse-event groups: their totals.
+    deaths_affected = models.PositiveIntegerField(null=True, blank=True)
+    deaths_at_risk = models.PositiveIntegerField(null=True, blank=True)
+    serious_affected = models.PositiveIntegerField(null=True, blank=True)
+    serious_at_risk = models.PositiveIntegerField(null=True, blank=True)
+    other_affected = models.PositiveIntegerField(null=True, blank=True)
+    other_at_risk = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["trial", "section", "measure", "position"]
+        indexes = [models.Index(fields=["trial", "section"], name="resultgroup_trial_section")]
+
+    def __str__(self):
+        return self.title or self.code
+
+
+class ResultMeasurement(models.Model):
+    """One value of a measure for one group, in its class and category (values are text as
+    the registry posts them: "12.5", "NA")."""
+
+    measure = models.ForeignKey(
+        ResultMeasure, on_delete=models.CASCADE, related_name="measurements"
+    )
+    group = models.ForeignKey(
+        ResultGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="measurements"
+    )
+    group_code = models.CharField(max_length=16, blank=True)
+    class_position = models.PositiveSmallIntegerField(default=0)
+    class_title = models.TextField(blank=True)
+    category_position = models.PositiveSmallIntegerField(default=0)
+    category_title = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    value = models.CharField(max_length=100, blank=True)
+    spread = models.CharField(max_length=100, blank=True)
+    lower_limit = models.CharField(max_length=100, blank=True)
+    upper_limit = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["measure", "class_position", "category_position", "position"]
+
+    def __str__(self):
+        return f"{self.group_code}: {self.value}"
+
+
+class FlowStep(models.Model):
+    """A milestone (STARTED, COMPLETED, ...) or a drop-out reason of a participant-flow period."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="flow_steps")
+    period_position = models.PositiveSmallIntegerField(default=0)
+    period_title = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=FlowStepKind.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    type = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["trial", "period_position", "kind", "position"]
+
+    def __str__(self):
+        return self.type
+
+
+class FlowCount(models.Model):
+    step = models.ForeignKey(FlowStep, on_delete=models.CASCADE, related_name="counts")
+    group = models.ForeignKey(
+        ResultGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="flow_counts"
+    )
+    group_code = models.CharField(max_length=16, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    num_subjects = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["step", "position"]
+
+    def __str__(self):
+        return f"{self.group_code}: {self.num_subjects}"
+
+
+class AdverseEvent(models.Model):
+    """A serious or other adverse event term, counted per group (``counts``)."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="adverse_events")
+    kind = models.CharField(max_length=8, choices=AdverseEventKind.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    term = models.TextField(blank=True)
+    organ_system = models.TextField(blank=True)
+    source_vocabulary = models.CharField(max_length=100, blank=True)
+    assessment_type = models.CharField(max_length=32, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["trial", "kind", "position"]
+
+    def __str__(self):
+        return self.term
+
+
+class AdverseEventCount(models.Model):
+    event = models.ForeignKey(AdverseEvent, on_delete=models.CASCADE, related_name="counts")
+    group = models.ForeignKey(
+        ResultGroup,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="adverse_event_counts",
+    )
+    group_code = models.CharField(max_length=16, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    num_events = models.PositiveIntegerField(null=True, blank=True)
+    num_affected = models.PositiveIntegerField(null=True, blank=True)
+    num_at_risk = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "position"]
+
+    def __str__(self):
+        return f"{self.group_code}: {self.num_affected}"
+
+
 class SearchWord(models.Model):
     """A word of the catalog's text, for "did you mean" suggestions (trigram-indexed).
 
@@ -1012,6 +1369,11 @@ COLLECTION_LABELS = {
     "sites": "locations",
     "central_contacts": "central contacts",
     "officials": "officials",
+    # Parts of the record no curator edits (catalog.registry.importer.RECORD_PARTS).
+    "documents": "documents",
+    "former_ids": "former NCT IDs",
+    "results": "results values",
+    "source_extra": "values the catalog keeps as received",
 }
 
 

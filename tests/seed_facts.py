@@ -236,8 +236,6 @@ SEED_FACTS = {
         (ID + "briefTitle", "Treatment of Severe Infections With Mesenchymal Stem Cells"),
         (SP + "leadSponsor.name", "Central Hospital, Nancy, France"),
         (ST + "overallStatus", "UNKNOWN"),
-        (ST + "lastUpdatePostDateStruct.date", "2025-01-01"),  # page's only date: (c) 2025
-        (ST + "lastUpdateSubmitDate", "2025-01-01"),
         (DE + "phases", ["NA"]),
         (DE + "studyType", "INTERVENTIONAL"),
         (DE + "designInfo.interventionModel", "PARALLEL"),
@@ -309,8 +307,6 @@ SEED_FACTS = {
         (SP + "leadSponsor.name", "Chinese PLA General Hospital (301 Hospital)"),
         (SP + "leadSponsor.class", "OTHER"),  # "Funder types: Other"
         (ST + "overallStatus", "UNKNOWN"),
-        (ST + "lastUpdatePostDateStruct.date", "2026-01-01"),  # page's only date: (c) 2026
-        (ST + "lastUpdateSubmitDate", "2026-01-01"),
         (DE + "phases", ["PHASE1", "PHASE2"]),
         (DE + "studyType", "INTERVENTIONAL"),
         (DE + "designInfo.primaryPurpose", "TREATMENT"),
@@ -353,8 +349,6 @@ SEED_FACTS = {
         (SP + "leadSponsor.name", "Hebei Medical University"),
         (SP + "leadSponsor.class", "OTHER"),  # "Funder types: Other"
         (ST + "overallStatus", "RECRUITING"),  # Veeva "Enrolling"
-        (ST + "lastUpdatePostDateStruct.date", "2024-01-01"),  # page's only date: (c) 2024
-        (ST + "lastUpdateSubmitDate", "2024-01-01"),
         (DE + "phases", ["PHASE1", "PHASE2"]),
         (DE + "studyType", "INTERVENTIONAL"),
         (DE + "designInfo.primaryPurpose", "TREATMENT"),
@@ -398,6 +392,7 @@ SEED_FACTS = {
         (IV + "[1].armGroupLabels", ["MSCs group"]),
         (CL + "centralContacts[0].name", "Xianyun Wang, Doctor"),
         (CL + "centralContacts[0].role", "CONTACT"),
+        (LO + ".len()", 1),  # "Trial contacts and locations: 1" (no details given)
     ],
     # trial-search site page
     "NCT05016804": [
@@ -408,8 +403,6 @@ SEED_FACTS = {
         ),
         (SP + "leadSponsor.name", "The Foundation for Orthopaedics and Regenerative Medicine"),
         (ST + "overallStatus", "RECRUITING"),
-        (ST + "lastUpdatePostDateStruct.date", "2022-10-11"),  # page states no date; see README
-        (ST + "lastUpdateSubmitDate", "2022-10-11"),
         (DE + "studyType", "INTERVENTIONAL"),
         (DE + "designInfo.interventionModel", "SINGLE_GROUP"),
         (DE + "enrollmentInfo.count", 20),
@@ -495,6 +488,37 @@ SEED_FACTS = {
         ),
         (IV + "[0].armGroupLabels", ["MSCs group"]),
     ],
+}
+
+# Where each seed record came from: the page's publisher (data/seeds/README.md).
+SEED_PUBLISHERS = {
+    "NCT02883803": "MedPath",
+    "NCT04194671": "Veeva ClinicalTrials",
+    "NCT05741099": "Veeva ClinicalTrials",
+    "NCT05016804": "a trial-search site",
+    "NCT06518902": "a trial-search site",
+}
+for _nct, _publisher in SEED_PUBLISHERS.items():
+    SEED_FACTS[_nct] += [
+        ("provenance.source", "SEED_DOCUMENT"),
+        ("provenance.publisher", _publisher),
+    ]
+
+# Dates each seed document states (the only dates besides its 2022 record's that may be shown).
+SEED_DATES = {
+    "NCT06518902": {"2024-07-25", "2024-08-31", "2025-12-31"},  # last updated, start, completion
+}
+
+# The trials the seed page lists as related ("Related Clinical Trials"), and those of them the
+# catalog holds (NCT07197606, NCT07084012 and NCT03004976 are not in it).
+SEED_FACTS["NCT06518902"].append(
+    (
+        "provenance.relatedNctIds",
+        ["NCT07197606", "NCT07084012", "NCT03004976", "NCT03176498", "NCT01849887"],
+    )
+)
+SEED_RELATED = {
+    "NCT06518902": ["NCT03176498", "NCT01849887"],
 }
 
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]|\.")

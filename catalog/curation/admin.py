@@ -340,6 +340,8 @@ class TrialAdmin(admin.ModelAdmin):
         "imported_at",
         "updated_at",
         "is_synthetic",
+        "record_source",
+        "record_publisher",
     )
     fieldsets = (
         (
@@ -416,6 +418,7 @@ class TrialAdmin(admin.ModelAdmin):
                     "who_masked",
                     ("observational_model", "time_perspective"),
                     ("enrollment_count", "enrollment_type"),
+                    ("bio_spec_retention", "bio_spec_description"),
                 )
             },
         ),
@@ -458,6 +461,7 @@ class TrialAdmin(admin.ModelAdmin):
                 "classes": ("collapse",),
                 "fields": (
                     ("version", "version_holder"),
+                    ("record_source", "record_publisher"),
                     ("imported_at", "updated_at"),
                     "is_synthetic",
                 ),

@@ -84,7 +84,16 @@ TRIAL_FORM_FIELDS = [
     f.name
     for f in Trial._meta.concrete_fields
     if f.editable
-    and f.name not in {"id", "source_record", "curated_fields", "version", "search_vector"}
+    and f.name
+    not in {
+        "id",
+        "source_record",
+        "source_extra",
+        "content_hash",
+        "curated_fields",
+        "version",
+        "search_vector",
+    }
 ]
 
 

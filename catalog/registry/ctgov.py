@@ -2,13 +2,20 @@
 
 ``parse_study`` reads one v2 study object into a ``ParsedStudy`` of plain values shaped like
 the catalog's models; ``study_from_trial`` writes a trial (with its related rows prefetched)
-back into a v2 study object. Importing a study and exporting it again gives back every field
-the catalog keeps.
+back into a v2 study object. What of a record the catalog does not model (keys it has never
+seen, parts of the results it does not keep as rows) is its *remainder*: the difference between
+the record and the export of its modelled values, kept beside the trial and applied over the
+export again (``remainder``, ``apply_remainder``). So importing a study and exporting it gives
+back every key and value of the record, modelled or not.
 """
 
+import copy
 import datetime
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 NCT_ID_RE = re.compile(r"^NCT\d{8}$")
 LOOSE_NCT_ID_RE = re.compile(r"^\s*nct\s*0*(\d{1,8})\s*$", re.IGNORECASE)
@@ -99,6 +106,18 @@ def age_in_years(text):
     return None if unit is None else round(float(match.group(1)) * unit, 4)
 
 
+# Where a record says it came from (a key of our seed documents; the registry never writes it).
+REGISTRY, SEED_DOCUMENT = "REGISTRY", "SEED_DOCUMENT"
+RECORD_SOURCES = (REGISTRY, SEED_DOCUMENT)
+
+
+def content_hash(study):
+    """The SHA-256 of the record normalised (keys sorted, no whitespace): equal for equal content
+    whatever the key order."""
+    text = json.dumps(study, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @dataclass
 class ParsedStudy:
     nct_id: str
@@ -113,6 +132,12 @@ class ParsedStudy:
     sites: list = field(default_factory=list)
     central_contacts: list = field(default_factory=list)
     officials: list = field(default_factory=list)
+    documents: list = field(default_factory=list)
+    former_ids: list = field(default_factory=list)
+    # {"groups", "measures", "flow", "events"}: see ``_parse_results``.
+    results: dict = field(default_factory=dict)
+    # What ``study_from_parsed`` does not give back: see ``remainder``.
+    extra: dict = field(default_factory=dict)
 
 
 def _dict(value, what):
@@ -150,6 +175,22 @@ def _bool(value, what):
 
 def _texts(value, what):
     return [_text(v, what) for v in _list(value, what)]
+
+
+def _nct_ids(value, what):
+    ids = _texts(value, what)
+    wrong = [i for i in ids if not NCT_ID_RE.match(i)]
+    if wrong:
+        raise StudyError(f"{what}: {wrong[0][:20]!r} is not an NCT ID")
+    return ids
+
+
+def _count(value, what):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise StudyError(f"{what}: {value!r} is not a whole number")
+    return value
 
 
 def parse_study(study):
@@ -192,6 +233,8 @@ def _parse(study, protocol, ident, nct_id):
     org_id = _dict(ident.get("orgStudyIdInfo"), "orgStudyIdInfo")
     organization = _dict(ident.get("organization"), "organization")
     party = _dict(sponsors.get("responsibleParty"), "responsibleParty")
+    bio_spec = _dict(design.get("bioSpec"), "bioSpec")
+    provenance = _dict(study.get("provenance"), "provenance")
 
     brief_title = _text(ident.get("briefTitle"), "briefTitle")
     if not brief_title.strip():
@@ -279,6 +322,11 @@ def _parse(study, protocol, ident, nct_id):
             _dict(r, "seeAlsoLinks[]")
             for r in _list(references.get("seeAlsoLinks"), "seeAlsoLinks")
         ],
+        "bio_spec_retention": _text(bio_spec.get("retention"), "bioSpec.retention", 32),
+        "bio_spec_description": _text(bio_spec.get("description"), "bioSpec.description"),
+        "record_source": _text(provenance.get("source"), "provenance.source", 16) or REGISTRY,
+        "record_publisher": _text(provenance.get("publisher"), "provenance.publisher", 200),
+        "seed_related_ids": _nct_ids(provenance.get("relatedNctIds"), "provenance.relatedNctIds"),
         "condition_browse_branches": _list(
             _dict(derived.get("conditionBrowseModule"), "conditionBrowseModule").get(
                 "browseBranches"
@@ -292,6 +340,10 @@ def _parse(study, protocol, ident, nct_id):
             "browseBranches",
         ),
     }
+    if f["record_source"] not in RECORD_SOURCES:
+        raise StudyError(
+            f"provenance.source: {f['record_source']!r} is not one of {RECORD_SOURCES}"
+        )
     count = enrollment.get("count")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
         raise StudyError(f"enrollmentInfo.count: {count!r} is not a whole number of participants")
@@ -423,7 +475,179 @@ def _parse(study, protocol, ident, nct_id):
                 "role": _text(item.get("role"), "overallOfficials.role", 32),
             }
         )
+    documents = _dict(study.get("documentSection"), "documentSection")
+    large = _dict(documents.get("largeDocumentModule"), "largeDocumentModule")
+    for item in _list(large.get("largeDocs"), "largeDocs"):
+        item = _dict(item, "largeDocs[]")
+        parsed.documents.append(
+            {
+                "type_abbrev": _text(item.get("typeAbbrev"), "largeDocs.typeAbbrev", 32),
+                "has_protocol": _bool(item.get("hasProtocol"), "largeDocs.hasProtocol"),
+                "has_sap": _bool(item.get("hasSap"), "largeDocs.hasSap"),
+                "has_icf": _bool(item.get("hasIcf"), "largeDocs.hasIcf"),
+                "label": _text(item.get("label"), "largeDocs.label"),
+                "date": _text(item.get("date"), "largeDocs.date", 10),
+                "upload_date": _text(item.get("uploadDate"), "largeDocs.uploadDate", 16),
+                "filename": _text(item.get("filename"), "largeDocs.filename", 300),
+            }
+        )
+    for alias in _texts(ident.get("nctIdAliases"), "nctIdAliases"):
+        if len(alias) > 11:
+            raise StudyError(f"nctIdAliases: {alias[:20]!r} is not an NCT ID")
+        parsed.former_ids.append(alias)
+    parsed.results = _parse_results(_dict(study.get("resultsSection"), "resultsSection"))
+    parsed.extra = remainder(study, study_from_parsed(parsed))
     return parsed
+
+
+def _result_group(item, section, what, measure=None):
+    item = _dict(item, what)
+    group = {
+        "section": section,
+        "measure": measure,
+        "code": _text(item.get("id"), f"{what}.id", 16),
+        "title": _text(item.get("title"), f"{what}.title"),
+        "description": _text(item.get("description"), f"{what}.description"),
+    }
+    if section == "adverse_events":
+        for name, key in AE_GROUP_TOTALS:
+            group[name] = _count(item.get(key), f"{what}.{key}")
+    return group
+
+
+AE_GROUP_TOTALS = (
+    ("deaths_affected", "deathsNumAffected"),
+    ("deaths_at_risk", "deathsNumAtRisk"),
+    ("serious_affected", "seriousNumAffected"),
+    ("serious_at_risk", "seriousNumAtRisk"),
+    ("other_affected", "otherNumAffected"),
+    ("other_at_risk", "otherNumAtRisk"),
+)
+MEASURE_KEYS = (
+    ("type", "type", 24),
+    ("title", "title", None),
+    ("description", "description", None),
+    ("population_description", "populationDescription", None),
+    ("reporting_status", "reportingStatus", 16),
+    ("param_type", "paramType", 40),
+    ("dispersion_type", "dispersionType", 40),
+    ("unit_of_measure", "unitOfMeasure", None),
+    ("time_frame", "timeFrame", None),
+)
+MEASUREMENT_KEYS = (
+    ("value", "value"),
+    ("spread", "spread"),
+    ("lower_limit", "lowerLimit"),
+    ("upper_limit", "upperLimit"),
+)
+FLOW_STEP_KEYS = (
+    ("milestone", "milestones", "achievements"),
+    ("drop_withdraw", "dropWithdraws", "reasons"),
+)
+EVENT_KEYS = (("serious", "seriousEvents"), ("other", "otherEvents"))
+EVENT_TEXTS = (
+    ("term", "term", None),
+    ("organ_system", "organSystem", None),
+    ("source_vocabulary", "sourceVocabulary", 100),
+    ("assessment_type", "assessmentType", 32),
+    ("notes", "notes", None),
+)
+
+
+def _parse_results(section):
+    """The results' groups, measures (with their measurements), participant-flow steps (with
+    their counts) and adverse events (with their counts per group), as plain values."""
+    results = {"groups": [], "measures": [], "flow": [], "events": []}
+    if not section:
+        return results
+    flow = _dict(section.get("participantFlowModule"), "participantFlowModule")
+    baseline = _dict(section.get("baselineCharacteristicsModule"), "baselineCharacteristicsModule")
+    outcomes = _dict(section.get("outcomeMeasuresModule"), "outcomeMeasuresModule")
+    events = _dict(section.get("adverseEventsModule"), "adverseEventsModule")
+    for section_name, module, key, what in (
+        ("flow", flow, "groups", "participantFlowModule.groups[]"),
+        ("baseline", baseline, "groups", "baselineCharacteristicsModule.groups[]"),
+        ("adverse_events", events, "eventGroups", "adverseEventsModule.eventGroups[]"),
+    ):
+        for item in _list(module.get(key), what):
+            results["groups"].append(_result_group(item, section_name, what))
+    measures = [("baseline", m) for m in _list(baseline.get("measures"), "baseline measures")]
+    measures += [("outcome", m) for m in _list(outcomes.get("outcomeMeasures"), "outcomeMeasures")]
+    for section_name, item in measures:
+        what = f"{section_name} measure"
+        item = _dict(item, what)
+        measure = {
+            name: _text(item.get(key), f"{what}.{key}", length)
+            for name, key, length in MEASURE_KEYS
+        }
+        measure["section"] = section_name
+        measure["measurements"] = []
+        if section_name == "outcome":
+            index = sum(m["section"] == "outcome" for m in results["measures"])
+            for group in _list(item.get("groups"), f"{what}.groups"):
+                results["groups"].append(
+                    _result_group(group, "outcome", f"{what}.groups[]", measure=index)
+                )
+        for c, klass in enumerate(_list(item.get("classes"), f"{what}.classes")):
+            klass = _dict(klass, f"{what}.classes[]")
+            for g, category in enumerate(_list(klass.get("categories"), "categories")):
+                category = _dict(category, "categories[]")
+                for value in _list(category.get("measurements"), "measurements"):
+                    value = _dict(value, "measurements[]")
+                    measure["measurements"].append(
+                        {
+                            "group_code": _text(value.get("groupId"), "groupId", 16),
+                            "class_position": c,
+                            "class_title": _text(klass.get("title"), "classes.title"),
+                            "category_position": g,
+                            "category_title": _text(category.get("title"), "categories.title"),
+                            **{
+                                name: _text(value.get(key), f"measurements.{key}", 100)
+                                for name, key in MEASUREMENT_KEYS
+                            },
+                        }
+                    )
+        results["measures"].append(measure)
+    for p, period in enumerate(_list(flow.get("periods"), "participantFlowModule.periods")):
+        period = _dict(period, "periods[]")
+        for kind, key, counts_key in FLOW_STEP_KEYS:
+            for step in _list(period.get(key), f"periods.{key}"):
+                step = _dict(step, f"periods.{key}[]")
+                results["flow"].append(
+                    {
+                        "period_position": p,
+                        "period_title": _text(period.get("title"), "periods.title"),
+                        "kind": kind,
+                        "type": _text(step.get("type"), f"{key}.type"),
+                        "counts": [
+                            {
+                                "group_code": _text(
+                                    _dict(n, counts_key).get("groupId"), "groupId", 16
+                                ),
+                                "num_subjects": _text(n.get("numSubjects"), "numSubjects", 32),
+                            }
+                            for n in _list(step.get(counts_key), f"{key}.{counts_key}")
+                        ],
+                    }
+                )
+    for kind, key in EVENT_KEYS:
+        for item in _list(events.get(key), f"adverseEventsModule.{key}"):
+            item = _dict(item, f"{key}[]")
+            event = {name: _text(item.get(k), f"{key}.{k}", n) for name, k, n in EVENT_TEXTS}
+            event["kind"] = kind
+            event["counts"] = []
+            for stat in _list(item.get("stats"), f"{key}.stats"):
+                stat = _dict(stat, f"{key}.stats[]")
+                event["counts"].append(
+                    {
+                        "group_code": _text(stat.get("groupId"), "stats.groupId", 16),
+                        "num_events": _count(stat.get("numEvents"), "stats.numEvents"),
+                        "num_affected": _count(stat.get("numAffected"), "stats.numAffected"),
+                        "num_at_risk": _count(stat.get("numAtRisk"), "stats.numAtRisk"),
+                    }
+                )
+            results["events"].append(event)
+    return results
 
 
 def sparse(value):
@@ -442,8 +666,343 @@ def _date_struct(value, type_, precision="day"):
 
 
 def study_from_trial(trial):
-    """The trial as a v2 study object. Prefetch its relations (``Trial.objects.for_export()``)."""
-    t = trial
+    """The trial as a v2 study object: its modelled values, with the remainder of its source
+    record applied over them (except under collections a curator took over, whose curated rows
+    win). Prefetch its relations (``Trial.objects.for_export()``)."""
+    study = _study(
+        trial,
+        documents=[_row_values(d, DOCUMENT_FIELDS) for d in trial.documents.all()],
+        former_ids=[a.nct_id for a in trial.former_ids.all()],
+        results=results_from_trial(trial),
+    )
+    skip = [path for name in trial.curated_fields for path in CURATED_PATHS.get(name, ())]
+    return apply_remainder(study, trial.source_extra, skip=skip)
+
+
+def study_from_parsed(parsed):
+    """The v2 study object of a parsed study's modelled values (what ``study_from_trial`` gives
+    for a trial imported from it, before its remainder)."""
+    f = parsed.fields
+    row = SimpleNamespace
+    t = row(
+        nct_id=parsed.nct_id,
+        **f,
+        lead_sponsor=row(name=parsed.lead_sponsor[0], agency_class=parsed.lead_sponsor[1])
+        if parsed.lead_sponsor
+        else None,
+        collaboration_set=_Rows(
+            row(organization=row(name=name, agency_class=class_))
+            for name, class_ in parsed.collaborators
+        ),
+        trialcondition_set=_Rows(row(condition=row(name=name)) for name in parsed.conditions),
+        trialmesh_set=_Rows(
+            row(kind=kind, mesh_term=row(mesh_id=mesh_id, term=term))
+            for kind, mesh_id, term in parsed.mesh
+        ),
+        **{
+            name: _Rows(row(**item) for item in getattr(parsed, name))
+            for name in ("arms", "interventions", "outcomes", "sites")
+        },
+        central_contacts=_Rows(row(**item) for item in parsed.central_contacts),
+        officials=_Rows(row(**item) for item in parsed.officials),
+    )
+    return _study(
+        t, documents=parsed.documents, former_ids=parsed.former_ids, results=parsed.results
+    )
+
+
+class _Rows(list):
+    """A list that answers ``.all()`` like a prefetched related manager."""
+
+    def all(self):
+        return self
+
+
+DOCUMENT_FIELDS = (
+    "type_abbrev",
+    "has_protocol",
+    "has_sap",
+    "has_icf",
+    "label",
+    "date",
+    "upload_date",
+    "filename",
+)
+
+# Where in a v2 study each collection a curator may take over lives: the remainder of the source
+# record gives way there, so the curated rows are what the export says.
+_P = "protocolSection"
+CURATED_PATHS = {
+    "lead_sponsor": [[_P, "sponsorCollaboratorsModule", "leadSponsor"]],
+    "collaborators": [[_P, "sponsorCollaboratorsModule", "collaborators"]],
+    "conditions": [[_P, "conditionsModule", "conditions"]],
+    "mesh_terms": [
+        ["derivedSection", module, key]
+        for module in ("conditionBrowseModule", "interventionBrowseModule")
+        for key in ("meshes", "ancestors")
+    ],
+    "arms": [[_P, "armsInterventionsModule", "armGroups"]],
+    "interventions": [[_P, "armsInterventionsModule", "interventions"]],
+    "outcomes": [[_P, "outcomesModule"]],
+    "sites": [[_P, "contactsLocationsModule", "locations"]],
+    "central_contacts": [[_P, "contactsLocationsModule", "centralContacts"]],
+    "officials": [[_P, "contactsLocationsModule", "overallOfficials"]],
+}
+
+
+def _row_values(row, names):
+    return {name: getattr(row, name) for name in names}
+
+
+def results_from_trial(trial):
+    """The trial's results rows (prefetched) as the plain values ``_parse_results`` gives."""
+    measures = sorted(
+        trial.result_measures.all(), key=lambda m: (m.section != "baseline", m.position)
+    )
+    outcome_index = {m.pk: i for i, m in enumerate(m for m in measures if m.section == "outcome")}
+    groups = []
+    for g in sorted(trial.result_groups.all(), key=lambda g: g.position):
+        group = {
+            "section": g.section,
+            "measure": outcome_index.get(g.measure_id),
+            "code": g.code,
+            "title": g.title,
+            "description": g.description,
+        }
+        if g.section == "adverse_events":
+            group.update(_row_values(g, [name for name, _ in AE_GROUP_TOTALS]))
+        groups.append(group)
+    return {
+        "groups": groups,
+        "measures": [
+            {
+                "section": m.section,
+                **_row_values(m, [name for name, _, _ in MEASURE_KEYS]),
+                "measurements": [
+                    _row_values(
+                        v,
+                        [
+                            "group_code",
+                            "class_position",
+                            "class_title",
+                            "category_position",
+                            "category_title",
+                            *(name for name, _ in MEASUREMENT_KEYS),
+                        ],
+                    )
+                    for v in m.measurements.all()
+                ],
+            }
+            for m in measures
+        ],
+        "flow": [
+            {
+                **_row_values(step, ["period_position", "period_title", "kind", "type"]),
+                "counts": [
+                    _row_values(c, ["group_code", "num_subjects"]) for c in step.counts.all()
+                ],
+            }
+            for step in trial.flow_steps.all()
+        ],
+        "events": [
+            {
+                "kind": e.kind,
+                **_row_values(e, [name for name, _, _ in EVENT_TEXTS]),
+                "counts": [
+                    _row_values(c, ["group_code", "num_events", "num_affected", "num_at_risk"])
+                    for c in e.counts.all()
+                ],
+            }
+            for e in trial.adverse_events.all()
+        ],
+    }
+
+
+def _results_section(results):
+    """The v2 ``resultsSection`` of the plain results values (empty parts left out)."""
+
+    def groups(section, measure=None):
+        out = []
+        for g in results["groups"]:
+            if g["section"] == section and g["measure"] == measure:
+                item = {"id": g["code"], "title": g["title"], "description": g["description"]}
+                if section == "adverse_events":
+                    item.update({key: g[name] for name, key in AE_GROUP_TOTALS})
+                out.append(item)
+        return out
+
+    def classes(measurements):
+        out = {}
+        for v in measurements:
+            klass = out.setdefault(v["class_position"], {"title": v["class_title"], "cats": {}})
+            category = klass["cats"].setdefault(
+                v["category_position"], {"title": v["category_title"], "measurements": []}
+            )
+            category["measurements"].append(
+                {"groupId": v["group_code"], **{key: v[name] for name, key in MEASUREMENT_KEYS}}
+            )
+        return [
+            {"title": k["title"], "categories": [k["cats"][i] for i in sorted(k["cats"])]}
+            for _, k in sorted(out.items())
+        ]
+
+    def measure(m, index=None):
+        item = {key: m[name] for name, key, _ in MEASURE_KEYS}
+        if m["section"] == "outcome":
+            item["groups"] = groups("outcome", index)
+        item["classes"] = classes(m["measurements"])
+        return item
+
+    periods = {}
+    for step in results["flow"]:
+        period = periods.setdefault(
+            step["period_position"], {"title": step["period_title"], "steps": []}
+        )
+        period["steps"].append(step)
+    outcome_measures = [m for m in results["measures"] if m["section"] == "outcome"]
+    return {
+        "participantFlowModule": {
+            "groups": groups("flow"),
+            "periods": [
+                {
+                    "title": period["title"],
+                    **{
+                        key: [
+                            {
+                                "type": step["type"],
+                                counts_key: [
+                                    {"groupId": c["group_code"], "numSubjects": c["num_subjects"]}
+                                    for c in step["counts"]
+                                ],
+                            }
+                            for step in period["steps"]
+                            if step["kind"] == kind
+                        ]
+                        for kind, key, counts_key in FLOW_STEP_KEYS
+                    },
+                }
+                for _, period in sorted(periods.items())
+            ],
+        },
+        "baselineCharacteristicsModule": {
+            "groups": groups("baseline"),
+            "measures": [measure(m) for m in results["measures"] if m["section"] == "baseline"],
+        },
+        "outcomeMeasuresModule": {
+            "outcomeMeasures": [measure(m, i) for i, m in enumerate(outcome_measures)],
+        },
+        "adverseEventsModule": {
+            "eventGroups": groups("adverse_events"),
+            **{
+                key: [
+                    {
+                        **{k: e[name] for name, k, _ in EVENT_TEXTS},
+                        "stats": [
+                            {
+                                "groupId": c["group_code"],
+                                "numEvents": c["num_events"],
+                                "numAffected": c["num_affected"],
+                                "numAtRisk": c["num_at_risk"],
+                            }
+                            for c in e["counts"]
+                        ],
+                    }
+                    for e in results["events"]
+                    if e["kind"] == kind
+                ]
+                for kind, key in EVENT_KEYS
+            },
+        },
+    }
+
+
+# The remainder: what of a record its modelled values do not give back ---------------------------
+
+
+def _same(a, b):
+    """Equal as JSON: ``True`` is not ``1`` and ``1`` is not ``1.0``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def remainder(source, modelled):
+    """What turns ``modelled`` back into ``source``: {"set": [[path, value]], "drop": [path]}
+    ({} when nothing), where a path is a list of keys and list indexes. Objects are compared key
+    by key and lists of the same length item by item; anything else that differs is set whole."""
+    sets, drops = [], []
+
+    def walk(src, out, path):
+        if _same(src, out):
+            return
+        if isinstance(src, dict) and isinstance(out, dict):
+            for key, value in src.items():
+                if key in out:
+                    walk(value, out[key], [*path, key])
+                else:
+                    sets.append([[*path, key], value])
+            drops.extend([*path, key] for key in out if key not in src)
+        elif isinstance(src, list) and isinstance(out, list) and len(src) == len(out):
+            for i, (a, b) in enumerate(zip(src, out, strict=True)):
+                walk(a, b, [*path, i])
+        else:
+            sets.append([path, src])
+
+    walk(source, modelled, [])
+    # In path order, so that the same record gives the same remainder whatever its key order
+    # (PostgreSQL's jsonb keeps its own).
+    sets.sort(key=lambda item: json.dumps(item[0]))
+    drops.sort(key=json.dumps)
+    return {key: value for key, value in (("set", sets), ("drop", drops)) if value}
+
+
+def apply_remainder(study, extra, skip=()):
+    """``study`` with the remainder ``extra`` applied (in place; also returned). A path under one
+    of ``skip`` or no longer fitting the study's shape (a curator changed the rows it pointed
+    into) is left out: the catalog's own value wins there."""
+
+    def skipped(path):
+        return any(path[: len(prefix)] == prefix for prefix in skip)
+
+    for path, value in extra.get("set", ()):
+        if not path or skipped(path):
+            continue
+        parent = study
+        for key, next_key in zip(path, path[1:], strict=False):
+            if isinstance(parent, dict) and isinstance(key, str):
+                parent = parent.setdefault(key, [] if isinstance(next_key, int) else {})
+            elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+                parent = parent[key]
+            else:
+                parent = None
+                break
+        last = path[-1]
+        if isinstance(parent, dict) and isinstance(last, str):
+            parent[last] = copy.deepcopy(value)
+        elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+            parent[last] = copy.deepcopy(value)
+    for path in extra.get("drop", ()):
+        if skipped(path):
+            continue
+        parent = study
+        for key in path[:-1]:
+            if isinstance(parent, dict) and key in parent:
+                parent = parent[key]
+            elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+                parent = parent[key]
+            else:
+                parent = None
+                break
+        if isinstance(parent, dict):
+            parent.pop(path[-1], None)
+    return study
+
+
+def _study(t, documents, former_ids, results):
+    """The v2 study object of a trial's modelled values (``t`` a trial with prefetched rows, or
+    the same shape built from a parsed study)."""
     sponsor = t.lead_sponsor
     mesh = {kind: [] for kind, _, _ in MESH_KEYS}
     for link in t.trialmesh_set.all():
@@ -469,6 +1028,7 @@ def study_from_trial(trial):
                 "briefTitle": t.brief_title,
                 "officialTitle": t.official_title,
                 "acronym": t.acronym,
+                "nctIdAliases": former_ids,
             },
             "statusModule": {
                 "statusVerifiedDate": t.status_verified_date,
@@ -545,6 +1105,10 @@ def study_from_trial(trial):
                     },
                 },
                 "enrollmentInfo": {"count": t.enrollment_count, "type": t.enrollment_type},
+                "bioSpec": {
+                    "retention": t.bio_spec_retention,
+                    "description": t.bio_spec_description,
+                },
             },
             "armsInterventionsModule": {
                 "armGroups": [
@@ -631,6 +1195,30 @@ def study_from_trial(trial):
             },
         },
     }
+    if t.record_source != REGISTRY:
+        study["provenance"] = {
+            "source": t.record_source,
+            "publisher": t.record_publisher,
+            "relatedNctIds": t.seed_related_ids,
+        }
+    study["documentSection"] = {
+        "largeDocumentModule": {
+            "largeDocs": [
+                {
+                    "typeAbbrev": d["type_abbrev"],
+                    "hasProtocol": d["has_protocol"],
+                    "hasSap": d["has_sap"],
+                    "hasIcf": d["has_icf"],
+                    "label": d["label"],
+                    "date": d["date"],
+                    "uploadDate": d["upload_date"],
+                    "filename": d["filename"],
+                }
+                for d in documents
+            ]
+        }
+    }
+    study["resultsSection"] = _results_section(results)
     study = sparse(study)
     study["hasResults"] = t.has_results
     return study

@@ -3,8 +3,16 @@
 Used by ``import_ctgov``, the admin upload and ``sync_ctgov``. The rules:
 
 - A study is upserted by NCT ID, each in its own transaction: it is written whole or not at all.
-- A study identical to the stored source record changes nothing ("unchanged").
+- A study is compared by content: one whose normalised record hashes as the stored one
+  (``Trial.content_hash``) changes nothing ("unchanged"); any other content is written, also
+  at the same last-update date (a corrected or fuller record of the same version).
 - A study whose last-update date is older than the stored one is skipped, unless ``force``.
+- Source priority: a trial whose record came from a seed document is not replaced by a
+  registry record unless that record was last updated after the seed document's own date (a
+  seed that states none keeps its trial until ``force`` or a curator's revert); see
+  docs/records.md.
+- What of a record the catalog does not model is kept beside the trial (``source_extra``) and
+  comes back in every export.
 - Fields a curator set (``Trial.curated_fields``) keep the curator's value; the new source value
   is remembered beside it.
 - A study that cannot be read fails alone, with its NCT ID and the reason.
@@ -25,31 +33,42 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 
 from catalog.models import (
+    AdverseEvent,
+    AdverseEventCount,
     Arm,
     CentralContact,
     ChangeKind,
     Collaboration,
     Condition,
+    FlowCount,
+    FlowStep,
+    FormerNctId,
     Intervention,
     MeshTerm,
     Official,
     Organization,
     Outcome,
+    RecordSource,
+    ResultGroup,
+    ResultMeasure,
+    ResultMeasurement,
     Site,
     Trial,
     TrialChange,
     TrialCondition,
+    TrialDocument,
     TrialMesh,
 )
 from catalog.msc.annotate import annotate_study
 from catalog.registry import ctgov
 from catalog.search.fulltext import refresh_vocabulary, update_search_vectors
 
-CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED = (
+CREATED, UPDATED, UNCHANGED, SKIPPED, OUTRANKED, FAILED = (
     "created",
     "updated",
     "unchanged",
     "skipped",
+    "outranked",
     "failed",
 )
 
@@ -80,6 +99,10 @@ RELATED_NAMES = {
     "central_contacts": "central_contacts",
     "officials": "officials",
 }
+# Parts of a record kept as rows that curators do not edit: written whole with every import.
+RECORD_PARTS = ("documents", "former_ids", "results")
+# The pseudo-field the history names when what the catalog does not model changes.
+UNMODELLED = "source_extra"
 # The public reason a trial imported unpublished (CATALOG_PUBLISH_IMPORTED off) is hidden for.
 UNREVIEWED_REASON = "Not yet reviewed by the catalog's curators."
 
@@ -104,6 +127,8 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    # Registry records left aside because a seed document outranks them (source priority).
+    outranked: int = 0
     failed: int = 0
     failures: list = field(default_factory=list)
     changed_ids: list = field(default_factory=list)
@@ -115,12 +140,24 @@ class ImportSummary:
 
     @property
     def total(self):
-        return self.created + self.updated + self.unchanged + self.skipped + self.failed
+        return (
+            self.created
+            + self.updated
+            + self.unchanged
+            + self.skipped
+            + self.outranked
+            + self.failed
+        )
 
     def __str__(self):
         return (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.skipped} skipped as older, {self.failed} failed"
+            + (
+                f", {self.outranked} left to the seed documents that outrank them"
+                if self.outranked
+                else ""
+            )
         )
 
 
@@ -291,6 +328,9 @@ class Importer:
     def import_study(self, study, origin="(study)"):
         """Upsert one study; returns the result name and counts it in the summary."""
         nct_id = ""
+        if not self.force and self._stored_as_is(study):
+            self.summary.count(UNCHANGED)
+            return UNCHANGED
         try:
             parsed = ctgov.parse_study(study)
             nct_id = parsed.nct_id
@@ -307,6 +347,22 @@ class Importer:
         if result in (CREATED, UPDATED):
             self.summary.changed_ids.append(parsed.nct_id)
         return result
+
+    def _stored_as_is(self, study):
+        """Whether the trial holds exactly this record already (by its content hash): then
+        nothing is parsed, and a start-up import of unchanged files costs one query a study."""
+        try:
+            raw_id = study["protocolSection"]["identificationModule"]["nctId"]
+        except (KeyError, TypeError):
+            return False
+        nct_id = ctgov.normalize_nct_id(raw_id)
+        if nct_id is None:
+            return False
+        try:
+            digest = ctgov.content_hash(study)
+        except (TypeError, ValueError):
+            return False
+        return Trial.objects.filter(nct_id=nct_id, content_hash=digest).exists()
 
     def fail(self, origin, nct_id, reason):
         self.summary.count(FAILED)
@@ -376,12 +432,29 @@ class Importer:
     def _verdict(self, existing, parsed, study):
         """UNCHANGED or SKIPPED when the stored trial stays as it is; None to write."""
         if existing and not self.force:
-            if existing.source_record == study:
+            # A trial stored before the catalog kept hashes is written again once (without
+            # history when nothing it keeps changes), so that what it models since (results,
+            # documents, the unmodelled remainder) is filled in from its record.
+            if existing.content_hash == ctgov.content_hash(study):
                 return UNCHANGED
             new_date = parsed.fields["last_update_posted"]
-            if existing.last_update_posted and (
-                new_date is None or new_date < existing.last_update_posted
-            ):
+            old_date = existing.last_update_posted
+            sources = (existing.record_source, parsed.fields["record_source"])
+            if sources[0] != sources[1]:
+                # Source priority: a seed document outranks registry records up to its own date
+                # (all of them when it states none); a later registry record outranks it.
+                seed_date, registry_date = (
+                    (old_date, new_date)
+                    if sources[0] == RecordSource.SEED_DOCUMENT
+                    else (new_date, old_date)
+                )
+                registry_later = seed_date is not None and (
+                    registry_date is not None and registry_date > seed_date
+                )
+                if registry_later != (sources[1] == RecordSource.REGISTRY):
+                    return OUTRANKED if sources[1] == RecordSource.REGISTRY else SKIPPED
+                return None
+            if old_date and (new_date is None or new_date < old_date):
                 return SKIPPED
         return None
 
@@ -437,6 +510,8 @@ class Importer:
             if key in curated:
                 curated[key] = {**curated[key], "source": _json_value(values.pop(name))}
         values["source_record"] = study
+        values["source_extra"] = parsed.extra
+        values["content_hash"] = ctgov.content_hash(study)
         values["curated_fields"] = curated
         if existing:
             trial = existing
@@ -535,6 +610,26 @@ class Importer:
             # Rows a curator set (or with no readable source behind them): count what is there.
             old_count = getattr(existing, RELATED_NAMES[name]).count()
             changes[name] = {"old": old_count, "new": len(new_items), "collection": True}
+        if only is None:
+            if old_parsed is None:
+                old_parsed = _parse_or_none(existing.source_record)
+            for name in RECORD_PARTS:
+                old_items = _part_source(old_parsed, name) if old_parsed else None
+                new_items = _part_source(parsed, name)
+                if old_items != new_items:
+                    changes[name] = {
+                        "old": _part_size(old_items),
+                        "new": _part_size(new_items),
+                        "collection": True,
+                    }
+            # What the catalog does not model: counted in the places of the record it fills.
+            old_extra = old_parsed.extra if old_parsed else existing.source_extra
+            if old_extra != parsed.extra:
+                changes[UNMODELLED] = {
+                    "old": _extra_size(old_extra),
+                    "new": _extra_size(parsed.extra),
+                    "collection": True,
+                }
         return changes
 
     def _write_related(self, trial, parsed, curated, replace, pending, only=None):
@@ -615,10 +710,108 @@ class Importer:
                     model(trial=trial, position=i, **item)
                     for i, item in enumerate(getattr(parsed, name))
                 )
+        if only is None:
+            self._write_record_parts(trial, parsed, replace)
         if kept:
             # The collections' new source values, beside the curators' rows.
             trial.curated_fields = curated
             trial.save(update_fields=["curated_fields"])
+
+    def _write_record_parts(self, trial, parsed, replace):
+        """Documents, former NCT IDs and results: rows no curator edits, written whole."""
+        if replace:
+            for model in (TrialDocument, FormerNctId, ResultGroup, ResultMeasure, FlowStep):
+                model.objects.filter(trial=trial).delete()
+            AdverseEvent.objects.filter(trial=trial).delete()
+        TrialDocument.objects.bulk_create(
+            TrialDocument(trial=trial, position=i, **item)
+            for i, item in enumerate(parsed.documents)
+        )
+        FormerNctId.objects.bulk_create(
+            FormerNctId(trial=trial, position=i, nct_id=nct_id)
+            for i, nct_id in enumerate(parsed.former_ids)
+        )
+        results = parsed.results
+        if not any(results.values()):
+            return
+        positions = {}
+
+        def position(*key):
+            positions[key] = positions.get(key, -1) + 1
+            return positions[key]
+
+        measures = ResultMeasure.objects.bulk_create(
+            ResultMeasure(
+                trial=trial,
+                position=position("measure", m["section"]),
+                **{k: v for k, v in m.items() if k != "measurements"},
+            )
+            for m in results["measures"]
+        )
+        outcome_measures = [m for m in measures if m.section == "outcome"]
+        groups = ResultGroup.objects.bulk_create(
+            ResultGroup(
+                trial=trial,
+                position=position("group", g["section"], g["measure"]),
+                **{k: v for k, v in g.items() if k != "measure"},
+                measure=outcome_measures[g["measure"]] if g["measure"] is not None else None,
+            )
+            for g in results["groups"]
+        )
+        # The values point at their part's groups by code; outcome measures have their own.
+        group_pk = {(g.section, g.measure_id, g.code): g.pk for g in groups}
+        ResultMeasurement.objects.bulk_create(
+            ResultMeasurement(
+                measure=measure,
+                group_id=group_pk.get(
+                    (
+                        measure.section,
+                        measure.pk if measure.section == "outcome" else None,
+                        value["group_code"],
+                    )
+                ),
+                position=i,
+                **value,
+            )
+            for measure, m in zip(measures, results["measures"], strict=True)
+            for i, value in enumerate(m["measurements"])
+        )
+        steps = FlowStep.objects.bulk_create(
+            FlowStep(
+                trial=trial,
+                position=position("flow", step["period_position"], step["kind"]),
+                **{k: v for k, v in step.items() if k != "counts"},
+            )
+            for step in results["flow"]
+        )
+        FlowCount.objects.bulk_create(
+            FlowCount(
+                step=row,
+                group_id=group_pk.get(("flow", None, count["group_code"])),
+                position=i,
+                **count,
+            )
+            for row, step in zip(steps, results["flow"], strict=True)
+            for i, count in enumerate(step["counts"])
+        )
+        events = AdverseEvent.objects.bulk_create(
+            AdverseEvent(
+                trial=trial,
+                position=position("event", e["kind"]),
+                **{k: v for k, v in e.items() if k != "counts"},
+            )
+            for e in results["events"]
+        )
+        AdverseEventCount.objects.bulk_create(
+            AdverseEventCount(
+                event=row,
+                group_id=group_pk.get(("adverse_events", None, count["group_code"])),
+                position=i,
+                **count,
+            )
+            for row, e in zip(events, results["events"], strict=True)
+            for i, count in enumerate(e["counts"])
+        )
 
     # Shared rows
 
@@ -689,6 +882,23 @@ def source_values(trial):
     for name in COLLECTIONS:
         values[name] = _collection_source(parsed, name)
     return values
+
+
+def _part_source(parsed, name):
+    return getattr(parsed, name)
+
+
+def _part_size(value):
+    """How many values a record part holds (for the history's "old → new" counts)."""
+    if isinstance(value, dict):
+        return sum(_part_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_part_size(v) for v in value) if value else 0
+    return 0 if value in (None, "") else 1
+
+
+def _extra_size(extra):
+    return len(extra.get("set", ())) + len(extra.get("drop", ()))
 
 
 def _collection_source(parsed, name):

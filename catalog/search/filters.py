@@ -177,4 +177,5 @@ def filter_intervention_type(queryset, value, query):
 
 def filter_ids(queryset, value, query):
     ids = [normalize_nct_id(v) for v in value]
-    return queryset.filter(nct_id__in=[i for i in ids if i])
+    # Former NCT IDs find the trial too.
+    return queryset.with_nct_ids([i for i in ids if i])

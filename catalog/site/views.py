@@ -129,9 +129,8 @@ def trial_detail(request, nct_id):
         if reason is not None:
             context = {"nct_id": canonical, "reason": reason}
             return render(request, "catalog/trial_gone.html", context, status=410)
-        current = fulltext.trial_named(canonical)
-        if current and current != canonical:
-            # A former NCT ID of a trial: its address now.
+        current = Trial.objects.public().current_id_of(canonical)
+        if current:
             return HttpResponsePermanentRedirect(reverse("catalog:trial_detail", args=[current]))
         return trial_not_found(request, canonical)
     profile = getattr(trial, "msc", None)
@@ -141,6 +140,7 @@ def trial_detail(request, nct_id):
         "msc_rows": msc_display.profile_rows(profile),
         "msc_products": msc_display.named_products(profile),
         "related_trials": list(Trial.objects.related_to(trial, RELATED_TRIALS)),
+        "listed_related": Trial.objects.public().listed_related(trial),
         "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
     }
     return render(request, "catalog/trial_detail.html", context)

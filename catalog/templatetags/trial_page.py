@@ -101,3 +101,27 @@ def code_label(value):
     if not value:
         return ""
     return CODE_LABELS.get(value) or value.replace("_", " ").capitalize()
+
+
+@register.filter
+def ipd_info_type(value):
+    """``SAP`` → ``Statistical analysis plan``; unknown codes in plain words."""
+    from catalog.models import IpdInfoType
+
+    return dict(IpdInfoType.choices).get(value) or code_label(value)
+
+
+@register.filter
+def document_parts(document):
+    """What a registry document holds: ``["Protocol", "SAP"]``."""
+    flags = (("has_protocol", "Protocol"), ("has_sap", "SAP"), ("has_icf", "Consent form"))
+    return [label for name, label in flags if getattr(document, name)]
+
+
+@register.filter
+def iso_date(value):
+    """``2017-05-15`` → ``15 May 2017``; ``2017-05`` → ``May 2017``; other values as they are."""
+    try:
+        return datetime.date.fromisoformat(value).strftime("%-d %B %Y")
+    except (TypeError, ValueError):
+        return month_name(value)

@@ -123,7 +123,10 @@ def test_a_curated_value_survives_reannotation_and_reimport(curator_client, bund
     assert set(p.curated) == {"source", "dose"}
 
     study = json.loads((settings.BASE_DIR / "data" / "seeds" / f"{NCT_ID}.json").read_text())
-    study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2030-01-01"
+    study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {
+        "date": "2030-01-01",
+        "type": "ACTUAL",
+    }
     assert Importer().import_study(study) == "updated"
     p = profile()
     assert p.sources == ["bone_marrow"] and p.n_doses == 3

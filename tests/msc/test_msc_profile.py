@@ -110,7 +110,10 @@ def test_a_new_record_updates_the_profile_on_import(bundled_catalog):
     path = settings.BASE_DIR / "data" / "seeds" / "NCT05016804.json"
     study = json.loads(path.read_text())
     newer = copy.deepcopy(study)
-    newer["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2030-01-01"
+    newer["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {
+        "date": "2030-01-01",
+        "type": "ACTUAL",
+    }
     arms = newer["protocolSection"]["armsInterventionsModule"]
     for item in arms["interventions"] + arms["armGroups"]:
         item["description"] = "Single intrathecal injection of 50 million cells by lumbar puncture"
@@ -160,7 +163,10 @@ def test_curated_values_survive_an_import_of_a_newer_record(bundled_catalog):
     p.set_curated("source", ["bone_marrow"], user="alice")
     p.save()
     study = json.loads((settings.BASE_DIR / "data" / "seeds" / "NCT05016804.json").read_text())
-    study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2030-01-01"
+    study["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {
+        "date": "2030-01-01",
+        "type": "ACTUAL",
+    }
     assert Importer().import_study(study) == "updated"
     p = profile("NCT05016804")
     assert p.sources == ["bone_marrow"]

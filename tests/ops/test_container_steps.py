@@ -67,7 +67,7 @@ def test_compose_runs_the_release_step_before_the_web_service():
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
     release = (BASE_DIR / "deploy" / "release.sh").read_text()
     assert "manage.py migrate --noinput" in release
-    assert "import_ctgov --if-empty data/msc-trials-2022.json.gz data/seeds" in release
+    assert "import_ctgov data/msc-trials-2022.json.gz data/seeds" in release
 
 
 # The image's steps, for real ---------------------------------------------------------------

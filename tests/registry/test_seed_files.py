@@ -6,8 +6,8 @@ Plain pytest, no Django and no database:
 
 import gzip
 import json
+import re
 import sys
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import pytest
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
 
-from seed_facts import SEED_FACTS, resolve  # noqa: E402
+from seed_facts import SEED_DATES, SEED_FACTS, SEED_PUBLISHERS, resolve  # noqa: E402
 
 DATA = TESTS.parent / "data"
 SEEDS = DATA / "seeds"
@@ -35,14 +35,6 @@ def bulk_by_nct():
     with gzip.open(BULK, "rt", encoding="utf-8") as fh:
         studies = json.load(fh)
     return {s["protocolSection"]["identificationModule"]["nctId"]: s for s in studies}
-
-
-def as_date(value):
-    """ISO date "2024-08-31" or month-only "2024-08" (taken as the 1st) -> date."""
-    parts = [int(p) for p in value.split("-")]
-    while len(parts) < 3:
-        parts.append(1)
-    return date(*parts)
 
 
 def facts():
@@ -72,19 +64,34 @@ def test_seed_fact(nct, path, expected):
     assert resolve(study, path) == expected
 
 
+def dates_in(value):
+    """Every ISO date (full or month-only) among a study's string values."""
+    if isinstance(value, dict):
+        return {d for v in value.values() for d in dates_in(v)}
+    if isinstance(value, list):
+        return {d for v in value for d in dates_in(v)}
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return {value}
+    return set()
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
 @pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.stem)
-def test_newer_than_2022_record(path):
+def test_every_date_is_stated_by_the_seed_document_or_the_2022_record(path):
     study = load(path)
-    status = study["protocolSection"]["statusModule"]
-    new_post = as_date(status["lastUpdatePostDateStruct"]["date"])
-    new_submit = as_date(status["lastUpdateSubmitDate"])
-    old = bulk_by_nct().get(path.stem)
-    if old is None:
-        assert path.stem in {"NCT05741099", "NCT06518902"}
-        return
-    old_status = old["protocolSection"]["statusModule"]
-    assert new_post > as_date(old_status["lastUpdatePostDateStruct"]["date"])
-    assert new_submit > as_date(old_status["lastUpdateSubmitDate"])
+    stated = dates_in(bulk_by_nct().get(path.stem, {})) | SEED_DATES.get(path.stem, set())
+    assert dates_in(study) - stated == set()
+
+
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.stem)
+def test_seed_record_names_its_source(path):
+    provenance = load(path)["provenance"]
+    assert (provenance["source"], provenance["publisher"]) == (
+        "SEED_DOCUMENT",
+        SEED_PUBLISHERS[path.stem],
+    )
 
 
 def test_resolve():

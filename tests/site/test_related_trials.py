@@ -1,5 +1,7 @@
 """Related trials: the public trials sharing the most conditions, MeSH terms and interventions."""
 
+import re
+
 import pytest
 
 from catalog.models import Trial
@@ -74,8 +76,45 @@ def test_the_page_links_the_related_trials(client, bundled_catalog):
         assert f'<a href="/trials/{other.nct_id}/">' in aside
 
 
-def test_a_trial_sharing_nothing_has_no_related_section(client, bundled_catalog):
+def test_a_trial_sharing_no_condition_or_intervention_gets_the_trials_its_title_finds(
+    client, bundled_catalog
+):
+    # NCT06518902's seed page names no condition, no MeSH term and an intervention no other
+    # trial names: only its title's words (acute ischemic stroke, umbilical cord MSCs) relate it.
     trial = Trial.objects.get(nct_id="NCT06518902")
-    assert list(Trial.objects.related_to(trial)) == []
+    assert not trial.trialcondition_set.exists() and not trial.trialmesh_set.exists()
+    related = list(Trial.objects.related_to(trial))
+    assert len(related) == 5
+    assert all(r.score == 0 for r in related)
+    assert [r.likeness for r in related] == sorted((r.likeness for r in related), reverse=True)
+    for other in Trial.objects.filter(pk__in=[r.pk for r in related]):
+        words = " ".join(
+            [
+                other.brief_title,
+                *other.keywords,
+                *(c.name for c in other.conditions.all()),
+                *(i.name for i in other.interventions.all()),
+            ]
+        )
+        assert re.search(r"stroke|infarct", words, re.I), other.nct_id
     page = client.get("/trials/NCT06518902/").content.decode()
+    aside = element(page, "aside", id="related")
+    listed = element(aside, "ul", **{"class": "listed-related"})
+    assert len(elements(aside, "a")) - len(elements(listed, "a")) == 5
+
+
+def test_a_trial_whose_title_words_find_nothing_has_no_related_section(client):
+    from catalog.registry.importer import Importer
+    from tests.factories import study
+
+    lone = study("NCT09000005", title="Xyzzyqua plughwort")
+    lone["protocolSection"].pop("conditionsModule", None)
+    lone["protocolSection"].pop("armsInterventionsModule", None)
+    lone.pop("derivedSection", None)
+    Importer().import_study(lone, "lone.json")
+    other = study("NCT09000006", title="Unrelated words entirely")
+    Importer().import_study(other, "other.json")
+    trial = Trial.objects.get(nct_id="NCT09000005")
+    assert list(Trial.objects.related_to(trial)) == []
+    page = client.get("/trials/NCT09000005/").content.decode()
     assert 'id="related"' not in page

@@ -26,7 +26,10 @@ def test_every_public_trial_is_listed_with_its_last_update(client, bundled_catal
     urls = sitemap(client)
     trials = [u for u in urls if u.startswith("http://testserver/trials/NCT")]
     assert len(trials) == Trial.objects.public().count() == 1538
-    assert urls["http://testserver/trials/NCT02883803/"] == "2025-01-01"
+    # A seed document that states no update date: the day the catalog last changed the page.
+    seed = Trial.objects.get(nct_id="NCT02883803")
+    assert seed.last_update_posted is None
+    assert urls["http://testserver/trials/NCT02883803/"] == seed.updated_at.date().isoformat()
     assert urls["http://testserver/trials/NCT06518902/"] == "2024-07-25"
 
 

@@ -154,7 +154,9 @@ def test_identifiers_references_and_the_source(client, bundled_catalog, septic_s
     assert "Organization's study ID PHRCI 2012/CHOCMSC-GIBOT/SKJ" in ids
     assert '<a href="https://clinicaltrials.gov/study/NCT02883803">' in septic_shock
     record = text(element(septic_shock, "section", id="record"))
-    assert "Last update posted 1 January 2025 (estimated)" in record
+    # The MedPath page states no update date (only its copyright year): none is shown.
+    assert "Last update posted —" in record
+    assert "Source record seed document, MedPath" in record
     assert "Status verified July 2019" in record
 
     trial = Trial.objects.exclude(references=[]).exclude(version_holder=None).first()
@@ -162,6 +164,7 @@ def test_identifiers_references_and_the_source(client, bundled_catalog, septic_s
     page = client.get(trial.get_absolute_url()).content.decode()
     assert f'<a href="https://pubmed.ncbi.nlm.nih.gov/{pmid}/">PubMed {pmid}</a>' in page
     assert f"version of {trial.version_holder:%-d %B %Y}" in text(page)
+    assert f"ClinicalTrials.gov record of {trial.last_update_posted.isoformat()}" in text(page)
 
 
 def test_secondary_ids_are_listed_with_their_kind(client, bundled_catalog):
