@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-NCT_ID_RE = re.compile(r"^NCT\d{8}$")
+NCT_ID_RE = re.compile(r"\ANCT[0-9]{8}\Z")  # as catalog.registry.ctgov.NCT_ID_RE
 
 
 class OverallStatus(models.TextChoices):

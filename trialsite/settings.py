@@ -282,14 +282,35 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "trialsite.login_attempts.attempted_username"
-if BEHIND_PROXY:
-    # The client's address comes from the proxy's X-Forwarded-For, not the proxy's own.
+# The visitor's address, for login lockouts and export limits (trialsite.client, with
+# django-ipware and axes's settings). PROXY_COUNT is how many reverse proxies stand in
+# front of the application (1 for the compose file's Caddy; 0: visitors connect directly, and an
+# X-Forwarded-For header they send is ignored). Each proxy appends the address it was reached
+# from to X-Forwarded-For, and the nearest one is the connection's own address (REMOTE_ADDR),
+# so the client is the entry PROXY_COUNT places from the right; entries further left were
+# written by the client and are not trusted.
+PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("PROXY_COUNT must be 0 or more.")
+if PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    # django-ipware counts the proxies named inside X-Forwarded-For: all but the nearest.
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = None
+AXES_CLIENT_IP_CALLABLE = "trialsite.client.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CATALOG_UPLOAD_MAX_BYTES = env_int("CATALOG_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+# Import bounds (import_ctgov, the admin upload): a file's size once decompressed (a gzip or a
+# zip member), and one study's size as JSON. Past either, the file or study is refused with
+# its reason and the command exits non-zero.
+CATALOG_IMPORT_MAX_BYTES = env_int("CATALOG_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+CATALOG_IMPORT_MAX_STUDY_BYTES = env_int("CATALOG_IMPORT_MAX_STUDY_BYTES", 8 * 1024 * 1024)
 
 CTGOV_API_BASE_URL = os.environ.get("CTGOV_API_BASE_URL", "https://clinicaltrials.gov/api/v2")
 CTGOV_SYNC_QUERY = os.environ.get(

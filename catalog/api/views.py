@@ -17,7 +17,7 @@ from catalog.api import openapi, study_fields
 from catalog.models import DoseUnit, MscProfile, OverallStatus, Trial
 from catalog.msc import query as msc_query
 from catalog.msc.annotate import annotate
-from catalog.registry.ctgov import NCT_ID_RE, normalize_nct_id, study_from_trial
+from catalog.registry.ctgov import NCT_ID_RE, address_nct_id, study_from_trial
 from catalog.search import fulltext
 from catalog.search.listing import BadPageToken, SortKey, TrialSearch, after_token, page_token
 from catalog.site import exports
@@ -286,7 +286,7 @@ def _csv_page(trials, columns, next_token, total):
 @require_safe
 def study_detail(request, nct_id):
     """``GET /api/v2/studies/<NCT ID>``: one study in the v2 study format."""
-    canonical = normalize_nct_id(nct_id)
+    canonical = address_nct_id(nct_id)
     trial = canonical and Trial.objects.public().for_export().filter(nct_id=canonical).first()
     if not trial:
         reason = Trial.objects.hidden_reason_of(canonical) if canonical else None
@@ -299,7 +299,7 @@ def study_detail(request, nct_id):
 @require_safe
 def msc_profile(request, nct_id):
     """``GET /api/msc/<NCT ID>``: the trial's MSC profile, with stable codes and evidence."""
-    canonical = normalize_nct_id(nct_id)
+    canonical = address_nct_id(nct_id)
     trial = canonical and Trial.objects.public().filter(nct_id=canonical).first()
     if not trial:
         return error(404, f"Study {nct_id} not found.")

@@ -154,6 +154,19 @@ def batches(queryset):
     return iter(()) if first is None else itertools.chain([first], trials)
 
 
+# Cells a spreadsheet would read as a formula (OWASP, "CSV Injection"): any cell beginning with
+# one of these characters gets a leading apostrophe, so it is shown as the text it is. The data
+# holds such cells (outcome measures beginning with "-"); the apostrophe is the cost of opening
+# every export safely in Excel, LibreOffice or Google Sheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """``value`` as a CSV cell that no spreadsheet runs as a formula."""
+    value = "" if value is None else str(value)
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
 class _Echo:
     """A file-like object whose ``write`` hands the line back (csv.writer to a generator)."""
 
@@ -163,9 +176,9 @@ class _Echo:
 
 def csv_lines(trials, columns=CSV_COLUMNS):
     writer = csv.writer(_Echo())
-    yield writer.writerow([c.name for c in columns])
+    yield writer.writerow([safe_cell(c.name) for c in columns])
     for trial in trials:
-        yield writer.writerow([c.value(trial) for c in columns])
+        yield writer.writerow([safe_cell(c.value(trial)) for c in columns])
 
 
 def csv_text(trials, columns=CSV_COLUMNS):

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.models import DoseUnit, Trial
 from catalog.msc import display as msc_display
-from catalog.registry.ctgov import normalize_nct_id
+from catalog.registry.ctgov import address_nct_id
 from catalog.search.listing import (
     DEFAULT_PER_PAGE,
     DEFAULT_SORT,
@@ -115,7 +115,7 @@ def trial_export_json(request):
 
 def trial_detail(request, nct_id):
     """``/trials/<NCT ID>/``, the trial's one address: other spellings redirect to it."""
-    canonical = normalize_nct_id(nct_id)
+    canonical = address_nct_id(nct_id)
     if canonical is None:
         return trial_not_found(request, nct_id)
     if canonical != nct_id or not request.path.endswith("/"):
@@ -143,10 +143,11 @@ def trial_detail(request, nct_id):
 
 def trial_not_found(request, query):
     """The 404 page for a trial address: offers a search for what was asked."""
-    query = " ".join(query.split())[:200]
     context = {
-        "query": query,
-        "nct_id": normalize_nct_id(query),
+        "query": " ".join(query.split())[:200],
+        # Only an address that is an NCT ID is named as one: "NCT123" is no trial's number
+        # (the search the page offers still finds what it may mean).
+        "nct_id": address_nct_id(query),
     }
     return render(request, "catalog/trial_not_found.html", context, status=404)
 
