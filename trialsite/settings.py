@@ -210,14 +210,33 @@ LOGGING = {
 }
 
 # Caching: Redis when REDIS_URL is set (shared by all workers and containers), otherwise each
-# process's local memory.
+# process's local memory. Two key spaces, each bounded on its own so that one cannot evict the
+# other: "default" (counts per catalog version, export limits) and "pages" (whole pages, one
+# per address, so the one a flood of addresses would fill). PAGE_CACHE_URL gives the pages a
+# Redis of their own (the compose file's, with its own maxmemory); in local memory each holds
+# at most its MAX_ENTRIES.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "") or REDIS_URL
+
+
+def _cache(url, max_entries, prefix):
+    if url:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": prefix,
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = {
+    "default": _cache(REDIS_URL, env_int("CACHE_MAX_ENTRIES", 2000), "data"),
+    "pages": _cache(PAGE_CACHE_URL, env_int("PAGE_CACHE_MAX_ENTRIES", 500), "pages"),
+}
 
 # HTTPS. HTTPS=1 (the default when DEBUG is off) means the site is reached over HTTPS: plain
 # HTTP is redirected, HSTS is sent and cookies are secure. BEHIND_PROXY=1 trusts the proxy's
@@ -326,7 +345,7 @@ CTGOV_SYNC_PAGE_SIZE = env_int("CTGOV_SYNC_PAGE_SIZE", 100)
 
 # Caching of anonymous pages (catalog.cache), in the cache above. Entries are keyed by the
 # catalog version, which the database bumps on every change.
-CATALOG_PAGE_CACHE = "default"
+CATALOG_PAGE_CACHE = "pages"
 CATALOG_CACHE_PAGES = env_bool("CATALOG_CACHE_PAGES", True)
 CATALOG_PAGE_CACHE_SECONDS = env_int("CATALOG_PAGE_CACHE_SECONDS", 600)
 # The whole catalog's total and facet counts, computed once per catalog version (catalog.cache.

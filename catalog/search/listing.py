@@ -76,15 +76,25 @@ LIST_FIELDS = (
 _PLUS_AS_SPACE = re.compile(r"^\s*\d+ +$")
 
 
+def known_param(name):
+    """Whether the list reads a parameter of this name (its filters and its paging)."""
+    return name in TrialFilterSet.base_filters or name in PAGING_PARAMS
+
+
 def clean_params(params):
-    """The parameters without empty values (and NUL characters), or None if already clean.
+    """The parameters without empty values (and NUL characters) and without names the list does
+    not read, or None if already clean.
 
     A form submitted without JavaScript sends every field, empty or not; the list redirects
-    such an address to this one, so that addresses hold only what the search uses.
+    such an address to this one, so that addresses hold only what the search uses (and any
+    number of made-up parameters leads to one page, rendered and cached once).
     """
     cleaned = QueryDict(mutable=True)
     changed = False
     for key, values in params.lists():
+        if not known_param(key):
+            changed = True
+            continue
         for value in values:
             stripped = value.replace("\x00", "").strip()
             if key == "n_doses" and _PLUS_AS_SPACE.match(value):
