@@ -284,6 +284,14 @@ API_MAX_AGE = env_int("API_MAX_AGE", 300)
 
 # The catalog.
 CATALOG_PUBLISH_IMPORTED = env_bool("CATALOG_PUBLISH_IMPORTED", True)
+# Downloads (catalog.site.downloads): each export is stored as a file (and its gzip) once per
+# catalog version under CATALOG_EXPORT_DIR (created on demand; older versions' files are removed
+# when a newer one is built), at most CATALOG_EXPORT_MAX_FILES per version. Each address may
+# start CATALOG_EXPORT_LIMIT downloads per CATALOG_EXPORT_WINDOW seconds (0: no limit).
+CATALOG_EXPORT_DIR = Path(os.environ.get("CATALOG_EXPORT_DIR", VAR_DIR / "exports"))
+CATALOG_EXPORT_MAX_FILES = env_int("CATALOG_EXPORT_MAX_FILES", 200)
+CATALOG_EXPORT_LIMIT = env_int("CATALOG_EXPORT_LIMIT", 30)
+CATALOG_EXPORT_WINDOW = max(1, env_int("CATALOG_EXPORT_WINDOW", 600))
 CATALOG_BUNDLED_DATA = [
     BASE_DIR / "data" / "msc-trials-2022.json.gz",
     BASE_DIR / "data" / "seeds",

@@ -196,7 +196,7 @@ def json_chunks(trials):
     yield "\n]\n"
 
 
-def _filename(extension):
+def filename(extension):
     return f"msc-trials-{datetime.date.today().isoformat()}.{extension}"
 
 
@@ -205,7 +205,7 @@ def csv_response(queryset):
     response = StreamingHttpResponse(
         csv_lines(batches(queryset)), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
     return response
 
 
@@ -214,5 +214,5 @@ def json_response(queryset):
     response = StreamingHttpResponse(
         json_chunks(batches(queryset)), content_type="application/json; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("json")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename("json")}"'
     return response

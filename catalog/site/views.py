@@ -16,7 +16,7 @@ from catalog.search.listing import (
     TrialSearch,
     clean_params,
 )
-from catalog.site import charts, exports, insights
+from catalog.site import charts, downloads, exports, insights
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -99,18 +99,27 @@ def trial_list(request):
     )
 
 
+def _export(request, kind):
+    if response := _clean_redirect(request) or downloads.limit_response(request):
+        return response
+    search = TrialSearch(request.GET)
+    return downloads.download(
+        request,
+        kind,
+        search.query_string(drop=("page", "per_page")),
+        search.ordered(),
+        exports.filename(kind),
+    )
+
+
 @require_safe
 def trial_export_csv(request):
-    if response := _clean_redirect(request):
-        return response
-    return exports.csv_response(TrialSearch(request.GET).ordered())
+    return _export(request, "csv")
 
 
 @require_safe
 def trial_export_json(request):
-    if response := _clean_redirect(request):
-        return response
-    return exports.json_response(TrialSearch(request.GET).ordered())
+    return _export(request, "json")
 
 
 def trial_detail(request, nct_id):
