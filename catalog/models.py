@@ -1248,6 +1248,24 @@ class SyncState(models.Model):
         return self.query[:80]
 
 
+class CatalogLoad(models.Model):
+    """A first load (``import_ctgov --if-empty``) that ran to its end with every study stored.
+
+    Recorded only then: a load killed midway leaves no row, so the next start resumes it
+    instead of taking the partial catalog for a loaded one.
+    """
+
+    sources = models.TextField(help_text="What was loaded (the paths given).")
+    summary = models.TextField(blank=True)
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "completed first load"
+
+    def __str__(self):
+        return f"{self.sources} ({self.completed_at:%Y-%m-%d %H:%M})"
+
+
 # MSC profiles ----------------------------------------------------------------------------------
 # What the catalog derives from each record (catalog/msc/): where the cells come from, whose they
 # are, what product, how it is given and how many. Stored values are the stable codes of
