@@ -68,6 +68,16 @@ def _secret_key():
 SECRET_KEY = _secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+# The scheme and host of the site's absolute addresses (canonical links, sitemap, feeds), e.g.
+# https://catalog.example.org. Empty: the request's own, without a port the server does not
+# listen on (trialsite.requests.CanonicalOriginMiddleware).
+CANONICAL_ORIGIN = os.environ.get("CANONICAL_ORIGIN", "").strip().rstrip("/")
+if CANONICAL_ORIGIN and not CANONICAL_ORIGIN.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("CANONICAL_ORIGIN must be like https://catalog.example.org.")
+if CANONICAL_ORIGIN:
+    _canonical_host = CANONICAL_ORIGIN.partition("://")[2].rsplit(":", 1)[0]
+    if _canonical_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(_canonical_host)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -90,11 +100,16 @@ MIDDLEWARE = [
     # /healthz answers first: no host check, no HTTPS redirect, for the container's probe.
     "trialsite.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # whitenoise, less the static files' manifest.
+    "trialsite.requests.StaticFilesMiddleware",
     "trialsite.csp.ContentSecurityPolicyMiddleware",
     "trialsite.cache_headers.CacheControlMiddleware",
+    # Public pages answer GET and HEAD only (405 otherwise; the admin is exempt).
+    "trialsite.requests.SafeMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After CommonMiddleware's host check: the origin absolute addresses are built from.
+    "trialsite.requests.CanonicalOriginMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -189,6 +204,7 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_warning": {"()": "trialsite.requests.OneLineWarning"}},
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "trialsite.jsonlog.JsonLinesFormatter"},
@@ -206,6 +222,8 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
         # django-axes announces itself at every start; its lockouts are warnings.
         "axes.apps": {"level": "WARNING"},
+        # A Host header not in ALLOWED_HOSTS is a probe, answered 400: one line, no traceback.
+        "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
     },
 }
 
