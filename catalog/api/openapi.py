@@ -29,6 +29,9 @@ def _list_parameters():
     )
 
     def query(name, description, schema, **extra):
+        if schema.get("type") == "array":
+            # An empty value (``product=``) is no list of values: the API answers 400.
+            schema = {**schema, "minItems": 1}
         return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
 
     search_help = (
@@ -38,7 +41,9 @@ def _list_parameters():
     return [
         query(
             "format",
-            "Response format.",
+            "Response format. In CSV, a cell that begins with =, +, -, @, a tab or a carriage"
+            " return gets a leading apostrophe, so that spreadsheets show it as text instead of"
+            " running it as a formula (OWASP, CSV Injection).",
             {"type": "string", "enum": ["json", "csv"], "default": "json"},
         ),
         query(
@@ -121,6 +126,11 @@ def _list_parameters():
             {"type": "string"},
         ),
     ]
+
+
+def array_parameters():
+    """The names of the list's parameters that take comma-separated lists."""
+    return [p["name"] for p in _list_parameters() if p["schema"].get("type") == "array"]
 
 
 def _msc_parameters(query):
@@ -300,7 +310,7 @@ def document():
                             "name": "nctId",
                             "in": "path",
                             "required": True,
-                            "description": "The NCT ID (any case; leading zeros may be left out).",
+                            "description": "The NCT ID: NCT and eight digits (any case).",
                             "schema": {"type": "string"},
                             "example": "NCT02883803",
                         }

@@ -6,6 +6,7 @@ only the base URL. It reads them into the same ``TrialSearch`` as the list page:
 set of filters. Bad parameters get a 400 whose JSON message names the parameter.
 """
 
+import functools
 import re
 
 from django.db.models import Max
@@ -64,6 +65,11 @@ def error(status, message, parameter=None):
     return JsonResponse({"error": body}, status=status)
 
 
+@functools.cache
+def _array_parameters():
+    return tuple(openapi.array_parameters())
+
+
 def _items(value):
     return [v.strip() for v in _LIST_SPLIT.split(value) if v.strip()]
 
@@ -86,6 +92,9 @@ class ListRequest:
     describes them (``catalog.openapi``): what it allows is accepted, anything else is a 400."""
 
     def __init__(self, params):
+        for name in _array_parameters():
+            if any(not _items(raw) for raw in _getlist(params, name)):
+                raise BadParameter(name, "empty: give at least one value, or leave it out")
         self.format = self._choice(params, "format", ("json", "csv"), "json")
         self._choice(params, "markupFormat", ("markdown", "legacy"), "markdown")
         self.count_total = self._choice(params, "countTotal", ("true", "false"), "false") == "true"
