@@ -4,7 +4,7 @@ a bounded time. Writes the figures to docs/load.md.
 
     make load-test                                     # 50 users for 4 minutes
     make load-test LOAD_ARGS="--users 100 --duration 120"
-    .venv/bin/python bench/load.py --help
+    .venv/bin/python -m bench.load --help
 
 The catalog must be loaded (``make load``); DATABASE_URL selects another database. Worker
 recycling is turned off for the run (GUNICORN_MAX_REQUESTS=0), so the memory figures show any
@@ -177,7 +177,8 @@ def render_downloads(args, runs):
         f"{args.downloads_duration} s, 10 clients download the whole catalog's JSON "
         f"(`/trials/export.json`, {size / 1e6:.1f} MB) in a loop and 5 slow clients download "
         "it once each at 160 kB/s, while two probes ask for `/api/v2/version` and a trial "
-        "page every 100 ms (bench/downloads.py). Every download is checked whole: its "
+        "page every 100 ms (bench/downloads.py; the downloading clients run at a lower CPU "
+        "priority, standing for clients on other machines). Every download is checked whole: its "
         "Content-Length and its SHA-256 against the file. The export is built once per "
         "catalog version and then served from its file (catalog/site/downloads.py); the "
         "per-address download limit is off for the run, as every client shares one address.",

@@ -12,11 +12,11 @@ is visibly short, and resumable with Range), and is sent by the server's file pa
 import fcntl
 import gzip
 import hashlib
+import inspect
 import os
 import re
 import shutil
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -42,35 +42,63 @@ def export_dir():
 # Building -------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _locked(path):
-    """An exclusive lock on ``path`` across processes and threads: one build per file."""
-    with open(path, "a") as handle:
+def _try_lock(path):
+    """An exclusive lock on ``path`` (across processes and threads), or None when another
+    request holds it (it is building the same file)."""
+    handle = open(path, "a")  # noqa: SIM115 (closed by _unlock)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def _unlock(handle):
+    fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
+
+
+def _wait_for_build(lock_path):
+    """Until the request building the file behind ``lock_path`` has finished."""
+    with open(lock_path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _build(path, kind, queryset):
-    """Write the export and its gzip beside each other under temporary names, then move them
-    into place: the plain file appears last, so its presence means both are whole."""
+def _building(path, kind, trials, lock, edition):
+    """The export's bytes, in chunks of about CHUNK, written as they go to the file and its
+    gzip under temporary names, which are moved into place at the end: the plain file appears
+    last, so its presence means both are whole. A client that goes away midway ends the
+    build (the next request starts it again)."""
     _, produce = KINDS[kind]
     partial = path.with_name(path.name + ".partial")
     partial_gz = path.with_name(path.name + ".gz.partial")
     try:
         with open(partial, "wb") as plain, open(partial_gz, "wb") as packed:
             with gzip.GzipFile(fileobj=packed, mode="wb", compresslevel=6, mtime=0) as zipped:
-                for text in produce(exports.batches(queryset)):
-                    data = text.encode()
-                    plain.write(data)
-                    zipped.write(data)
+                buffer = []
+                size = 0
+                for text in produce(trials):
+                    buffer.append(text.encode())
+                    size += len(buffer[-1])
+                    if size >= CHUNK:
+                        data = b"".join(buffer)
+                        buffer, size = [], 0
+                        plain.write(data)
+                        zipped.write(data)
+                        yield data
+                data = b"".join(buffer)
+                plain.write(data)
+                zipped.write(data)
+                yield data
         os.replace(partial_gz, path.with_name(path.name + ".gz"))
         os.replace(partial, path)
+        _prune(path.parent, *edition)
     finally:
         for leftover in (partial, partial_gz):
             leftover.unlink(missing_ok=True)
+        _unlock(lock)
 
 
 def _prune(directory, database, version):
@@ -113,32 +141,11 @@ def catalog_edition():
     return None if own_writes else (database, version or 0)
 
 
-def stored_export(kind, query, queryset):
-    """The export file of ``queryset`` (``kind`` "csv" or "json"; ``query`` its canonical
-    parameters) for the current catalog version, built if it is not stored yet; None when it
-    cannot be stored (see ``catalog_edition``)."""
-    edition = catalog_edition()
-    if edition is None:
-        return None
+def export_path(edition, kind, query):
+    """Where the export of ``query`` (its canonical parameters) for ``edition`` is stored."""
     database, version = edition
-    directory = export_dir() / f"{database}-{version}"
     name = hashlib.sha256(f"{kind}?{query}".encode()).hexdigest()[:40] + "." + kind
-    path = directory / name
-    if not path.exists():
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            with _locked(directory / f"{name}.lock"):
-                if not path.exists():
-                    _build(path, kind, queryset)
-                    _prune(directory, database, version)
-        except FileNotFoundError:
-            return None  # a newer version's build removed this directory: stream instead
-    else:
-        try:
-            os.utime(path)  # recently served: kept longest by _prune
-        except FileNotFoundError:
-            return None  # removed just now by a newer version's build: stream instead
-    return path
+    return export_dir() / f"{database}-{version}" / name
 
 
 # Serving --------------------------------------------------------------------------------------
@@ -221,15 +228,69 @@ def file_response(request, path, kind, filename):
     return response
 
 
+class _Building:
+    """The build's chunks, with a ``close`` that also frees the lock of a build whose client
+    never read a byte (a generator that never ran skips its ``finally``)."""
+
+    def __init__(self, chunks, lock):
+        self.chunks = chunks
+        self.lock = lock
+
+    def __iter__(self):
+        return self.chunks
+
+    def close(self):
+        unstarted = inspect.getgeneratorstate(self.chunks) == inspect.GEN_CREATED
+        self.chunks.close()
+        if unstarted:
+            _unlock(self.lock)
+
+
 def download(request, kind, query, queryset, filename):
-    """The export of ``queryset`` as a response: from its stored file, or (inside a
-    transaction that has written) streamed as before."""
-    path = stored_export(kind, query, queryset)
-    if path is not None:
+    """The export of ``queryset`` (``query``: its canonical parameters) as a response.
+
+    Stored: its file, with length and ranges. Not stored yet: the first request builds it and
+    receives it as it is written (chunked, ended properly only when whole, so a failure shows);
+    requests for it meanwhile wait for that build and get the file. Inside a transaction that
+    has written, streamed and not stored."""
+    edition = catalog_edition()
+    if edition is None:
+        return _streamed(kind, queryset, filename)
+    path = export_path(edition, kind, query)
+    lock_path = path.with_name(path.name + ".lock")
+    if not path.exists():
         try:
-            return file_response(request, path, kind, filename)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = _try_lock(lock_path)
         except FileNotFoundError:
-            pass  # removed just now by a newer version's build
+            return _streamed(kind, queryset, filename)  # removed by a newer version's build
+        if lock is not None and not path.exists():
+            try:
+                # The first batch is read here, in the view: a database that cannot be reached
+                # fails the request cleanly (the outage page) before any byte is sent.
+                trials = exports.batches(queryset)
+            except BaseException:
+                _unlock(lock)
+                raise
+            content_type, _ = KINDS[kind]
+            response = StreamingHttpResponse(
+                _Building(_building(path, kind, trials, lock, edition), lock),
+                content_type=content_type,
+            )
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        if lock is not None:
+            _unlock(lock)  # built meanwhile
+        else:
+            _wait_for_build(lock_path)
+    try:
+        os.utime(path)  # recently served: kept longest by _prune
+        return file_response(request, path, kind, filename)
+    except FileNotFoundError:
+        return _streamed(kind, queryset, filename)  # the build failed, or was just removed
+
+
+def _streamed(kind, queryset, filename):
     respond = exports.csv_response if kind == "csv" else exports.json_response
     return respond(queryset)
 
