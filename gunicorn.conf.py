@@ -33,10 +33,12 @@ bind = [f"0.0.0.0:{_int('PORT', 8000)}"]
 # The catalog's requests are short and database-bound: two workers per core, plus one. Each
 # worker runs GUNICORN_THREADS threads (gthread): a download read slowly by its client holds one
 # thread while the worker's others go on serving, where a sync worker was held whole (and then
-# killed by the timeout, cutting the download). GUNICORN_THREADS=1 gives sync workers again.
+# killed by the timeout, cutting the download). A worker accepts connections even while its
+# threads are busy, so it has more threads than the long downloads it may serve at once.
+# GUNICORN_THREADS=1 gives sync workers again.
 # docs/load.md measures both.
 workers = _int("WEB_CONCURRENCY", cpu_count() * 2 + 1)
-threads = _int("GUNICORN_THREADS", 4)
+threads = _int("GUNICORN_THREADS", 8)
 worker_class = "gthread" if threads > 1 else "sync"
 
 # A worker that stops answering the arbiter for this long is stuck: it is killed and replaced.

@@ -119,7 +119,11 @@ def start_gunicorn(env, port, log_path):
 
 
 # The worker models the downloads scenario compares: (name, GUNICORN_THREADS).
-WORKER_MODELS = (("gthread, 4 threads per worker (the default)", "4"), ("sync", "1"))
+WORKER_MODELS = (
+    ("gthread, 8 threads per worker (the default)", "8"),
+    ("gthread, 4 threads per worker", "4"),
+    ("sync", "1"),
+)
 
 
 def downloads_scenario(args, work, database):
@@ -202,12 +206,10 @@ def render_downloads(args, runs):
     lines += [
         "",
         "Machine load average (1 min) before and after each run: "
-        + "; ".join(
-            f"{r['name'].split(',')[0]} {r['load'][0]:.1f} → {r['load'][1]:.1f}" for r in runs
-        )
+        + "; ".join(f"{r['name']} {r['load'][0]:.1f} → {r['load'][1]:.1f}" for r in runs)
         + ".",
         "",
-        "gthread workers are the default (gunicorn.conf.py, `GUNICORN_THREADS=4`): a slow "
+        "gthread workers are the default (gunicorn.conf.py, `GUNICORN_THREADS=8`): a slow "
         "reader holds one thread, not a whole worker, and the worker's main loop keeps "
         "answering the arbiter, so a long download is not killed by the timeout. With sync "
         "workers each slow reader takes a whole worker for the length of its download, and "

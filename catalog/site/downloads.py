@@ -32,7 +32,7 @@ KINDS = {
     "json": ("application/json; charset=utf-8", exports.json_chunks),
 }
 CHUNK = 64 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 
 
 def export_dir():

@@ -9,7 +9,7 @@ from tests.servers import BASE_DIR, Gunicorn, production_env
 def test_workers_are_gthread_by_default_and_sync_on_request(monkeypatch):
     monkeypatch.delenv("GUNICORN_THREADS", raising=False)
     config = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
-    assert (config["worker_class"], config["threads"]) == ("gthread", 4)
+    assert (config["worker_class"], config["threads"]) == ("gthread", 8)
     monkeypatch.setenv("GUNICORN_THREADS", "1")
     config = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
     assert (config["worker_class"], config["threads"]) == ("sync", 1)
