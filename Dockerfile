@@ -39,6 +39,8 @@ RUN groupadd --system --gid 10001 catalog \
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
+# The one directory the application writes: stored downloads (CATALOG_EXPORT_DIR).
+RUN mkdir -p /app/var/exports && chown -R 10001:10001 /app/var
 
 USER 10001:10001
 EXPOSE 8000

@@ -42,9 +42,10 @@ lint: install
 container-steps: install
 	RUN_CONTAINER_STEPS=1 $(BIN)/python -m pytest tests/ops/test_container_steps.py
 
-# The load test (bench/load.py): writes docs/benchmarks/load.md.
+# The load test (bench/load.py; the mixed workload, then downloads under load): writes
+# docs/benchmarks/load.md.
 load-test: load
-	$(BIN)/python bench/load.py $(LOAD_ARGS)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 clean-db:
 	rm -rf var/pgdata

@@ -1,8 +1,9 @@
 """gunicorn's configuration: ``gunicorn -c gunicorn.conf.py trialsite.wsgi:application``.
 
 Every value can be changed from the environment: ``PORT``, ``WEB_CONCURRENCY`` (workers),
-``GUNICORN_THREADS``, ``GUNICORN_TIMEOUT``, ``GUNICORN_MAX_REQUESTS`` (0 turns recycling
-off) and ``FORWARDED_ALLOW_IPS`` (the proxies whose X-Forwarded-* headers are trusted).
+``GUNICORN_THREADS`` (threads per worker; 1 for sync workers), ``GUNICORN_TIMEOUT``,
+``GUNICORN_MAX_REQUESTS`` (0 turns recycling off), ``FORWARDED_ALLOW_IPS`` (the proxies whose
+X-Forwarded-* headers are trusted) and ``GUNICORN_CONTROL_SOCKET`` (off when unset).
 """
 
 import math
@@ -29,12 +30,19 @@ def cpu_count():
 
 bind = [f"0.0.0.0:{_int('PORT', 8000)}"]
 
-# The catalog's requests are short and database-bound: two workers per core, plus one.
+# The catalog's requests are short and database-bound: two workers per core, plus one. Each
+# worker runs GUNICORN_THREADS threads (gthread): a download read slowly by its client holds one
+# thread while the worker's others go on serving, where a sync worker was held whole (and then
+# killed by the timeout, cutting the download). A worker accepts connections even while its
+# threads are busy, so it has more threads than the long downloads it may serve at once.
+# GUNICORN_THREADS=1 gives sync workers again.
+# docs/benchmarks/load.md measures both.
 workers = _int("WEB_CONCURRENCY", cpu_count() * 2 + 1)
-threads = _int("GUNICORN_THREADS", 1)
+threads = _int("GUNICORN_THREADS", 8)
 worker_class = "gthread" if threads > 1 else "sync"
 
-# A request taking longer than this is stuck: its worker is killed and replaced.
+# A worker that stops answering the arbiter for this long is stuck: it is killed and replaced.
+# (With gthread workers a long download does not count: the worker's main loop keeps answering.)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
 keepalive = 5
@@ -54,6 +62,13 @@ if Path("/dev/shm").is_dir():
     worker_tmp_dir = "/dev/shm"
 
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# gunicorn's control socket (gunicornc) lives under $HOME by default, which the container's
+# user cannot write ("Control server error: Permission denied"). Off unless a path is given.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 
 # Access log to standard output, errors to standard error; the application's own logs are
 # JSON lines on standard output (trialsite/jsonlog.py).

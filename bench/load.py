@@ -4,7 +4,7 @@ a bounded time. Writes the figures to docs/benchmarks/load.md.
 
     make load-test                                     # 50 users for 4 minutes
     make load-test LOAD_ARGS="--users 100 --duration 120"
-    .venv/bin/python bench/load.py --help
+    .venv/bin/python -m bench.load --help
 
 The catalog must be loaded (``make load``); DATABASE_URL selects another database. Worker
 recycling is turned off for the run (GUNICORN_MAX_REQUESTS=0), so the memory figures show any
@@ -94,6 +94,141 @@ def parse_stats(prefix):
         return list(csv.DictReader(f))
 
 
+def start_gunicorn(env, port, log_path):
+    """gunicorn with gunicorn.conf.py on 127.0.0.1:``port``, once it answers /healthz."""
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+            + ["--bind", f"127.0.0.1:{port}", "trialsite.wsgi:application"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if get(f"http://127.0.0.1:{port}/healthz") == 200:
+                return process
+        except OSError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            sys.exit(f"gunicorn did not start:\n{Path(log_path).read_text()}")
+        time.sleep(0.3)
+
+
+# The worker models the downloads scenario compares: (name, GUNICORN_THREADS).
+WORKER_MODELS = (
+    ("gthread, 8 threads per worker (the default)", "8"),
+    ("gthread, 4 threads per worker", "4"),
+    ("sync", "1"),
+)
+
+
+def downloads_scenario(args, work, database):
+    """bench/downloads.py against gunicorn with each worker model; the section's Markdown."""
+    import downloads
+
+    with gzip.open(BASE_DIR / "data" / "msc-trials-2022.json.gz") as f:
+        example = json.load(f)[0]["protocolSection"]["identificationModule"]["nctId"]
+    runs = []
+    for name, threads in WORKER_MODELS:
+        env = production_env(
+            database,
+            work / "static",
+            GUNICORN_MAX_REQUESTS="0",
+            GUNICORN_THREADS=threads,
+            # One address sends every request here: the per-address limit would refuse them.
+            CATALOG_EXPORT_LIMIT="0",
+            CATALOG_EXPORT_DIR=str(work / "exports"),
+        )
+        if args.workers:
+            env["WEB_CONCURRENCY"] = str(args.workers)
+        port = free_port()
+        log_path = work / f"gunicorn-downloads-{threads}.log"
+        process = start_gunicorn(env, port, log_path)
+        try:
+            workers = len(psutil.Process(process.pid).children())
+            get(f"http://127.0.0.1:{port}/trials/{example}/")
+            load_before = os.getloadavg()[0]
+            figures = downloads.run(port, f"/trials/{example}/", args.downloads_duration)
+            load_after = os.getloadavg()[0]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+        log = log_path.read_text(errors="replace")
+        access = [m.group(1) for m in map(ACCESS_STATUS.search, log.splitlines()) if m]
+        figures.update(
+            name=name,
+            workers=workers,
+            threads=int(threads),
+            server_errors=sum(1 for status in access if status.startswith("5")),
+            timeouts=log.count("WORKER TIMEOUT"),
+            load=(load_before, load_after),
+        )
+        runs.append(figures)
+    return render_downloads(args, runs)
+
+
+def render_downloads(args, runs):
+    size = runs[0]["size"]
+    lines = [
+        "## Downloads under load",
+        "",
+        f"Measured {datetime.date.today().isoformat()} ({os.cpu_count()} cores; the clients ran "
+        "on the same cores). For "
+        f"{args.downloads_duration} s, 10 clients download the whole catalog's JSON "
+        f"(`/trials/export.json`, {size / 1e6:.1f} MB) in a loop and 5 slow clients download "
+        "it once each at 160 kB/s, while two probes ask for `/api/v2/version` and a trial "
+        "page every 100 ms (bench/downloads.py; the downloading clients run at a lower CPU "
+        "priority, standing for clients on other machines). Every download is checked whole: its "
+        "Content-Length and its SHA-256 against the file. The export is built once per "
+        "catalog version and then served from its file (catalog/site/downloads.py); the "
+        "per-address download limit is off for the run, as every client shares one address.",
+        "",
+        "| Worker model | Workers | /api/v2/version median / **p95** / max ms | Trial page "
+        "median / **p95** / max ms | Full downloads complete | Slow downloads complete | "
+        "5xx | Worker timeouts |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for run in runs:
+        version, trial = run["/api/v2/version"], run["trial page"]
+        lines.append(
+            f"| {run['name']} | {run['workers']} | {version['median']:.0f} / "
+            f"**{version['p95']:.0f}** / {version['max']:.0f} ({version['requests']} requests, "
+            f"{version['failed']} failed) | {trial['median']:.0f} / **{trial['p95']:.0f}** / "
+            f"{trial['max']:.0f} ({trial['requests']} requests, {trial['failed']} failed) | "
+            f"{run['full']['complete']} of {run['full']['downloads']} | "
+            f"{run['slow']['complete']} of {run['slow']['downloads']} | "
+            f"{run['server_errors']} | {run['timeouts']} |"
+        )
+    lines += [
+        "",
+        "Machine load average (1 min) before and after each run: "
+        + "; ".join(f"{r['name']} {r['load'][0]:.1f} → {r['load'][1]:.1f}" for r in runs)
+        + ".",
+        "",
+        "gthread workers are the default (gunicorn.conf.py, `GUNICORN_THREADS=8`): a slow "
+        "reader holds one thread, not a whole worker, and the worker's main loop keeps "
+        "answering the arbiter, so a long download is not killed by the timeout. With sync "
+        "workers each slow reader takes a whole worker for the length of its download, and "
+        "the 30 s timeout kills it midway.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def replace_section(text, heading, section):
+    """``text`` with its ``heading`` section (up to the next ``## ``) replaced by ``section``
+    (or with ``section`` added at the end)."""
+    start = text.find(heading)
+    if start == -1:
+        return text.rstrip("\n") + "\n\n" + section
+    end = text.find("\n## ", start + len(heading))
+    return text[:start] + section + (text[end + 1 :] if end != -1 else "")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50, help="concurrent users (50)")
@@ -101,6 +236,18 @@ def main():
     parser.add_argument("--duration", type=int, default=240, help="seconds of load (240)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (gunicorn.conf.py's)")
     parser.add_argument("--out", default=str(BASE_DIR / "docs" / "benchmarks" / "load.md"))
+    parser.add_argument(
+        "--scenario",
+        choices=("all", "mixed", "downloads"),
+        default="all",
+        help="the mixed workload (locust), downloads under load (bench/downloads.py), or both",
+    )
+    parser.add_argument(
+        "--downloads-duration",
+        type=int,
+        default=120,
+        help="seconds of the downloads scenario per worker model (120)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="load-"))
@@ -115,29 +262,20 @@ def main():
         check=True,
     )
 
+    if args.scenario == "downloads":
+        section = downloads_scenario(args, work, database)
+        out = Path(args.out)
+        out.write_text(
+            replace_section(out.read_text() if out.exists() else "", "## Downloads", section)
+        )
+        print(section)
+        return 0
+
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = work / "gunicorn.log"
-    with open(log_path, "wb") as log:
-        master_process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-            + ["--bind", f"127.0.0.1:{port}", "trialsite.wsgi:application"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    master_process = start_gunicorn(env, port, log_path)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if get(f"{base}/healthz") == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or master_process.poll() is not None:
-                sys.exit(f"gunicorn did not start:\n{log_path.read_text()}")
-            time.sleep(0.3)
         master = psutil.Process(master_process.pid)
 
         # Which entries exist yet, and a warm-up of each.
@@ -191,6 +329,8 @@ def main():
         len(access),
         (load_before, load_average),
     )
+    if args.scenario == "all":
+        report = report.rstrip("\n") + "\n\n" + downloads_scenario(args, work, database)
     Path(args.out).write_text(report)
     print(report)
     if locust.returncode not in (0, 1):  # 1: some requests failed, as reported
@@ -227,7 +367,7 @@ def render(
         command,
         "```",
         "",
-        f"gunicorn with gunicorn.conf.py ({len(memory_start)} sync workers, worker recycling "
+        f"gunicorn with gunicorn.conf.py ({len(memory_start)} workers, worker recycling "
         f"off) in production mode on 127.0.0.1, the bundled catalog in PostgreSQL (the embedded "
         f"server unless DATABASE_URL names another); locust, headless, {args.users} users with no pause between requests for "
         f"{args.duration} s: far more concurrent requests than {len(memory_start)} workers "

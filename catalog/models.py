@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-NCT_ID_RE = re.compile(r"^NCT\d{8}$")
+NCT_ID_RE = re.compile(r"\ANCT[0-9]{8}\Z")  # as catalog.registry.ctgov.NCT_ID_RE
 
 
 class OverallStatus(models.TextChoices):
@@ -1613,6 +1613,24 @@ class SyncState(models.Model):
 
     def __str__(self):
         return self.query[:80]
+
+
+class CatalogLoad(models.Model):
+    """A first load (``import_ctgov --if-empty``) that ran to its end with every study stored.
+
+    Recorded only then: a load killed midway leaves no row, so the next start resumes it
+    instead of taking the partial catalog for a loaded one.
+    """
+
+    sources = models.TextField(help_text="What was loaded (the paths given).")
+    summary = models.TextField(blank=True)
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "completed first load"
+
+    def __str__(self):
+        return f"{self.sources} ({self.completed_at:%Y-%m-%d %H:%M})"
 
 
 # MSC profiles ----------------------------------------------------------------------------------

@@ -15,9 +15,13 @@ urlpatterns = [
     path("trials/export.csv", views.trial_export_csv, name="trial_export_csv"),
     path("trials/export.json", views.trial_export_json, name="trial_export_json"),
     path("trials/feed/", feeds.SearchFeed(), name="trial_feed"),
-    path("trials/<str:nct_id>/", cache_anonymous_page(views.trial_detail), name="trial_detail"),
+    path(
+        "trials/<str:nct_id>/",
+        cache_anonymous_page(views.trial_detail, query=False),
+        name="trial_detail",
+    ),
     # An NCT ID without the trailing slash: one permanent redirect to the canonical address.
-    re_path(r"^trials/(?P<nct_id>[Nn][Cc][Tt]\d{1,12})$", views.trial_detail),
+    re_path(r"^trials/(?P<nct_id>[Nn][Cc][Tt][0-9]{8})\Z", views.trial_detail),
     path("api/v2/studies", api_views.study_list, name="api_study_list"),
     path("api/v2/version", api_views.version, name="api_version"),
     path("api/v2/openapi.json", api_views.openapi_document, name="api_openapi"),

@@ -68,6 +68,16 @@ def _secret_key():
 SECRET_KEY = _secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+# The scheme and host of the site's absolute addresses (canonical links, sitemap, feeds), e.g.
+# https://catalog.example.org. Empty: the request's own, without a port the server does not
+# listen on (trialsite.requests.CanonicalOriginMiddleware).
+CANONICAL_ORIGIN = os.environ.get("CANONICAL_ORIGIN", "").strip().rstrip("/")
+if CANONICAL_ORIGIN and not CANONICAL_ORIGIN.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("CANONICAL_ORIGIN must be like https://catalog.example.org.")
+if CANONICAL_ORIGIN:
+    _canonical_host = CANONICAL_ORIGIN.partition("://")[2].rsplit(":", 1)[0]
+    if _canonical_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(_canonical_host)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -90,11 +100,16 @@ MIDDLEWARE = [
     # /healthz answers first: no host check, no HTTPS redirect, for the container's probe.
     "trialsite.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # whitenoise, less the static files' manifest.
+    "trialsite.requests.StaticFilesMiddleware",
     "trialsite.csp.ContentSecurityPolicyMiddleware",
     "trialsite.cache_headers.CacheControlMiddleware",
+    # Public pages answer GET and HEAD only (405 otherwise; the admin is exempt).
+    "trialsite.requests.SafeMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After CommonMiddleware's host check: the origin absolute addresses are built from.
+    "trialsite.requests.CanonicalOriginMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -211,6 +226,7 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_warning": {"()": "trialsite.requests.OneLineWarning"}},
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "trialsite.jsonlog.JsonLinesFormatter"},
@@ -228,18 +244,39 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
         # django-axes announces itself at every start; its lockouts are warnings.
         "axes.apps": {"level": "WARNING"},
+        # A Host header not in ALLOWED_HOSTS is a probe, answered 400: one line, no traceback.
+        "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
     },
 }
 
 # Caching: Redis when REDIS_URL is set (shared by all workers and containers), otherwise each
-# process's local memory.
+# process's local memory. Two key spaces, each bounded on its own so that one cannot evict the
+# other: "default" (counts per catalog version, export limits) and "pages" (whole pages, one
+# per address, so the one a flood of addresses would fill). PAGE_CACHE_URL gives the pages a
+# Redis of their own (the compose file's, with its own maxmemory); in local memory each holds
+# at most its MAX_ENTRIES.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "") or REDIS_URL
+
+
+def _cache(url, max_entries, prefix):
+    if url:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        }
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": prefix,
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+CACHES = {
+    "default": _cache(REDIS_URL, env_int("CACHE_MAX_ENTRIES", 2000), "data"),
+    "pages": _cache(PAGE_CACHE_URL, env_int("PAGE_CACHE_MAX_ENTRIES", 500), "pages"),
+}
 
 # HTTPS. HTTPS=1 (the default when DEBUG is off) means the site is reached over HTTPS: plain
 # HTTP is redirected, HSTS is sent and cookies are secure. BEHIND_PROXY=1 trusts the proxy's
@@ -287,6 +324,14 @@ API_MAX_AGE = env_int("API_MAX_AGE", 300)
 
 # The catalog.
 CATALOG_PUBLISH_IMPORTED = env_bool("CATALOG_PUBLISH_IMPORTED", True)
+# Downloads (catalog.site.downloads): each export is stored as a file (and its gzip) once per
+# catalog version under CATALOG_EXPORT_DIR (created on demand; older versions' files are removed
+# when a newer one is built), at most CATALOG_EXPORT_MAX_FILES per version. Each address may
+# start CATALOG_EXPORT_LIMIT downloads per CATALOG_EXPORT_WINDOW seconds (0: no limit).
+CATALOG_EXPORT_DIR = Path(os.environ.get("CATALOG_EXPORT_DIR", VAR_DIR / "exports"))
+CATALOG_EXPORT_MAX_FILES = env_int("CATALOG_EXPORT_MAX_FILES", 200)
+CATALOG_EXPORT_LIMIT = env_int("CATALOG_EXPORT_LIMIT", 30)
+CATALOG_EXPORT_WINDOW = max(1, env_int("CATALOG_EXPORT_WINDOW", 600))
 CATALOG_BUNDLED_DATA = [
     BASE_DIR / "data" / "msc-trials-2022.json.gz",
     BASE_DIR / "data" / "seeds",
@@ -304,14 +349,35 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "trialsite.login_attempts.attempted_username"
-if BEHIND_PROXY:
-    # The client's address comes from the proxy's X-Forwarded-For, not the proxy's own.
+# The visitor's address, for login lockouts and export limits (trialsite.client, with
+# django-ipware and axes's settings). PROXY_COUNT is how many reverse proxies stand in
+# front of the application (1 for the compose file's Caddy; 0: visitors connect directly, and an
+# X-Forwarded-For header they send is ignored). Each proxy appends the address it was reached
+# from to X-Forwarded-For, and the nearest one is the connection's own address (REMOTE_ADDR),
+# so the client is the entry PROXY_COUNT places from the right; entries further left were
+# written by the client and are not trusted.
+PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_PROXY else 0)
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("PROXY_COUNT must be 0 or more.")
+if PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    # django-ipware counts the proxies named inside X-Forwarded-For: all but the nearest.
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = None
+AXES_CLIENT_IP_CALLABLE = "trialsite.client.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CATALOG_UPLOAD_MAX_BYTES = env_int("CATALOG_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+# Import bounds (import_ctgov, the admin upload): a file's size once decompressed (a gzip or a
+# zip member), and one study's size as JSON. Past either, the file or study is refused with
+# its reason and the command exits non-zero.
+CATALOG_IMPORT_MAX_BYTES = env_int("CATALOG_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+CATALOG_IMPORT_MAX_STUDY_BYTES = env_int("CATALOG_IMPORT_MAX_STUDY_BYTES", 8 * 1024 * 1024)
 
 CTGOV_API_BASE_URL = os.environ.get("CTGOV_API_BASE_URL", "https://clinicaltrials.gov/api/v2")
 CTGOV_SYNC_QUERY = os.environ.get(
@@ -327,7 +393,7 @@ CTGOV_SYNC_PAGE_SIZE = env_int("CTGOV_SYNC_PAGE_SIZE", 100)
 
 # Caching of anonymous pages (catalog.cache), in the cache above. Entries are keyed by the
 # catalog version, which the database bumps on every change.
-CATALOG_PAGE_CACHE = "default"
+CATALOG_PAGE_CACHE = "pages"
 CATALOG_CACHE_PAGES = env_bool("CATALOG_CACHE_PAGES", True)
 CATALOG_PAGE_CACHE_SECONDS = env_int("CATALOG_PAGE_CACHE_SECONDS", 600)
 # The whole catalog's total and facet counts, computed once per catalog version (catalog.cache.

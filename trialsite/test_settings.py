@@ -8,3 +8,6 @@ from trialsite.settings import *  # noqa: E402, F403
 
 # Tests read response.context; the page cache is switched on by the tests of the cache itself.
 CATALOG_CACHE_PAGES = False
+
+# Export files of the test databases apart from the development server's.
+CATALOG_EXPORT_DIR = VAR_DIR / "test-exports"  # noqa: F405

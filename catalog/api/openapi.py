@@ -31,6 +31,9 @@ def _list_parameters():
     )
 
     def query(name, description, schema, **extra):
+        if schema.get("type") == "array":
+            # An empty value (``product=``) is no list of values: the API answers 400.
+            schema = {**schema, "minItems": 1}
         return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
 
     text = {"type": "string", "maxLength": fulltext.MAX_QUERY_CHARS}
@@ -52,7 +55,9 @@ def _list_parameters():
     return [
         query(
             "format",
-            "Response format.",
+            "Response format. In CSV, a cell that begins with =, +, -, @, a tab or a carriage"
+            " return gets a leading apostrophe, so that spreadsheets show it as text instead of"
+            " running it as a formula (OWASP, CSV Injection).",
             {"type": "string", "enum": ["json", "csv"], "default": "json"},
         ),
         query(
@@ -183,6 +188,11 @@ def _list_parameters():
     ]
 
 
+def array_parameters():
+    """The names of the list's parameters that take comma-separated lists."""
+    return [p["name"] for p in _list_parameters() if p["schema"].get("type") == "array"]
+
+
 _STUDY = {
     "type": "object",
     "description": (
@@ -296,7 +306,7 @@ def document():
                             "name": "nctId",
                             "in": "path",
                             "required": True,
-                            "description": "The NCT ID (any case; leading zeros may be left out).",
+                            "description": "The NCT ID: NCT and eight digits (any case).",
                             "schema": {"type": "string"},
                             "example": "NCT02883803",
                         }

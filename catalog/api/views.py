@@ -6,6 +6,7 @@ only the base URL. It reads them into the same ``TrialSearch`` as the list page:
 set of filters. Bad parameters get a 400 whose JSON message names the parameter.
 """
 
+import functools
 import re
 
 from django.db.models import Max, Q
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_safe
 from catalog.api import essie, openapi, study_fields
 from catalog.models import MscProfile, Trial
 from catalog.msc.annotate import profile_of
-from catalog.registry.ctgov import normalize_nct_id, study_from_trial
+from catalog.registry.ctgov import address_nct_id, study_from_trial
 from catalog.search import fulltext
 from catalog.search.listing import BadPageToken, SortKey, TrialSearch, after_token, page_token
 from catalog.search.params import PARAMS
@@ -48,6 +49,23 @@ def error(status, message, parameter=None):
     return JsonResponse({"error": body}, status=status)
 
 
+@functools.cache
+def _array_parameters():
+    return tuple(openapi.array_parameters())
+
+
+def _array_parameters():
+    return tuple(openapi.array_parameters())
+
+
+def _getlist(params, name):
+    """Every value of a parameter (repeated or not)."""
+    if hasattr(params, "getlist"):
+        return params.getlist(name)
+    value = params.get(name)
+    return [] if value is None else [value]
+
+
 def _items(value):
     return [v.strip() for v in _LIST_SPLIT.split(value) if v.strip()]
 
@@ -64,9 +82,9 @@ class ListRequest:
     declarations (``catalog.search.params``) map them."""
 
     def __init__(self, params):
-        unknown = sorted(set(params) - known_parameters())
-        if unknown:
-            raise BadParameter(unknown[0], "not a parameter of this API (see /api/v2/openapi.json)")
+        for name in _array_parameters():
+            if any(not _items(raw) for raw in _getlist(params, name)):
+                raise BadParameter(name, "empty: give at least one value, or leave it out")
         self.format = self._choice(params, "format", ("json", "csv"), "json")
         self._choice(params, "markupFormat", ("markdown", "legacy"), "markdown")
         self.count_total = self._choice(params, "countTotal", ("true", "false"), "false") == "true"
@@ -219,7 +237,7 @@ def _csv_page(trials, columns, next_token, total):
 @require_safe
 def study_detail(request, nct_id):
     """``GET /api/v2/studies/<NCT ID>``: one study in the v2 study format."""
-    canonical = normalize_nct_id(nct_id)
+    canonical = address_nct_id(nct_id)
     trial = canonical and Trial.objects.public().for_export().filter(nct_id=canonical).first()
     if not trial:
         reason = Trial.objects.hidden_reason_of(canonical) if canonical else None
@@ -232,7 +250,7 @@ def study_detail(request, nct_id):
 @require_safe
 def msc_profile(request, nct_id):
     """``GET /api/msc/<NCT ID>``: the trial's MSC profile, with stable codes and evidence."""
-    canonical = normalize_nct_id(nct_id)
+    canonical = address_nct_id(nct_id)
     trial = canonical and Trial.objects.public().filter(nct_id=canonical).first()
     if not trial:
         return error(404, f"Study {nct_id} not found.")

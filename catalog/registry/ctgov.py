@@ -17,8 +17,13 @@ import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-NCT_ID_RE = re.compile(r"^NCT\d{8}$")
-LOOSE_NCT_ID_RE = re.compile(r"^\s*nct\s*0*(\d{1,8})\s*$", re.IGNORECASE)
+# An NCT ID is "NCT" and eight ASCII digits, exactly (``\d`` would also take other scripts'
+# digits, and ``$`` a trailing line break). Imported and stored IDs must match it as they are.
+NCT_ID_RE = re.compile(r"\ANCT[0-9]{8}\Z")
+# A trial address may differ in case only: /trials/nct01234567/ redirects to the stored ID.
+ADDRESS_NCT_ID_RE = re.compile(r"\A[Nn][Cc][Tt][0-9]{8}\Z")
+# What a visitor may type into a search: spaces, any case, leading zeros left out.
+LOOSE_NCT_ID_RE = re.compile(r"^\s*nct\s*0*([0-9]{1,8})\s*$", re.IGNORECASE)
 
 INTERVENTION_TYPE_LABELS = {
     "BEHAVIORAL": "Behavioral",
@@ -65,8 +70,18 @@ class StudyError(ValueError):
         self.nct_id = nct_id
 
 
+def address_nct_id(value):
+    """The NCT ID a trial address names (``nct02883803`` → ``NCT02883803``), or None.
+
+    Only the case may differ: ``NCT123`` names no trial (it is not rewritten to NCT00000123)."""
+    if not isinstance(value, str) or not ADDRESS_NCT_ID_RE.match(value):
+        return None
+    return value.upper()
+
+
 def normalize_nct_id(value):
-    """``nct2883803`` or `` NCT02883803`` → ``NCT02883803``; None if it is not an NCT ID."""
+    """A loosely typed ID as a search means it: ``nct2883803`` or `` NCT02883803`` →
+    ``NCT02883803``; None if it is not an NCT ID. Not for stored IDs or addresses."""
     if not isinstance(value, str):
         return None
     match = LOOSE_NCT_ID_RE.match(value)
@@ -202,9 +217,12 @@ def parse_study(study):
     raw_id = ident.get("nctId")
     if not raw_id:
         raise StudyError("the study has no NCT ID (protocolSection.identificationModule.nctId)")
-    nct_id = normalize_nct_id(raw_id)
-    if nct_id is None:
-        raise StudyError(f"{raw_id!r} is not an NCT ID", nct_id=str(raw_id)[:20])
+    if not isinstance(raw_id, str) or not NCT_ID_RE.match(raw_id):
+        raise StudyError(
+            f"{str(raw_id)[:40]!r} is not an NCT ID (NCT and eight digits 0-9, exactly)",
+            nct_id=str(raw_id)[:20],
+        )
+    nct_id = raw_id
     try:
         return _parse(study, protocol, ident, nct_id)
     except StudyError as error:

@@ -26,6 +26,7 @@ import gzip
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,12 +181,37 @@ def studies_in_document(document, origin):
     )
 
 
+def max_file_bytes():
+    """The most bytes one file may hold once decompressed (``CATALOG_IMPORT_MAX_BYTES``)."""
+    return settings.CATALOG_IMPORT_MAX_BYTES
+
+
+def _too_large(origin, limit):
+    return SourceError(
+        f"{origin}: larger than {limit:,} bytes once decompressed (CATALOG_IMPORT_MAX_BYTES); "
+        "nothing of it was imported"
+    )
+
+
+def read_limited(stream, origin, limit=None):
+    """At most ``limit`` bytes of ``stream``, or SourceError: a small archive that inflates to
+    gigabytes (a "zip bomb") is refused after ``limit`` bytes, not read into memory whole."""
+    limit = max_file_bytes() if limit is None else limit
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(origin, limit)
+    return data
+
+
 def parse_bytes(data, origin):
     """Decode (and gunzip) one file's bytes into its list of studies."""
+    if len(data) > max_file_bytes():
+        raise _too_large(origin, max_file_bytes())
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as error:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+                data = read_limited(stream, origin)
+        except (OSError, EOFError, zlib.error) as error:
             raise SourceError(f"{origin}: damaged or truncated gzip ({error})") from error
     try:
         document = json.loads(data)
@@ -211,8 +237,12 @@ def read_zip(data, origin):
             if name.endswith("/") or not name.lower().endswith((".json", ".json.gz", ".gz")):
                 continue
             try:
-                member = archive.read(name)
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
+                with archive.open(name) as stream:
+                    member = read_limited(stream, f"{origin}:{name}")
+            except SourceError as error:
+                yield f"{origin}:{name}", error
+                continue
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
                 yield f"{origin}:{name}", SourceError(f"{origin}:{name}: unreadable ({error})")
                 continue
             yield f"{origin}:{name}", member
@@ -227,7 +257,11 @@ def iter_files(path):
                 yield from iter_files(child)
         return
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = read_limited(stream, str(path))
+    except SourceError as error:
+        yield str(path), error
+        return
     except OSError as error:
         yield str(path), SourceError(f"{path}: cannot read ({error.strerror})")
         return
@@ -332,6 +366,7 @@ class Importer:
             self.summary.count(UNCHANGED)
             return UNCHANGED
         try:
+            self._check_size(study)
             parsed = ctgov.parse_study(study)
             nct_id = parsed.nct_id
             result = self._upsert(parsed, study, origin)
@@ -363,6 +398,25 @@ class Importer:
         except (TypeError, ValueError):
             return False
         return Trial.objects.filter(nct_id=nct_id, content_hash=digest).exists()
+
+    @staticmethod
+    def _check_size(study):
+        """Refuse a study larger than ``CATALOG_IMPORT_MAX_STUDY_BYTES`` (as UTF-8 JSON): the
+        largest real records are tens of kilobytes, so a huge one is a damaged or hostile file."""
+        limit = settings.CATALOG_IMPORT_MAX_STUDY_BYTES
+        size = len(json.dumps(study, ensure_ascii=False).encode())
+        if size > limit:
+            identification = (
+                study.get("protocolSection", {}).get("identificationModule", {})
+                if isinstance(study, dict) and isinstance(study.get("protocolSection"), dict)
+                else {}
+            )
+            raw_id = identification.get("nctId") if isinstance(identification, dict) else ""
+            raise ctgov.StudyError(
+                f"the study is {size:,} bytes, more than the {limit:,} allowed "
+                "(CATALOG_IMPORT_MAX_STUDY_BYTES)",
+                nct_id=str(raw_id or "")[:20],
+            )
 
     def fail(self, origin, nct_id, reason):
         self.summary.count(FAILED)

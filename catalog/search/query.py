@@ -307,7 +307,8 @@ class Api:
         """The parameter's entry in the OpenAPI document."""
         schema = self.schema or kind.schema()
         if kind.multiple:
-            schema = {"type": "array", "items": schema}
+            # An empty value (``product=``) is no list of values: the API answers 400.
+            schema = {"type": "array", "items": schema, "minItems": 1}
         if self.default is not None:
             schema = {**schema, "default": self.default}
         entry = {"name": name, "in": "query", "description": self.doc, "schema": schema}
@@ -444,13 +445,18 @@ class Registry:
         return self._by_api
 
     def tidy(self, params):
-        """The parameters without empty values (and NUL characters), or None if already clean.
+        """The parameters without empty values (and NUL characters) and without names the list
+        does not read, or None if already clean.
 
         A form submitted without JavaScript sends every field, empty or not; the list redirects
-        such an address to this one, so that addresses hold only what the search uses."""
+        such an address to this one, so that addresses hold only what the search uses (and any
+        number of made-up parameters leads to one page, rendered and cached once)."""
         cleaned = QueryDict(mutable=True)
         changed = False
         for key, values in params.lists():
+            if key not in self.params and key not in PAGING_PARAMS:
+                changed = True
+                continue
             for value in values:
                 stripped = value.replace("\x00", "").strip()
                 if key in self.params:

@@ -52,7 +52,7 @@ def per_version(name, compute):
     version = current_version()
     if version is None:
         return compute()
-    cache = page_cache()
+    cache = caches["default"]  # not the pages' cache: a flood of pages cannot evict these
     key = f"catalog:data:{version}:{name}"
     value = cache.get(key)
     if value is None:
@@ -61,11 +61,11 @@ def per_version(name, compute):
     return value
 
 
-def _key(request, version):
+def _key(request, version, query=True):
     # The scheme and host are part of the key: pages hold absolute addresses (canonical link,
     # sharing tags, copy link), so a request with another Host header must not be served, or
     # leave behind, a page built for another address.
-    address = request.build_absolute_uri(request.get_full_path())
+    address = request.build_absolute_uri(request.get_full_path() if query else request.path)
     digest = hashlib.sha256(f"{request.method}:{address}".encode()).hexdigest()
     return f"catalog:page:{version}:{digest}"
 
@@ -86,11 +86,15 @@ def _cacheable_response(request, response):
     return "no-store" not in response.get("Cache-Control", "")
 
 
-def cache_anonymous_page(view=None, *, timeout=None):
+def cache_anonymous_page(view=None, *, timeout=None, query=True):
     """Serve a view's 200 responses to anonymous visitors from the cache until the catalog changes.
 
     Responses that set cookies, carry a CSRF token (a form) or ``Cache-Control: no-store`` are
     not stored; visitors with a session are always served fresh pages. ``X-Catalog-Cache: hit|miss`` tells which.
+    ``query=False`` for a view that reads no parameters: its page is stored once, whatever query
+    string an address adds (so made-up parameters cannot fill the cache). A view that reads
+    parameters redirects unknown ones away before it renders (redirects are never stored).
+    The pages' cache (``CATALOG_PAGE_CACHE``) is bounded on its own (settings, ``CACHES``).
     """
 
     def decorator(view_func):
@@ -103,7 +107,7 @@ def cache_anonymous_page(view=None, *, timeout=None):
             version = current_version()
             if version is None:
                 return view_func(request, *args, **kwargs)
-            key = _key(request, version)
+            key = _key(request, version, query)
             cache = page_cache()
             stored = cache.get(key)
             if stored is not None:

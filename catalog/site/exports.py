@@ -154,6 +154,19 @@ def batches(queryset):
     return iter(()) if first is None else itertools.chain([first], trials)
 
 
+# Cells a spreadsheet would read as a formula (OWASP, "CSV Injection"): any cell beginning with
+# one of these characters gets a leading apostrophe, so it is shown as the text it is. The data
+# holds such cells (outcome measures beginning with "-"); the apostrophe is the cost of opening
+# every export safely in Excel, LibreOffice or Google Sheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """``value`` as a CSV cell that no spreadsheet runs as a formula."""
+    value = "" if value is None else str(value)
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
 class _Echo:
     """A file-like object whose ``write`` hands the line back (csv.writer to a generator)."""
 
@@ -163,9 +176,9 @@ class _Echo:
 
 def csv_lines(trials, columns=CSV_COLUMNS):
     writer = csv.writer(_Echo())
-    yield writer.writerow([c.name for c in columns])
+    yield writer.writerow([safe_cell(c.name) for c in columns])
     for trial in trials:
-        yield writer.writerow([c.value(trial) for c in columns])
+        yield writer.writerow([safe_cell(c.value(trial)) for c in columns])
 
 
 def csv_text(trials, columns=CSV_COLUMNS):
@@ -183,7 +196,7 @@ def json_chunks(trials):
     yield "\n]\n"
 
 
-def _filename(extension):
+def filename(extension):
     return f"msc-trials-{datetime.date.today().isoformat()}.{extension}"
 
 
@@ -192,7 +205,7 @@ def csv_response(queryset):
     response = StreamingHttpResponse(
         csv_lines(batches(queryset)), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
     return response
 
 
@@ -201,5 +214,5 @@ def json_response(queryset):
     response = StreamingHttpResponse(
         json_chunks(batches(queryset)), content_type="application/json; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename("json")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename("json")}"'
     return response

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.models import Trial
 from catalog.msc import display as msc_display
-from catalog.registry.ctgov import normalize_nct_id
+from catalog.registry.ctgov import address_nct_id
 from catalog.search import fulltext
 from catalog.search.listing import (
     DEFAULT_PER_PAGE,
@@ -18,7 +18,7 @@ from catalog.search.listing import (
 )
 from catalog.search.params import PARAMS
 from catalog.search.query import list_url
-from catalog.site import charts, exports, insights
+from catalog.site import charts, downloads, exports, insights
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -100,23 +100,32 @@ def trial_list(request):
     )
 
 
+def _export(request, kind):
+    if response := _clean_redirect(request) or downloads.limit_response(request):
+        return response
+    search = TrialSearch(request.GET)
+    return downloads.download(
+        request,
+        kind,
+        search.query_string(drop=("page", "per_page")),
+        search.ordered(),
+        exports.filename(kind),
+    )
+
+
 @require_safe
 def trial_export_csv(request):
-    if response := _clean_redirect(request):
-        return response
-    return exports.csv_response(TrialSearch(request.GET).ordered())
+    return _export(request, "csv")
 
 
 @require_safe
 def trial_export_json(request):
-    if response := _clean_redirect(request):
-        return response
-    return exports.json_response(TrialSearch(request.GET).ordered())
+    return _export(request, "json")
 
 
 def trial_detail(request, nct_id):
     """``/trials/<NCT ID>/``, the trial's one address: other spellings redirect to it."""
-    canonical = normalize_nct_id(nct_id)
+    canonical = address_nct_id(nct_id)
     if canonical is None:
         return trial_not_found(request, nct_id)
     if canonical != nct_id or not request.path.endswith("/"):
@@ -151,7 +160,9 @@ def trial_not_found(request, query):
     query = " ".join(query.split())[:200]
     context = {
         "query": query,
-        "nct_id": normalize_nct_id(query),
+        # Only an address that is an NCT ID is named as one: "NCT123" is no trial's number
+        # (the search the page offers still finds what it may mean).
+        "nct_id": address_nct_id(query),
         # Only a search that finds something is offered as a link.
         "search_finds": bool(query) and TrialSearch({"q": query}).queryset().exists(),
     }

@@ -2,12 +2,14 @@
 
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
 import sys
 
 import pytest
+import yaml
 
 from tests.servers import BASE_DIR
 
@@ -31,7 +33,16 @@ print(json.dumps({name: getattr(s, name, None) for name in %r}, default=str))
 
 def run(args, **env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))}
-    for name in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "HTTPS", "BEHIND_PROXY", "REDIS_URL"):
+    for name in (
+        "DEBUG",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "HTTPS",
+        "BEHIND_PROXY",
+        "REDIS_URL",
+        "PROXY_COUNT",
+        "PAGE_CACHE_URL",
+    ):
         clean.pop(name, None)
     clean.update(env, DJANGO_SETTINGS_MODULE="trialsite.settings")
     return subprocess.run(
@@ -150,7 +161,10 @@ def test_redis_caches_when_redis_url_is_set():
     assert values["CACHES"]["default"] == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/1",
+        "KEY_PREFIX": "data",
     }
+    assert values["CACHES"]["pages"]["LOCATION"] == "redis://127.0.0.1:6379/1"
+    assert values["CACHES"]["pages"]["KEY_PREFIX"] == "pages"
     if not redis_answers():
         pytest.skip("no Redis on 127.0.0.1:6379: the cache round trip is not tried")
     key = f"deploy-test-{secrets.token_hex(4)}"
@@ -162,3 +176,61 @@ def test_redis_caches_when_redis_url_is_set():
     result = run(["-c", script], **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "stored"
+
+
+# The compose file's configuration ----------------------------------------------------------------
+
+COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+_VARIABLE = re.compile(r"\$\{(\w+)(?::([-?])([^{}]*))?\}")
+
+
+def interpolate(value, given):
+    """``${NAME}``, ``${NAME:-default}`` and ``${NAME:?error}`` as docker compose reads them
+    (innermost first, so defaults may nest), with the variables ``given``."""
+
+    def one(match):
+        name, kind, rest = match.groups()
+        if given.get(name):
+            return given[name]
+        if kind == "?":
+            raise AssertionError(f"compose requires {name}: {rest}")
+        return rest if kind == "-" else ""
+
+    while _VARIABLE.search(value):
+        value = _VARIABLE.sub(one, value)
+    return value
+
+
+def compose_environment(service="web", **given):
+    environment = COMPOSE["services"][service]["environment"]
+    return {name: interpolate(str(value), given) for name, value in environment.items()}
+
+
+REQUIRED = {"SECRET_KEY": secrets.token_urlsafe(50), "POSTGRES_PASSWORD": "secret"}
+
+
+@pytest.mark.parametrize("given", [{}, {"SITE_ADDRESS": "catalog.example.org"}])
+def test_check_deploy_reports_nothing_with_the_compose_configuration(given):
+    env = compose_environment(**REQUIRED, **given)
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    values = settings_under(
+        ["SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "PROXY_COUNT", "ALLOWED_HOSTS"], **env
+    )
+    assert values["SECURE_SSL_REDIRECT"] is True and values["SESSION_COOKIE_SECURE"] is True
+    assert values["PROXY_COUNT"] == 1
+    assert values["ALLOWED_HOSTS"] == [given.get("SITE_ADDRESS", "localhost")]
+
+
+def test_compose_publishes_only_the_tls_proxy():
+    services = COMPOSE["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"caddy"}
+    assert services["caddy"]["image"].startswith("caddy:")
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in services["caddy"]["volumes"]
+    assert COMPOSE["networks"]["internal"]["internal"] is True
+    for name in ("web", "db", "redis", "page-cache", "release"):
+        assert services[name]["networks"] == ["internal"], name
+    caddyfile = (BASE_DIR / "deploy" / "Caddyfile").read_text()
+    assert "reverse_proxy web:8000" in caddyfile

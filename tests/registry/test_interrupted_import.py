@@ -56,3 +56,61 @@ def test_a_killed_import_leaves_no_half_written_trial(
     assert 100 <= state["count"] < 1536, "killed in the middle"
     assert state["broken"] == []
     assert state["unindexed"] == []
+
+
+FIRST_LOAD = ["manage.py", "import_ctgov", "--if-empty", "data/msc-trials-2022.json.gz"]
+STATE = """
+import json
+from catalog.models import CatalogLoad, SearchWord, Trial
+print(json.dumps({"trials": Trial.objects.count(), "words": SearchWord.objects.count(),
+                  "loads": CatalogLoad.objects.count()}))
+"""
+
+
+def catalog_state(env):
+    result = manage(sys.executable, "shell", "-c", STATE, env=env)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_killed_first_load_is_resumed_by_the_next_start(
+    scratch_postgres, scratch_template, collected_static
+):
+    url = scratch_postgres.create_database("killed_first_load", template=scratch_template)
+    env = production_env(url, collected_static)
+    loader = subprocess.Popen(
+        [sys.executable, *FIRST_LOAD],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while trial_count(url) < 100 and time.monotonic() < deadline:
+            assert loader.poll() is None, "the load ended before it could be killed"
+            time.sleep(0.05)
+    finally:
+        os.kill(loader.pid, signal.SIGKILL)
+        loader.wait()
+    partial = catalog_state(env)
+    assert 100 <= partial["trials"] < 1536 and partial["loads"] == 0
+
+    # The next start resumes the load and finishes it...
+    resumed = subprocess.run(
+        [sys.executable, *FIRST_LOAD], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"Resuming the first load: the catalog holds {partial['trials']} trials" in (
+        resumed.stdout
+    )
+    state = catalog_state(env)
+    assert state["trials"] == 1536 and state["loads"] == 1
+    assert state["words"] > 1000  # the "did you mean" vocabulary of the whole catalog
+
+    # ...and the start after that leaves the complete catalog alone.
+    again = subprocess.run(
+        [sys.executable, *FIRST_LOAD], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert again.returncode == 0
+    assert "The first load is complete" in again.stdout
+    assert catalog_state(env) == state

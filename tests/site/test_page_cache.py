@@ -17,9 +17,9 @@ def caching(settings):
 
 
 def test_a_page_is_built_once_then_served_from_the_cache(client, bundled_catalog, caching):
-    from django.core.cache import cache
+    from catalog.site.cache import page_cache
 
-    cache.clear()
+    page_cache().clear()
     first = client.get(TRIAL)
     second = client.get(TRIAL)
     assert first["X-Catalog-Cache"] == "miss"
@@ -101,10 +101,44 @@ def test_a_page_carrying_a_csrf_token_is_never_stored(rf, bundled_catalog, cachi
 
 
 def test_a_page_cached_for_one_host_is_not_served_to_another(client, bundled_catalog, caching):
-    from django.core.cache import cache
+    from catalog.site.cache import page_cache
 
-    cache.clear()
+    page_cache().clear()
     client.get(TRIAL, HTTP_HOST="localhost:99999")
     response = client.get(TRIAL, HTTP_HOST="testserver")
     assert response["X-Catalog-Cache"] == "miss"
     assert "localhost:99999" not in response.content.decode()
+
+
+def stored_pages():
+    """How many pages the pages' cache holds (local memory in the tests)."""
+    from catalog.site.cache import page_cache
+
+    return len(page_cache()._cache)
+
+
+def test_unknown_parameters_add_no_page_to_the_cache(client, bundled_catalog, caching):
+    client.get("/trials/")
+    client.get(TRIAL)
+    before = stored_pages()
+    for n in range(200):
+        response = client.get(f"/trials/?junk={n}")
+        assert response.status_code == 302
+        assert response["Location"] == "/trials/"
+        assert client.get(f"{TRIAL}?junk={n}")["X-Catalog-Cache"] == "hit"
+    assert stored_pages() == before
+
+
+def test_the_pages_cache_holds_a_bounded_number_of_pages(client, bundled_catalog, settings):
+    settings.CATALOG_CACHE_PAGES = True
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "bounded-pages",
+            "OPTIONS": {"MAX_ENTRIES": 20},
+        },
+    }
+    for page in range(1, 41):
+        assert client.get(f"/trials/?page={page}&per_page=10")["X-Catalog-Cache"] == "miss"
+    assert stored_pages() <= 20

@@ -21,12 +21,13 @@ def test_an_unknown_nct_id_offers_a_search_for_it(client, bundled_catalog):
     assert '<meta name="robots" content="noindex">' in page
 
 
-def test_an_unknown_short_id_is_named_in_its_canonical_form(client, bundled_catalog):
-    response = client.get("/trials/NCT99999999/")
-    assert response.status_code == 404
+def test_a_short_id_is_not_named_as_another_trial(client, bundled_catalog):
     response = client.get("/trials/nct1/", follow=True)
     assert response.status_code == 404
-    assert 'value="NCT00000001"' in response.content.decode()
+    page = response.content.decode()
+    assert "NCT00000001" not in page
+    assert "“nct1” is not a trial in the catalog." in text(page)
+    assert 'value="nct1"' in page
 
 
 @pytest.mark.parametrize(

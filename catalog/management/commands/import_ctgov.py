@@ -6,6 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.registry.importer import Importer
+from catalog.search.fulltext import refresh_vocabulary
 
 
 class Command(BaseCommand):
@@ -25,16 +26,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="Import only when the catalog holds no trials yet (used on first start).",
+            help=(
+                "The first load (used on every start): import unless a first load has "
+                "completed; one that was interrupted is resumed."
+            ),
         )
 
     def handle(self, *args, paths, force, if_empty, verbosity, **options):
-        from catalog.models import Trial
+        from catalog.models import CatalogLoad, Trial
 
-        if if_empty and Trial.objects.exists():
-            if verbosity:
-                self.stdout.write(f"The catalog already holds {Trial.objects.count()} trials.")
-            return
+        if if_empty:
+            done = CatalogLoad.objects.order_by("-completed_at").first()
+            if done is not None:
+                if verbosity:
+                    self.stdout.write(
+                        f"The first load is complete ({done}); the catalog holds "
+                        f"{Trial.objects.count()} trials."
+                    )
+                return
+            if Trial.objects.exists() and verbosity:
+                self.stdout.write(
+                    f"Resuming the first load: the catalog holds {Trial.objects.count()} trials "
+                    "of an import that did not finish."
+                )
         started = time.monotonic()
         importer = Importer(force=force)
         show_progress = verbosity and sys.stderr.isatty()
@@ -58,4 +72,10 @@ class Command(BaseCommand):
         if summary.failed:
             self.stdout.write(line)
             raise CommandError(f"{summary.failed} of {summary.total} studies failed")
+        if if_empty:
+            # Every study is stored. The vocabulary is rebuilt even if this run wrote nothing
+            # (a load killed after its last study but before the vocabulary), then the load
+            # is recorded as complete.
+            refresh_vocabulary()
+            CatalogLoad.objects.create(sources=" ".join(paths), summary=str(summary))
         self.stdout.write(self.style.SUCCESS(line))
