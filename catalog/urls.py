@@ -30,6 +30,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    path("api/msc", api_views.msc_list, name="api_msc_list"),
     path("api/msc/<str:nct_id>", api_views.msc_profile, name="api_msc_profile"),
     path("insights/", views.insights_page, name="insights"),
 ]
