@@ -17,7 +17,7 @@ from catalog.search.listing import (
 )
 from catalog.search.params import PARAMS
 from catalog.search.query import list_url
-from catalog.site import charts, exports, insights
+from catalog.site import charts, compare, exports, insights
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -181,3 +181,20 @@ def insights_page(request):
         "list_url": list_url(selection.params),
     }
     return render(request, "catalog/insights.html", context)
+
+
+@require_safe
+def compare_trials(request):
+    """``/compare/?ids=NCT…,NCT…``: two to four trials side by side. What cannot be used is
+    said on the page; a page with nothing to compare because of bad input is a 400."""
+    comparison = compare.Comparison.read(request.GET.getlist("ids"))
+    asked = bool(comparison.ids) or bool(request.GET.getlist("ids"))
+    status = 400 if asked and comparison.messages and not comparison.rows() else 200
+    context = {
+        "comparison": comparison,
+        "columns": comparison.columns(),
+        "rows": comparison.rows(),
+        "max_trials": compare.MAX_TRIALS,
+        "share_url": request.build_absolute_uri(comparison.url()),
+    }
+    return render(request, "catalog/compare.html", context, status=status)
