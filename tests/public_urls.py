@@ -13,7 +13,7 @@ HTML_PAGES = [
     "/trials/",
     "/trials/{id}/",
     "/insights/",
-    "/compare/?ids={id},NCT02923375",
+    "/compare/?ids={id}",
 ]
 
 PUBLIC_URLS = [

@@ -60,11 +60,13 @@ class Comparison:
     trials: list = field(default_factory=list)
     messages: list = field(default_factory=list)
     refused: bool = False
+    left_out: bool = False  # some of the IDs asked for were no NCT ID or not in the catalog
 
     @classmethod
     def read(cls, values):
         ids, bad = selection_of(values)
         comparison = cls(ids)
+        comparison.left_out = bool(bad)
         if bad:
             comparison.messages.append(
                 "Not NCT IDs, left out: " + ", ".join(bad) + " (an NCT ID is NCT and 8 digits)."
@@ -78,6 +80,7 @@ class Comparison:
             return comparison
         found = {t.nct_id: t for t in Trial.objects.public().for_page().filter(nct_id__in=ids)}
         missing = [i for i in ids if i not in found]
+        comparison.left_out = comparison.left_out or bool(missing)
         if missing:
             comparison.messages.append("Not in the catalog, left out: " + ", ".join(missing) + ".")
         comparison.trials = [found[i] for i in ids if i in found]

@@ -186,10 +186,10 @@ def insights_page(request):
 @require_safe
 def compare_trials(request):
     """``/compare/?ids=NCT…,NCT…``: two to four trials side by side. What cannot be used is
-    said on the page; a page with nothing to compare because of bad input is a 400."""
+    said on the page; a page left with nothing to compare because of bad, unknown or too many
+    IDs is a 400 (a selection of one trial is a good start, not an error)."""
     comparison = compare.Comparison.read(request.GET.getlist("ids"))
-    asked = bool(comparison.ids) or bool(request.GET.getlist("ids"))
-    status = 400 if asked and comparison.messages and not comparison.rows() else 200
+    status = 400 if comparison.refused or comparison.left_out and not comparison.rows() else 200
     context = {
         "comparison": comparison,
         "columns": comparison.columns(),

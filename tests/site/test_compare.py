@@ -105,7 +105,7 @@ def test_the_comparison_link_reopens_the_same_comparison(client, bundled_catalog
     [
         ("NCT02883803,bogus", "Not NCT IDs, left out: bogus", 400),
         ("NCT02883803,NCT99999999", "Not in the catalog, left out: NCT99999999", 400),
-        ("NCT02883803", "Choose 2 to 4 trials", 400),
+        ("NCT02883803", "Choose 2 to 4 trials", 200),
         ("<script>,NCT02883803,NCT02923375", "Not NCT IDs, left out: &lt;script&gt;", 200),
         (",".join(THREE + ["NCT04684602", "NCT02032004"]), "at most 4 can be compared", 400),
     ],
