@@ -34,6 +34,10 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
+    path("api/msc", api_views.msc_list, name="api_msc_list"),
     path("api/msc/<str:nct_id>", api_views.msc_profile, name="api_msc_profile"),
+    # As below /api/v2/studies/: anything else below /api/msc/ is no trial, a JSON 404.
+    re_path(r"^api/msc/(?P<nct_id>[\s\S]*)\Z", api_views.msc_profile),
     path("insights/", views.insights_page, name="insights"),
+    path("compare/", views.compare_trials, name="compare"),
 ]

@@ -13,6 +13,7 @@ HTML_PAGES = [
     "/trials/",
     "/trials/{id}/",
     "/insights/",
+    "/compare/?ids={id}",
 ]
 
 PUBLIC_URLS = [
@@ -26,6 +27,7 @@ PUBLIC_URLS = [
     "/api/v2/studies/{id}",
     "/api/v2/version",
     "/api/v2/openapi.json",
+    "/api/msc",
     "/api/msc/{id}",
     "/healthz",
 ]

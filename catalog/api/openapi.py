@@ -193,6 +193,229 @@ def array_parameters():
     return [p["name"] for p in _list_parameters() if p["schema"].get("type") == "array"]
 
 
+def _msc_list_parameters():
+    """``/api/msc`` takes the list page's parameters under the list's names (repeated for
+    several values, as the list's addresses hold them), then the v2 API's paging."""
+    from catalog.api.views import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+    from catalog.search.listing import SORT_CHOICES
+
+    entries = []
+    for param in PARAMS:
+        schema = (param.api and param.api.schema) or param.kind.schema()
+        if param.multiple:
+            schema = {"type": "array", "items": schema}
+        doc = param.label + (f". {param.api.doc}" if param.api and param.api.doc else ".")
+        entry = {"name": param.name, "in": "query", "description": doc, "schema": schema}
+        if param.choices:
+            entry["description"] += " Codes: " + ", ".join(
+                f"{code} ({label})" for code, label in param.choices
+            )
+        if param.multiple:
+            entry.update(style="form", explode=True)
+        example = MSC_PARAMETER_EXAMPLES.get(param.name)
+        if example is None and param.api is not None:
+            example = param.api.example
+        if example is not None:
+            entry["example"] = example
+        entries.append(entry)
+    sorts = [value for value, _ in SORT_CHOICES]
+    return [
+        *entries,
+        {
+            "name": "sort",
+            "in": "query",
+            "description": "The list page's sort: "
+            + "; ".join(f"{value} ({label})" for value, label in SORT_CHOICES)
+            + ". Without it, relevance when searching, else -updated.",
+            "schema": {"type": "string", "enum": sorts},
+        },
+        {
+            "name": "format",
+            "in": "query",
+            "description": "Response format.",
+            "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+        },
+        {
+            "name": "pageSize",
+            "in": "query",
+            "description": f"Profiles per page; 0 means the default ({DEFAULT_PAGE_SIZE}).",
+            "schema": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_PAGE_SIZE,
+                "default": DEFAULT_PAGE_SIZE,
+            },
+        },
+        {
+            "name": "pageToken",
+            "in": "query",
+            "description": "The nextPageToken of the previous page, with the same other"
+            " parameters.",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "countTotal",
+            "in": "query",
+            "description": "Give the number of matching trials (totalCount; for CSV the"
+            " x-total-count header) with the first page.",
+            "schema": {"type": "boolean", "default": False},
+        },
+    ]
+
+
+# Examples of the MSC parameters, in the codes the list's addresses use.
+MSC_PARAMETER_EXAMPLES = {
+    "source": ["bone_marrow"],
+    "route": ["intravenous"],
+    "dose_min": "1e6",
+    "dose_max": "2e6",
+    "dose_unit": "per_kg",
+}
+
+_MSC_PROFILE_EXAMPLE = {
+    "nct_id": "NCT02923375",
+    "is_msc": True,
+    "source": ["ipsc"],
+    "donor": "allogeneic",
+    "product": ["cells"],
+    "route": ["intravenous"],
+    "dose": {
+        "text": "1 x 10^6 cells/kg or 2 x 10^6 cells/kg",
+        "cells_per_kg": 2e6,
+        "total_cells": 1.4e8,
+        "min": 1e6,
+        "max": 2e6,
+        "unit": "per_kg",
+        "n_doses": 2,
+        "interval": "1 week",
+        "derived": True,
+    },
+    "named_products": [{"name": "CYP-001", "source": "ipsc", "donor": "allogeneic"}],
+    "arms": [],
+    "evidence": {"source": ["..."], "donor": [], "product": [], "route": [], "dose": []},
+    "curated": [],
+    "computed_at": "2026-01-01T00:00:00+00:00",
+}
+
+_MSC_PROFILE = {
+    "type": "object",
+    "description": "A trial's MSC profile in stable codes, with the sentences each value came"
+    " from (evidence) and the fields a curator set (curated).",
+    "required": ["nct_id", "is_msc", "source", "donor", "product", "route", "dose"],
+    "properties": {
+        "nct_id": {"type": "string", "pattern": "^NCT[0-9]{8}$"},
+        "is_msc": {"type": "boolean"},
+        "source": {"type": "array", "items": {"type": "string"}},
+        "donor": {"type": "string"},
+        "product": {"type": "array", "items": {"type": "string"}},
+        "route": {"type": "array", "items": {"type": "string"}},
+        "dose": {
+            "type": "object",
+            "properties": {
+                "text": {"type": "string", "nullable": True},
+                "cells_per_kg": {"type": "number", "nullable": True},
+                "total_cells": {"type": "number", "nullable": True},
+                "min": {"type": "number", "nullable": True},
+                "max": {"type": "number", "nullable": True},
+                "unit": {"type": "string", "nullable": True},
+                "n_doses": {"type": "integer", "nullable": True},
+                "interval": {"type": "string", "nullable": True},
+                "derived": {"type": "boolean"},
+            },
+        },
+        "named_products": {"type": "array", "items": {"type": "object"}},
+        "arms": {"type": "array", "items": {"type": "object"}},
+        "evidence": {"type": "object"},
+        "curated": {"type": "array", "items": {"type": "string"}},
+        "computed_at": {"type": "string", "nullable": True},
+    },
+    "example": _MSC_PROFILE_EXAMPLE,
+}
+
+
+def _msc_paths():
+    from catalog.api.views import MSC_CSV_COLUMNS
+
+    return {
+        "/api/msc": {
+            "get": {
+                "operationId": "listMscProfiles",
+                "summary": "The MSC profiles of a search, a page at a time",
+                "description": "Exactly the trials the list page (/trials/) shows for the same"
+                " parameters, in the same order. An unknown parameter or a value the list would"
+                " ignore is a 400 naming it.",
+                "parameters": _msc_list_parameters(),
+                "responses": {
+                    "200": {
+                        "description": "A page of profiles. nextPageToken is absent on the last"
+                        " page; totalCount only with countTotal=true on the first page.",
+                        "headers": {
+                            "x-next-page-token": {
+                                "description": "CSV only: the token of the next page.",
+                                "schema": {"type": "string"},
+                            },
+                            "x-total-count": {
+                                "description": "CSV only, with countTotal=true.",
+                                "schema": {"type": "integer"},
+                            },
+                        },
+                        "content": {
+                            _JSON: {
+                                "schema": {"$ref": "#/components/schemas/MscProfileList"},
+                                "example": {
+                                    "profiles": [_MSC_PROFILE_EXAMPLE],
+                                    "nextPageToken": "eyJzIjpbWyJ1cGRhdGVkIiwgdHJ1ZV1dfQ",
+                                    "totalCount": 7,
+                                },
+                            },
+                            "text/csv": {
+                                "schema": {
+                                    "type": "string",
+                                    "description": "Columns: "
+                                    + ", ".join(c.name for c in MSC_CSV_COLUMNS)
+                                    + ". Lists are joined with |.",
+                                },
+                                "example": ",".join(c.name for c in MSC_CSV_COLUMNS)
+                                + "\nNCT02923375,...,YES,ipsc,allogeneic,cells,intravenous,"
+                                "1e+06,2e+06,per_kg,2,1 week,...\n",
+                            },
+                        },
+                    },
+                    "400": _error("An unknown parameter or a bad value; the message names it."),
+                },
+            }
+        },
+        "/api/msc/{nctId}": {
+            "get": {
+                "operationId": "getMscProfile",
+                "summary": "One trial's MSC profile",
+                "parameters": [
+                    {
+                        "name": "nctId",
+                        "in": "path",
+                        "required": True,
+                        "description": "The NCT ID (any case).",
+                        "schema": {"type": "string"},
+                        "example": "NCT02923375",
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The profile.",
+                        "content": {
+                            _JSON: {
+                                "schema": {"$ref": "#/components/schemas/MscProfile"},
+                                "example": _MSC_PROFILE_EXAMPLE,
+                            }
+                        },
+                    },
+                    "404": _error("No public trial with this NCT ID."),
+                },
+            }
+        },
+    }
+
+
 _STUDY = {
     "type": "object",
     "description": (
@@ -320,6 +543,7 @@ def document():
                     },
                 }
             },
+            **_msc_paths(),
             "/api/v2/version": {
                 "get": {
                     "operationId": "version",
@@ -345,6 +569,19 @@ def document():
                         "studies": {
                             "type": "array",
                             "items": {"$ref": "#/components/schemas/Study"},
+                        },
+                        "nextPageToken": {"type": "string"},
+                        "totalCount": {"type": "integer", "minimum": 0},
+                    },
+                },
+                "MscProfile": _MSC_PROFILE,
+                "MscProfileList": {
+                    "type": "object",
+                    "required": ["profiles"],
+                    "properties": {
+                        "profiles": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/MscProfile"},
                         },
                         "nextPageToken": {"type": "string"},
                         "totalCount": {"type": "integer", "minimum": 0},

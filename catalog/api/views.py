@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.api import essie, openapi, study_fields
 from catalog.models import MscProfile, Trial
-from catalog.msc.annotate import profile_of
+from catalog.msc.annotate import attach_profiles, profile_of
 from catalog.registry.ctgov import address_nct_id, study_from_trial
 from catalog.search import fulltext
 from catalog.search.listing import BadPageToken, SortKey, TrialSearch, after_token, page_token
@@ -245,6 +245,73 @@ def study_detail(request, nct_id):
             return error(410, f"Study {canonical} was withdrawn from the catalog: {reason}")
         return error(404, f"Study {nct_id} not found.")
     return JsonResponse(study_from_trial(trial), json_dumps_params={"ensure_ascii": False})
+
+
+# ``GET /api/msc``'s own parameters; the others are the list page's (its filters and sort).
+MSC_LIST_PARAMS = ("format", "pageSize", "pageToken", "countTotal")
+# The CSV of ``/api/msc``: the study's ID and title, then the MSC columns of the downloads.
+MSC_CSV_COLUMNS = (*exports.CSV_COLUMNS[:2], *exports.MSC_COLUMNS)
+
+
+class MscListRequest:
+    """The parameters of ``GET /api/msc``: the list page's own (``PARAMS``, by their names on
+    the list, and ``sort``), so that it answers with exactly the list's trials in the list's
+    order, and the paging of the v2 API. What the list page would ignore with a notice (an
+    unknown parameter, a bad value) is a 400 here, naming the parameter."""
+
+    def __init__(self, params):
+        allowed = set(PARAMS.names()) - {"page", "per_page"} | set(MSC_LIST_PARAMS)
+        unknown = sorted(name for name in params if name not in allowed)
+        if unknown:
+            raise BadParameter(
+                unknown[0],
+                f"unknown parameter{'s' * (len(unknown) > 1)} {', '.join(map(quoted, unknown))}",
+            )
+        self.format = ListRequest._choice(params, "format", ("json", "csv"), "json")
+        self.count_total = (
+            ListRequest._choice(params, "countTotal", ("true", "false"), "false") == "true"
+        )
+        self.page_size = ListRequest._page_size(_get(params, "pageSize"))
+        self.page_token = _get(params, "pageToken") or None
+        filters = params.copy()
+        for name in MSC_LIST_PARAMS:
+            filters.pop(name, None)
+        self.search = TrialSearch(filters)
+        if self.search.notices:
+            notice = self.search.notices[0]
+            raise BadParameter(notice.param, notice.message)
+
+
+@require_safe
+def msc_list(request):
+    """``GET /api/msc``: the MSC profiles of the list page's trials for the same parameters, a
+    page at a time, in a fixed number of queries per page."""
+    try:
+        wanted = MscListRequest(request.GET)
+    except BadParameter as bad:
+        return error(400, bad.message, bad.parameter)
+    search = wanted.search
+    queryset = search.ordered().select_related("msc").defer("source_record", "search_vector")
+    if wanted.page_token:
+        try:
+            queryset = after_token(queryset, wanted.page_token, search.sort_keys)
+        except BadPageToken as bad:
+            return error(400, f"pageToken: {bad}", "pageToken")
+    trials = list(queryset[: wanted.page_size + 1])
+    next_token = None
+    if len(trials) > wanted.page_size:
+        trials = trials[: wanted.page_size]
+        next_token = page_token(trials[-1], search.sort_keys)
+    attach_profiles(trials)
+    total = search.queryset().count() if wanted.count_total and not wanted.page_token else None
+    if wanted.format == "csv":
+        return _csv_page(trials, MSC_CSV_COLUMNS, next_token, total)
+    body = {"profiles": [exports.msc_json(t) for t in trials]}
+    if next_token:
+        body["nextPageToken"] = next_token
+    if total is not None:
+        body["totalCount"] = total
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
 @require_safe

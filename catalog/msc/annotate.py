@@ -91,6 +91,20 @@ def profile_of(trial):
     return MscProfile.from_profile(trial.pk, profile_from_study(study), None, timezone.now())
 
 
+def attach_profiles(trials):
+    """Give each trial of ``trials`` (read with ``select_related("msc")``) its profile as
+    ``trial.msc``: the stored one, or for trials without one the rules' answer now, unsaved,
+    computed for all of them at once (a constant number of queries, however many)."""
+    missing = [t for t in trials if getattr(t, "msc", None) is None]
+    if not missing:
+        return trials
+    by_pk = {t.pk: t for t in missing}
+    now = timezone.now()
+    for pk, _nct_id, study in _studies(list(by_pk)):
+        by_pk[pk].msc = MscProfile.from_profile(pk, profile_from_study(study), None, now)
+    return trials
+
+
 def write_profiles(profiles):
     """Upsert ``{trial pk: computed profile}``, keeping curated values; returns the rows."""
     now = timezone.now()

@@ -444,7 +444,7 @@ class Registry:
             self._by_api = {n: p for p in self if p.api for n in p.api.names or (p.name,)}
         return self._by_api
 
-    def tidy(self, params):
+    def tidy(self, params, keep=()):
         """The parameters without empty values (and NUL characters) and without names the list
         does not read, or None if already clean.
 
@@ -454,7 +454,7 @@ class Registry:
         cleaned = QueryDict(mutable=True)
         changed = False
         for key, values in params.lists():
-            if key not in self.params and key not in PAGING_PARAMS:
+            if key not in self.params and key not in PAGING_PARAMS and key not in keep:
                 changed = True
                 continue
             for value in values:

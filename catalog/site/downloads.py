@@ -27,9 +27,14 @@ from django.utils.http import http_date
 
 from catalog.site import exports
 
+# Each kind: its content type, and its text from trials and the fields chosen
+# (``exports.download_fields``: CSV columns, JSON study paths, whether the MSC profile comes).
 KINDS = {
-    "csv": ("text/csv; charset=utf-8", exports.csv_lines),
-    "json": ("application/json; charset=utf-8", exports.json_chunks),
+    "csv": ("text/csv; charset=utf-8", lambda trials, f: exports.csv_lines(trials, f[0])),
+    "json": (
+        "application/json; charset=utf-8",
+        lambda trials, f: exports.json_chunks(trials, f[1], f[2]),
+    ),
 }
 CHUNK = 64 * 1024
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
@@ -66,7 +71,7 @@ def _wait_for_build(lock_path):
         fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _building(path, kind, trials, lock, edition):
+def _building(path, kind, trials, lock, edition, fields):
     """The export's bytes, in chunks of about CHUNK, written as they go to the file and its
     gzip under temporary names, which are moved into place at the end: the plain file appears
     last, so its presence means both are whole. A client that goes away midway ends the
@@ -79,7 +84,7 @@ def _building(path, kind, trials, lock, edition):
             with gzip.GzipFile(fileobj=packed, mode="wb", compresslevel=6, mtime=0) as zipped:
                 buffer = []
                 size = 0
-                for text in produce(trials):
+                for text in produce(trials, fields):
                     buffer.append(text.encode())
                     size += len(buffer[-1])
                     if size >= CHUNK:
@@ -246,16 +251,17 @@ class _Building:
             _unlock(self.lock)
 
 
-def download(request, kind, query, queryset, filename):
+def download(request, kind, query, queryset, filename, fields=None):
     """The export of ``queryset`` (``query``: its canonical parameters) as a response.
 
     Stored: its file, with length and ranges. Not stored yet: the first request builds it and
     receives it as it is written (chunked, ended properly only when whole, so a failure shows);
     requests for it meanwhile wait for that build and get the file. Inside a transaction that
     has written, streamed and not stored."""
+    fields = fields or exports.download_fields(None)
     edition = catalog_edition()
     if edition is None:
-        return _streamed(kind, queryset, filename)
+        return _streamed(kind, queryset, fields)
     path = export_path(edition, kind, query)
     lock_path = path.with_name(path.name + ".lock")
     if not path.exists():
@@ -263,7 +269,7 @@ def download(request, kind, query, queryset, filename):
             path.parent.mkdir(parents=True, exist_ok=True)
             lock = _try_lock(lock_path)
         except FileNotFoundError:
-            return _streamed(kind, queryset, filename)  # removed by a newer version's build
+            return _streamed(kind, queryset, fields)  # removed by a newer version's build
         if lock is not None and not path.exists():
             try:
                 # The first batch is read here, in the view: a database that cannot be reached
@@ -274,7 +280,7 @@ def download(request, kind, query, queryset, filename):
                 raise
             content_type, _ = KINDS[kind]
             response = StreamingHttpResponse(
-                _Building(_building(path, kind, trials, lock, edition), lock),
+                _Building(_building(path, kind, trials, lock, edition, fields), lock),
                 content_type=content_type,
             )
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -287,12 +293,14 @@ def download(request, kind, query, queryset, filename):
         os.utime(path)  # recently served: kept longest by _prune
         return file_response(request, path, kind, filename)
     except FileNotFoundError:
-        return _streamed(kind, queryset, filename)  # the build failed, or was just removed
+        return _streamed(kind, queryset, fields)  # the build failed, or was just removed
 
 
-def _streamed(kind, queryset, filename):
-    respond = exports.csv_response if kind == "csv" else exports.json_response
-    return respond(queryset)
+def _streamed(kind, queryset, fields):
+    columns, paths, msc = fields
+    if kind == "csv":
+        return exports.csv_response(queryset, columns)
+    return exports.json_response(queryset, paths, msc)
 
 
 # Limits ---------------------------------------------------------------------------------------

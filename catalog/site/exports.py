@@ -7,10 +7,12 @@ import csv
 import datetime
 import itertools
 import json
+import re
 from dataclasses import dataclass
 
 from django.http import StreamingHttpResponse
 
+from catalog.api import study_fields
 from catalog.registry.ctgov import format_date, study_from_trial
 
 BATCH_SIZE = 200
@@ -135,6 +137,86 @@ CSV_COLUMNS = (
 CSV_HEADER = tuple(c.name for c in CSV_COLUMNS)
 
 
+def _profile(trial):
+    """The trial's MSC profile (stored, or attached by ``msc.annotate.attach_profiles``)."""
+    return getattr(trial, "msc", None)
+
+
+def _msc_value(read):
+    """A column of the MSC profile: empty when the trial has none."""
+
+    def value(trial):
+        profile = _profile(trial)
+        if profile is None:
+            return ""
+        found = read(profile)
+        if found is None:
+            return ""
+        if isinstance(found, bool):
+            return "YES" if found else "NO"
+        if isinstance(found, list):
+            return _joined(found)
+        return found if isinstance(found, str) else format(found, "g")
+
+    return value
+
+
+# The catalog's own columns: the MSC profile in its stable codes, as ``/api/msc/<NCT ID>``
+# gives it (lists joined with "|", as ClinicalTrials.gov's columns join theirs).
+MSC_COLUMNS = (
+    Column("MSC Product Given", _msc_value(lambda p: p.is_msc)),
+    Column("MSC Source", _msc_value(lambda p: list(p.sources))),
+    Column("MSC Donor", _msc_value(lambda p: p.donor)),
+    Column("MSC Product", _msc_value(lambda p: list(p.products))),
+    Column("MSC Route", _msc_value(lambda p: list(p.routes))),
+    Column("MSC Dose Min", _msc_value(lambda p: p.dose_min)),
+    Column("MSC Dose Max", _msc_value(lambda p: p.dose_max)),
+    Column("MSC Dose Unit", _msc_value(lambda p: p.dose_unit)),
+    Column("MSC Number of Doses", _msc_value(lambda p: p.n_doses)),
+    Column("MSC Dose Interval", _msc_value(lambda p: p.dose_interval)),
+    Column("MSC Dose As Stated", _msc_value(lambda p: p.dose_text)),
+)
+# The list page's downloads: ClinicalTrials.gov's columns, then the MSC profile's.
+DOWNLOAD_COLUMNS = CSV_COLUMNS + MSC_COLUMNS
+# The JSON download's key for the profile, beside the v2 study's sections; also the name
+# ``fields=`` takes for it.
+MSC_KEY = "mscProfile"
+
+
+class UnknownField(ValueError):
+    """A ``fields=`` name that is no column or part of a study."""
+
+
+def download_fields(value):
+    """What ``fields=`` (comma- or pipe-separated) picks for a download: (CSV columns, study
+    paths for JSON, whether the JSON carries the MSC profile). Without names: everything."""
+    names = [n.strip() for n in re.split(r"[,|]", value or "") if n.strip()]
+    if not names:
+        return list(DOWNLOAD_COLUMNS), [], True
+    columns, paths, msc = [], [], False
+    for name in names:
+        column = next((c for c in MSC_COLUMNS if c.name == name), None)
+        if column is not None or name == MSC_KEY:
+            msc = True
+            columns += [column] if column else list(MSC_COLUMNS)
+            continue
+        column = column_named(name)
+        path = study_fields.field_path(name)
+        if column is None and path is None:
+            raise UnknownField(f"fields: {name!r} is not a column or a field of a study")
+        if path is None and column.piece:
+            path = study_fields.field_path(column.piece)
+        if path:
+            paths.append(path)
+        if column:
+            columns.append(column)
+    if not columns:
+        columns = [CSV_COLUMNS[0]]  # a CSV gives the study's ID at least
+    if not paths and msc:
+        paths = [study_fields.field_path("NCTId")]
+    return list(dict.fromkeys(columns)), paths, msc
+
+
 def column_named(name):
     """The CSV column with this header or piece name, or None."""
     name = name.strip()
@@ -186,33 +268,48 @@ def csv_text(trials, columns=CSV_COLUMNS):
     return "".join(csv_lines(trials, columns))
 
 
-def json_chunks(trials):
-    """A JSON array of v2 study objects, one study per chunk."""
+def json_chunks(trials, paths=(), msc=False):
+    """A JSON array of v2 study objects, one study per chunk: only the parts at ``paths`` if
+    any, and with ``msc`` the MSC profile under ``MSC_KEY`` (v2 clients ignore the key)."""
     yield "["
     first = True
     for trial in trials:
-        yield ("\n" if first else ",\n") + json.dumps(study_from_trial(trial), ensure_ascii=False)
+        study = study_from_trial(trial)
+        if paths:
+            study = study_fields.select(study, paths)
+        if msc:
+            study[MSC_KEY] = msc_json(trial)
+        yield ("\n" if first else ",\n") + json.dumps(study, ensure_ascii=False)
         first = False
     yield "\n]\n"
+
+
+def msc_json(trial):
+    """The trial's MSC profile as ``/api/msc/<NCT ID>`` gives it, or None if it has none."""
+    profile = _profile(trial)
+    if profile is None:
+        return None
+    profile.trial = trial
+    return profile.as_json()
 
 
 def filename(extension):
     return f"msc-trials-{datetime.date.today().isoformat()}.{extension}"
 
 
-def csv_response(queryset):
+def csv_response(queryset, columns=CSV_COLUMNS):
     """All of ``queryset`` as a streamed CSV download."""
     response = StreamingHttpResponse(
-        csv_lines(batches(queryset)), content_type="text/csv; charset=utf-8"
+        csv_lines(batches(queryset), columns), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
     return response
 
 
-def json_response(queryset):
+def json_response(queryset, paths=(), msc=False):
     """All of ``queryset`` as a streamed JSON download."""
     response = StreamingHttpResponse(
-        json_chunks(batches(queryset)), content_type="application/json; charset=utf-8"
+        json_chunks(batches(queryset), paths, msc), content_type="application/json; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename("json")}"'
     return response

@@ -1,6 +1,8 @@
 """Public pages: the trial list and the trial page."""
 
-from django.http import HttpResponsePermanentRedirect
+from urllib.parse import urlencode
+
+from django.http import HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -18,7 +20,7 @@ from catalog.search.listing import (
 )
 from catalog.search.params import PARAMS
 from catalog.search.query import list_url
-from catalog.site import charts, downloads, exports, insights
+from catalog.site import charts, compare, downloads, exports, insights
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -49,9 +51,10 @@ def home(request):
     )
 
 
-def _clean_redirect(request):
-    """A redirect to the same address without empty parameters, or None."""
-    cleaned = PARAMS.tidy(request.GET)
+def _clean_redirect(request, keep=()):
+    """A redirect to the same address without empty or unknown parameters (but those of
+    ``keep``, which the view reads itself), or None."""
+    cleaned = PARAMS.tidy(request.GET, keep)
     if cleaned is None:
         return None
     query = cleaned.urlencode()
@@ -101,16 +104,30 @@ def trial_list(request):
 
 
 def _export(request, kind):
-    if response := _clean_redirect(request) or downloads.limit_response(request):
+    """A download of the list's search, stored once per catalog version (catalog.site.downloads):
+    ``fields=`` picks the columns (a 400 names an unknown one); the MSC profile comes with the
+    trials, in the same queries."""
+    if response := _clean_redirect(request, keep=("fields",)) or downloads.limit_response(request):
         return response
+    try:
+        fields = exports.download_fields(request.GET.get("fields"))
+    except exports.UnknownField as bad:
+        return HttpResponseBadRequest(f"{bad}\n", content_type="text/plain; charset=utf-8")
     search = TrialSearch(request.GET)
     return downloads.download(
         request,
         kind,
-        search.query_string(drop=("page", "per_page")),
-        search.ordered(),
+        _export_key(search, request.GET.get("fields")),
+        search.ordered().select_related("msc"),
         exports.filename(kind),
+        fields,
     )
+
+
+def _export_key(search, fields):
+    """What tells one stored export from another: the search, and the columns chosen."""
+    key = search.query_string(drop=("page", "per_page"))
+    return key + (("&" if "?" in key else "?") + urlencode({"fields": fields}) if fields else "")
 
 
 @require_safe
@@ -195,3 +212,20 @@ def insights_page(request):
         "list_url": list_url(selection.params),
     }
     return render(request, "catalog/insights.html", context)
+
+
+@require_safe
+def compare_trials(request):
+    """``/compare/?ids=NCT…,NCT…``: two to four trials side by side. What cannot be used is
+    said on the page; a page left with nothing to compare because of bad, unknown or too many
+    IDs is a 400 (a selection of one trial is a good start, not an error)."""
+    comparison = compare.Comparison.read(request.GET.getlist("ids"))
+    status = 400 if comparison.refused or comparison.left_out and not comparison.rows() else 200
+    context = {
+        "comparison": comparison,
+        "columns": comparison.columns(),
+        "rows": comparison.rows(),
+        "max_trials": compare.MAX_TRIALS,
+        "share_url": request.build_absolute_uri(comparison.url()),
+    }
+    return render(request, "catalog/compare.html", context, status=status)

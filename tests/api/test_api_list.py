@@ -341,6 +341,8 @@ def test_the_openapi_document_describes_the_api(client, bundled_catalog):
         "/api/v2/studies",
         "/api/v2/studies/{nctId}",
         "/api/v2/version",
+        "/api/msc",
+        "/api/msc/{nctId}",
     }
     listing = document["paths"]["/api/v2/studies"]["get"]
     names = {p["name"] for p in listing["parameters"]}

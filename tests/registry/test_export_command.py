@@ -47,7 +47,8 @@ def test_the_export_imports_into_an_empty_database_as_the_same_catalog(
 
     empty = scratch_postgres.create_database("export_roundtrip", template=scratch_template)
     env = production_env(empty, collected_static)
-    imported = manage(sys.executable, "import_ctgov", str(first), env=env)
+    # The whole catalog in a fresh process: minutes on a busy 2-core machine.
+    imported = manage(sys.executable, "import_ctgov", str(first), env=env, timeout=1200)
     assert "1538 created, 0 updated, 0 unchanged, 0 skipped as older, 0 failed" in imported.stdout
     second = tmp_path / "again.json.gz"
     manage(sys.executable, "export_ctgov", str(second), env=env)

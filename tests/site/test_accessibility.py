@@ -23,6 +23,10 @@ PAGES = {
         "/trials/NCT02883803/",
         ["#locations .sites li", "table.arms td"],
     ),
+    "three trials compared": (
+        "/compare/?ids=NCT02883803,NCT02923375,NCT06518902",
+        ["table.compare tr.differs td", "table.compare thead th a"],
+    ),
 }
 
 

@@ -62,7 +62,10 @@ def test_csv_has_clinicaltrials_gov_columns_in_order(client, bundled_catalog):
     response, text = download(client, "/trials/export.csv?q=septic+shock")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="msc-trials-')
-    assert next(csv.reader(io.StringIO(text))) == CTGOV_COLUMNS
+    # ClinicalTrials.gov's columns in its order, then the MSC profile's.
+    header = next(csv.reader(io.StringIO(text)))
+    assert header[: len(CTGOV_COLUMNS)] == CTGOV_COLUMNS
+    assert header[len(CTGOV_COLUMNS) :] == [c.name for c in exports.MSC_COLUMNS]
 
 
 def test_csv_holds_all_matching_trials_not_only_a_page(client, bundled_catalog):
@@ -118,14 +121,15 @@ def test_json_is_a_list_of_v2_studies(client, bundled_catalog):
     found = list(TrialSearch({"q": "septic shock"}).ordered().values_list("nct_id", flat=True))
     assert [s["protocolSection"]["identificationModule"]["nctId"] for s in studies] == found
     trial = Trial.objects.for_export().get(nct_id=found[0])
-    assert studies[0] == json.loads(json.dumps(study_from_trial(trial)))
+    expected = {**study_from_trial(trial), "mscProfile": trial.msc.as_json()}
+    assert studies[0] == json.loads(json.dumps(expected))
 
 
 def test_an_empty_result_is_still_a_valid_file(client, bundled_catalog):
     _, text = download(client, "/trials/export.json?q=xyzzyplugh")
     assert json.loads(text) == []
     _, text = download(client, "/trials/export.csv?q=xyzzyplugh")
-    assert text.strip() == ",".join(CTGOV_COLUMNS)
+    assert text.strip() == ",".join(CTGOV_COLUMNS + [c.name for c in exports.MSC_COLUMNS])
 
 
 def test_downloads_read_in_batches(bundled_catalog, django_assert_max_num_queries):
@@ -145,3 +149,44 @@ def test_bad_parameters_do_not_fail_a_download(client, bundled_catalog):
     response = client.get("/trials/export.csv?q=&status=COMPLETED")
     assert response.status_code == 302
     assert response["Location"] == "/trials/export.csv?status=COMPLETED"
+
+
+def test_download_msc_columns_are_the_profiles_of_api_msc(client, bundled_catalog):
+    _, text = download(client, "/trials/export.csv?condition=COVID-19&route=intravenous")
+    rows = csv_rows(text)
+    assert len(rows) > 5
+    for row in rows:
+        profile = client.get(f"/api/msc/{row['NCT Number']}").json()
+        assert row["MSC Product Given"] == ("YES" if profile["is_msc"] else "NO")
+        assert row["MSC Source"] == "|".join(profile["source"])
+        assert row["MSC Donor"] == profile["donor"]
+        assert row["MSC Product"] == "|".join(profile["product"])
+        assert row["MSC Route"] == "|".join(profile["route"])
+        dose = profile["dose"]
+        for column, key in (("MSC Dose Min", "min"), ("MSC Dose Max", "max")):
+            assert row[column] == ("" if dose[key] is None else format(dose[key], "g"))
+        assert row["MSC Dose Unit"] == (dose["unit"] or "")
+        assert row["MSC Number of Doses"] == (
+            "" if dose["n_doses"] is None else str(dose["n_doses"])
+        )
+
+
+def test_fields_pick_the_download_columns(client, bundled_catalog):
+    _, text = download(
+        client, "/trials/export.csv?source=bone_marrow&fields=NCTId,MSC Route,Phases,MSC Donor"
+    )
+    assert next(csv.reader(io.StringIO(text))) == ["NCT Number", "MSC Route", "Phases", "MSC Donor"]
+    _, text = download(client, "/trials/export.json?source=bone_marrow&fields=NCTId,Phase")
+    study = json.loads(text)[0]
+    assert set(study) == {"protocolSection"}
+    assert set(study["protocolSection"]) == {"identificationModule", "designModule"}
+    _, text = download(client, "/trials/export.json?source=bone_marrow&fields=mscProfile")
+    study = json.loads(text)[0]
+    assert set(study) == {"protocolSection", "mscProfile"}
+    assert "bone_marrow" in study["mscProfile"]["source"]
+
+
+def test_an_unknown_field_is_a_400_naming_it(client, bundled_catalog):
+    response = client.get("/trials/export.csv?fields=NCTId,Colour")
+    assert response.status_code == 400
+    assert "'Colour'" in response.content.decode()
