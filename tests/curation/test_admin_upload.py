@@ -110,7 +110,7 @@ def test_a_bad_study_fails_alone_with_its_reason(curator_client):
     [
         ("picture.json", b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text"),
         ("notes.json", b"these are my notes", "malformed JSON at line 1"),
-        ("cut.json.gz", gzip.compress(b'{"studies": []}' * 50)[:30], "damaged or truncated gzip"),
+        ("cut.json.gz", gzip.compress(b'{"studies": []}' * 50, mtime=0)[:30], "damaged or truncated gzip"),
         ("broken.zip", b"PK\x03\x04 not really a zip", "damaged zip"),
         ("other.json", b'{"hello": "world"}', "not a ClinicalTrials.gov v2 study"),
         ("deep.json", b"[" * 100000, "malformed JSON"),

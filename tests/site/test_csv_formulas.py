@@ -1,6 +1,6 @@
 """No CSV the catalog writes holds a cell a spreadsheet would run as a formula: cells that
 begin with =, +, -, @, TAB or CR get a leading apostrophe (OWASP, "CSV Injection"), in the
-list's download and in the API's format=csv alike."""
+list's download, the API's format=csv and /api/msc's alike."""
 
 import csv
 import io
@@ -74,3 +74,13 @@ def test_the_apis_csv_with_chosen_fields_neutralises_formulas(client, hostile_tr
         },
     )
     assert_no_formula(response.content.decode(), hostile_trials)
+
+
+def test_the_msc_apis_csv_neutralises_formulas(client, hostile_trials):
+    response = client.get("/api/msc", {"format": "csv", "ids": hostile_trials, "pageSize": 10})
+    assert response.status_code == 200, response.content[:300]
+    all_cells = cells(response.content.decode())
+    for trigger in TRIGGERS:
+        assert f"'{trigger}{PAYLOAD}" in all_cells, repr(trigger)
+    assert not [c for c in all_cells if c.startswith(tuple(TRIGGERS))]
+    assert all(nct_id in all_cells for nct_id in hostile_trials)
