@@ -11,3 +11,7 @@ CATALOG_CACHE_PAGES = False
 
 # Export files of the test databases apart from the development server's.
 CATALOG_EXPORT_DIR = VAR_DIR / "test-exports"  # noqa: F405
+
+# No download limit per address: every test client is 127.0.0.1, and the tests of the limit set
+# their own.
+CATALOG_EXPORT_LIMIT = 0

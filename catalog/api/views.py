@@ -82,6 +82,9 @@ class ListRequest:
     declarations (``catalog.search.params``) map them."""
 
     def __init__(self, params):
+        unknown = sorted(set(params) - known_parameters())
+        if unknown:
+            raise BadParameter(unknown[0], "not a parameter of this API (see /api/v2/openapi.json)")
         for name in _array_parameters():
             if any(not _items(raw) for raw in _getlist(params, name)):
                 raise BadParameter(name, "empty: give at least one value, or leave it out")

@@ -37,6 +37,8 @@ KINDS = {
     ),
 }
 CHUNK = 64 * 1024
+# How long a request waits for another building the same export before streaming its own.
+BUILD_WAIT_SECONDS = 30
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 
 
@@ -64,11 +66,22 @@ def _unlock(handle):
     handle.close()
 
 
-def _wait_for_build(lock_path):
-    """Until the request building the file behind ``lock_path`` has finished."""
+def _wait_for_build(lock_path, seconds=BUILD_WAIT_SECONDS):
+    """Until the request building the file behind ``lock_path`` has finished, or ``seconds``
+    have passed (a build whose reader stalled must not hold every other request for the same
+    export: the caller then streams its own copy)."""
+    deadline = time.monotonic() + seconds
     with open(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        fcntl.flock(handle, fcntl.LOCK_UN)
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return
+                time.sleep(0.05)
+                continue
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return
 
 
 def _building(path, kind, trials, lock, edition, fields):
