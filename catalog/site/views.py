@@ -174,12 +174,13 @@ def trial_detail(request, nct_id):
 
 def trial_not_found(request, query):
     """The 404 page for a trial address: offers a search for what was asked."""
+    # Only an address that is an NCT ID, as it was given, is named as one: "NCT123" or an ID
+    # with a line break is no trial's number (the search the page offers still finds it).
+    nct_id = address_nct_id(query)
     query = " ".join(query.split())[:200]
     context = {
         "query": query,
-        # Only an address that is an NCT ID is named as one: "NCT123" is no trial's number
-        # (the search the page offers still finds what it may mean).
-        "nct_id": address_nct_id(query),
+        "nct_id": nct_id,
         # Only a search that finds something is offered as a link.
         "search_finds": bool(query) and TrialSearch({"q": query}).queryset().exists(),
     }

@@ -76,8 +76,8 @@ def test_msc_eval_scores_one_sample_on_request():
     output = run("msc_eval", "--sample", "sample-a")
     assert "\nsample-a: 75 trials\n" in output
     assert "sample-b" not in output and "together" not in output
-    with pytest.raises(CommandError, match="No sample 'held_out'"):
-        run("msc_eval", "--sample", "held_out")
+    with pytest.raises(CommandError, match="No sample 'no_such_sample'"):
+        run("msc_eval", "--sample", "no_such_sample")
 
 
 def test_msc_eval_lists_the_misses_on_request():
@@ -87,7 +87,8 @@ def test_msc_eval_lists_the_misses_on_request():
 def test_msc_eval_fails_when_a_target_is_missed(tmp_path):
     labels = {}
     for path in sorted(LABELS.glob("*.json")):
-        labels.update(json.loads(path.read_text()))
+        if not path.name.startswith("held_out"):
+            labels.update(json.loads(path.read_text()))
     # Labels that disagree with the records: every donor swapped.
     swap = {"autologous": "allogeneic", "allogeneic": "autologous"}
     for label in labels.values():

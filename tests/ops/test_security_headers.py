@@ -35,6 +35,8 @@ def assert_no_inline_script(html, where):
 def test_every_public_url_sends_the_policy_and_headers(client, bundled_catalog, url):
     response = client.get(example(url), follow=True)
     assert response.status_code == 200
+    if response.streaming:
+        b"".join(response.streaming_content)  # read to the end, as a client does
     policy = directives(response["Content-Security-Policy"])
     assert policy["default-src"] == ["'self'"]
     assert policy["script-src"] == ["'self'"]
