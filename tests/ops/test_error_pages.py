@@ -33,11 +33,14 @@ def test_an_nct_id_in_a_wrong_address_leads_to_the_trial(client, production, bun
     assert f'value="{EXAMPLE_ID}"' in html
 
 
-def test_an_nct_id_not_in_the_catalog_is_offered_as_a_search(client, production, bundled_catalog):
+def test_an_nct_id_not_in_the_catalog_points_where_else_to_look(
+    client, production, bundled_catalog
+):
     response = client.get("/trials/NCT99999999/")
     html = response.content.decode()
     assert response.status_code == 404
-    assert 'href="/trials/?q=NCT99999999"' in html
+    # No link into a search that finds nothing: ClinicalTrials.gov instead.
+    assert 'href="/trials/?q=NCT99999999"' not in html
     assert "https://clinicaltrials.gov/study/NCT99999999" in html
     assert 'href="/trials/NCT99999999/"' not in html
 
