@@ -197,11 +197,12 @@ def score(entry, ranked):
 def run_query(entry):
     """The NCT IDs the catalog gives for the entry's query, best first, as the list page (and
     the API, which reads the same search) orders them."""
-    from catalog.api.views import QUERY_PARAMS
     from catalog.search.listing import TrialSearch
+    from catalog.search.params import PARAMS
 
     area = entry.get("area", "q")
-    parameter = "q" if area == "q" else QUERY_PARAMS[area]
+    # An API query area (query.cond, query.locn…) is the list parameter it is declared as.
+    parameter = "q" if area == "q" else PARAMS.by_api_name()[area].name
     text = entry["query"]
     if entry.get("follow_suggestion"):
         suggestion = TrialSearch({"q": text}).suggestion()
