@@ -270,6 +270,11 @@ class MscListRequest:
                 unknown[0],
                 f"unknown parameter{'s' * (len(unknown) > 1)} {', '.join(map(quoted, unknown))}",
             )
+        # The list page reads an empty field as no filter; a client that sends one means
+        # something, so it is told rather than given every trial.
+        for name in params:
+            if not any(value.strip() for value in params.getlist(name)):
+                raise BadParameter(name, "empty: give a value, or leave it out")
         self.format = ListRequest._choice(params, "format", ("json", "csv"), "json")
         self.count_total = (
             ListRequest._choice(params, "countTotal", ("true", "false"), "false") == "true"

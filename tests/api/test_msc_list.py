@@ -206,6 +206,8 @@ def test_the_csv_columns_match_each_profile(client, bundled_catalog):
         ("pageToken=nonsense", "pageToken"),
         ("format=xml", "format"),
         ("sort=colour", "sort"),
+        ("has_results=", "has_results"),
+        ("status=RECRUITING&q=+", "q"),
     ],
 )
 def test_unknown_parameters_and_bad_values_are_a_400_naming_them(
