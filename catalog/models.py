@@ -6,6 +6,8 @@ list by has its own column or model; the source record is kept whole in ``Trial.
 for audit.
 """
 
+import calendar
+import datetime
 import re
 from functools import cache
 
@@ -61,6 +63,52 @@ STATUS_MEANINGS = {
     "APPROVED_FOR_MARKETING": "The treatment is approved and can be sold to the public.",
     "WITHHELD": "Expanded access information is withheld.",
 }
+# Statuses that say a study is still going on. ClinicalTrials.gov shows such a study as
+# "Unknown status" once its status has gone unverified for two years; the catalog applies the
+# same rule by today's date (``status_on``), so that an old record never reads as current.
+ACTIVE_STATUSES = (
+    "NOT_YET_RECRUITING",
+    "RECRUITING",
+    "ENROLLING_BY_INVITATION",
+    "ACTIVE_NOT_RECRUITING",
+)
+STATUS_STALE_AFTER_YEARS = 2
+
+
+def verified_through(status_verified_date):
+    """The last day a status verified on ``status_verified_date`` (``YYYY``, ``YYYY-MM`` or
+    ``YYYY-MM-DD``, as records give it) counts as verified: a month counts to its end."""
+    parts = (status_verified_date or "").split("-")
+    try:
+        numbers = [int(part) for part in parts]
+        if len(numbers) == 3:
+            return datetime.date(*numbers)
+        if len(numbers) == 2:
+            year, month = numbers
+            return datetime.date(year, month, calendar.monthrange(year, month)[1])
+        if len(numbers) == 1:
+            return datetime.date(numbers[0], 12, 31)
+    except ValueError:
+        return None
+    return None
+
+
+def status_on(overall_status, status_verified_date, today):
+    """The status a record in ``overall_status``, verified on ``status_verified_date``, has on
+    ``today``: UNKNOWN once an active status has gone unverified for two years, as
+    ClinicalTrials.gov judges it; otherwise the status as registered."""
+    if overall_status not in ACTIVE_STATUSES:
+        return overall_status
+    verified = verified_through(status_verified_date)
+    if verified is None:
+        return overall_status
+    try:
+        verified_until = verified.replace(year=verified.year + STATUS_STALE_AFTER_YEARS)
+    except ValueError:  # 29 February
+        verified_until = verified.replace(year=verified.year + STATUS_STALE_AFTER_YEARS, day=28)
+    return OverallStatus.UNKNOWN if today > verified_until else overall_status
+
+
 # Status groups, for the colour of the status badge (the label always says the status).
 STATUS_GROUPS = {
     "NOT_YET_RECRUITING": "open",
@@ -503,6 +551,25 @@ class TrialQuerySet(models.QuerySet):
         held = {t.nct_id: t for t in self.filter(nct_id__in=trial.seed_related_ids)}
         return [(nct_id, held.get(nct_id)) for nct_id in trial.seed_related_ids]
 
+    def judge_statuses(self, today=None):
+        """Judge the status of each trial by ``today`` (by default, today) with ``status_on``
+        and store what changed; returns how many changed. A daily run keeps "Recruiting" from
+        outliving its record (``catalog.site.statuses``); each changed row bumps the catalog
+        version, so no cached page keeps the old status."""
+        today = today or timezone.localdate()
+        # Rows written without it (COPY) take the registered status first, in one statement.
+        self.filter(current_status="").update(current_status=F("overall_status"))
+        aging = self.filter(
+            Q(overall_status__in=ACTIVE_STATUSES) | ~Q(current_status=F("overall_status"))
+        ).values_list("pk", "overall_status", "status_verified_date", "current_status")
+        changed = [
+            self.model(pk=pk, current_status=judged)
+            for pk, status, verified, current in aging.iterator(chunk_size=5000)
+            if (judged := status_on(status, verified, today)) != current
+        ]
+        self.model._default_manager.bulk_update(changed, ["current_status"], batch_size=1000)
+        return len(changed)
+
     def for_export(self):
         """Everything ``ctgov.study_from_trial`` reads, in a fixed number of queries."""
         return self.select_related("lead_sponsor").prefetch_related(
@@ -689,6 +756,12 @@ class Trial(models.Model):
     # Status and dates
     overall_status = models.CharField(max_length=32, choices=OverallStatus.choices, db_index=True)
     last_known_status = models.CharField(max_length=32, choices=OverallStatus.choices, blank=True)
+    # The status as the catalog shows and filters it: ``overall_status``, or UNKNOWN once an
+    # active status has gone unverified for two years (``status_on``). Set on every save and
+    # judged again each day (``TrialQuerySet.judge_statuses``).
+    current_status = models.CharField(
+        max_length=32, choices=OverallStatus.choices, blank=True, db_index=True
+    )
     why_stopped = models.TextField(blank=True)
     status_verified_date = models.CharField(max_length=10, blank=True)
     has_expanded_access = models.BooleanField(null=True, blank=True)
@@ -876,6 +949,13 @@ class Trial(models.Model):
     def __str__(self):
         return f"{self.nct_id}: {self.brief_title}"
 
+    def save(self, *args, **kwargs):
+        self.current_status = self.status_on(timezone.localdate())
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "current_status"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("catalog:trial_detail", args=[self.nct_id])
 
@@ -904,13 +984,21 @@ class Trial(models.Model):
         labels = dict(WhoMasked.choices)
         return ", ".join(labels.get(w, w) for w in self.who_masked)
 
+    def status_on(self, today):
+        return status_on(self.overall_status, self.status_verified_date, today)
+
+    @property
+    def status_is_stale(self):
+        """Whether the record's active status has aged into "Unknown status"."""
+        return self.current_status != self.overall_status
+
     @property
     def status_meaning(self):
-        return STATUS_MEANINGS.get(self.overall_status, "")
+        return STATUS_MEANINGS.get(self.current_status, "")
 
     @property
     def status_group(self):
-        return STATUS_GROUPS.get(self.overall_status, "unknown")
+        return STATUS_GROUPS.get(self.current_status, "unknown")
 
     # The trial page's views of the related rows; they read the prefetched rows of
     # ``Trial.objects.for_page()`` and make no query of their own.

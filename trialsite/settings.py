@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After the others, as django-axes asks: it turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
+    # Statuses judged by today's date on the first request of each day (catalog.site.statuses).
+    "catalog.site.statuses.JudgeStatusesDailyMiddleware",
     # Last, so it sees a view's exception first: a database outage becomes a friendly 503.
     "trialsite.outage.DatabaseUnavailableMiddleware",
 ]
@@ -400,3 +402,7 @@ CATALOG_PAGE_CACHE_SECONDS = env_int("CATALOG_PAGE_CACHE_SECONDS", 600)
 # per_version); on even when pages are not cached.
 CATALOG_CACHE_COUNTS = env_bool("CATALOG_CACHE_COUNTS", True)
 CATALOG_COUNTS_CACHE_SECONDS = env_int("CATALOG_COUNTS_CACHE_SECONDS", 24 * 3600)
+
+# Judge every trial's status by today's date once a day (catalog.site.statuses); the tests judge
+# by dates of their own.
+CATALOG_JUDGE_STATUSES_DAILY = env_bool("CATALOG_JUDGE_STATUSES_DAILY", True)

@@ -15,3 +15,6 @@ CATALOG_EXPORT_DIR = VAR_DIR / "test-exports"  # noqa: F405
 # No download limit per address: every test client is 127.0.0.1, and the tests of the limit set
 # their own.
 CATALOG_EXPORT_LIMIT = 0
+
+# Statuses are judged by the dates the tests give (the import judges by today).
+CATALOG_JUDGE_STATUSES_DAILY = False

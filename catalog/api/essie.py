@@ -138,7 +138,7 @@ def _choice_q(field, value):
 
 
 AREAS = {
-    "OverallStatus": Area("choice", "overall_status", tuple(OverallStatus.values)),
+    "OverallStatus": Area("choice", "current_status", tuple(OverallStatus.values)),
     "Phase": Area("choice", "phases", tuple(Phase.values)),
     "StudyType": Area("choice", "study_type", tuple(StudyType.values)),
     "Sex": Area("choice", "sex", tuple(Sex.values)),
@@ -374,7 +374,7 @@ AGGREGATIONS = {
         },
     ),
     "status": (
-        "overall_status",
+        "current_status",
         {
             "not": OverallStatus.NOT_YET_RECRUITING,
             "rec": OverallStatus.RECRUITING,

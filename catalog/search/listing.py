@@ -57,6 +57,8 @@ LIST_FIELDS = (
     "brief_title",
     "acronym",
     "overall_status",
+    "current_status",
+    "status_verified_date",
     "phases",
     "study_type",
     "enrollment_count",

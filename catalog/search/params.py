@@ -195,11 +195,13 @@ PARAMS = Registry(
             "status",
             "Status",
             Choice(OverallStatus, api_error="is not a study status"),
-            filter=f.filter_in("overall_status"),
+            # The status judged by today's date (``Trial.current_status``): a record whose
+            # active status has gone unverified for two years counts as "Unknown status".
+            filter=f.filter_in("current_status"),
             facet=Facet(
                 1,
-                "SELECT overall_status, count(*) FROM {b} GROUP BY 1",
-                columns=("overall_status",),
+                "SELECT current_status, count(*) FROM {b} GROUP BY 1",
+                columns=("current_status",),
             ),
             api=Api(
                 ("filter.overallStatus",),

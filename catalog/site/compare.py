@@ -192,7 +192,7 @@ ROWS = (
     ("MSC profile", "Dose per administration", _dose),
     ("MSC profile", "Number of doses", _doses),
     ("Outcomes", "Primary outcomes", _primary_outcomes),
-    ("Status and dates", "Status", lambda t: _one(t.get_overall_status_display())),
+    ("Status and dates", "Status", lambda t: _one(t.get_current_status_display())),
     ("Status and dates", "Start", lambda t: _date(t.start_date, t.start_date_precision)),
     (
         "Status and dates",

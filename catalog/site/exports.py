@@ -76,7 +76,7 @@ CSV_COLUMNS = (
     Column("Study Title", lambda t: t.brief_title, "BriefTitle"),
     Column("Study URL", lambda t: t.ctgov_url),
     Column("Acronym", lambda t: t.acronym, "Acronym"),
-    Column("Study Status", lambda t: t.overall_status, "OverallStatus"),
+    Column("Study Status", lambda t: t.current_status, "OverallStatus"),
     Column("Brief Summary", lambda t: t.brief_summary, "BriefSummary"),
     Column("Study Results", lambda t: "YES" if t.has_results else "NO", "HasResults"),
     Column(

@@ -50,7 +50,7 @@ class SearchFeed(Feed):
                 "nct_id",
                 "brief_title",
                 "brief_summary",
-                "overall_status",
+                "current_status",
                 "first_posted",
                 "last_update_posted",
                 "lead_sponsor__name",
@@ -61,7 +61,7 @@ class SearchFeed(Feed):
         return f"{trial.brief_title} ({trial.nct_id})"
 
     def item_description(self, trial):
-        status = trial.get_overall_status_display()
+        status = trial.get_current_status_display()
         summary = Truncator(trial.brief_summary).words(60)
         return f"{status}. {summary}"
 
@@ -78,4 +78,4 @@ class SearchFeed(Feed):
         return trial.lead_sponsor.name if trial.lead_sponsor else None
 
     def item_categories(self, trial):
-        return [trial.get_overall_status_display()]
+        return [trial.get_current_status_display()]

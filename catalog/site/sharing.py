@@ -32,7 +32,7 @@ def description(trial, limit=DESCRIPTION_LENGTH):
     text = summarize(trial.brief_summary, limit)
     if text:
         return text
-    facts = [trial.get_overall_status_display(), trial.get_phases_display()]
+    facts = [trial.get_current_status_display(), trial.get_phases_display()]
     facts += [str(link.condition) for link in trial.trialcondition_set.all()]
     return summarize(
         f"{trial.official_title or trial.brief_title}. " + ", ".join(filter(None, facts)), limit
@@ -58,7 +58,7 @@ def json_ld(trial, url):
     alternate = [t for t in (trial.official_title, trial.acronym) if t and t != trial.brief_title]
     if alternate:
         data["alternateName"] = alternate
-    data["status"] = SCHEMA_STATUSES.get(trial.overall_status, trial.get_overall_status_display())
+    data["status"] = SCHEMA_STATUSES.get(trial.current_status, trial.get_current_status_display())
     conditions = []
     for link in trial.trialcondition_set.all():
         condition = {"@type": "MedicalCondition", "name": link.condition.name}

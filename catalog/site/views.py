@@ -35,7 +35,7 @@ def home(request):
         search.ordered()
         .select_related("lead_sponsor")
         .only(
-            "nct_id", "brief_title", "overall_status", "last_update_posted", "lead_sponsor__name"
+            "nct_id", "brief_title", "current_status", "last_update_posted", "lead_sponsor__name"
         )[:HOME_LATEST]
     )
     return render(

@@ -7,6 +7,7 @@ from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
 from catalog.site import sharing, text
 
@@ -20,6 +21,15 @@ JSON_SCRIPT_ESCAPES = {
     0x2028: "\\u2028",
     0x2029: "\\u2029",
 }
+
+
+@register.filter
+def ago(value):
+    """How long ago a date was, in its largest unit ("4 years ago"): how old a record is
+    matters more to a reader deciding whether to call than the date itself."""
+    if not value:
+        return ""
+    return f"{timesince(value, depth=1)} ago"
 
 
 @register.filter

@@ -9,6 +9,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from catalog.models import Trial
 from catalog.registry import bulkload
 from catalog.registry.synthetic import Generator, Profile, synthetic_nct_id
 
@@ -64,6 +65,8 @@ class Command(BaseCommand):
         first, last = bulkload.load(
             generator.trials(count), count, shared, workers=workers, progress=progress
         )
+        # COPY leaves the status judged by today's date empty: judge the new trials now.
+        Trial.objects.filter(nct_id__gte=synthetic_nct_id(start)).judge_statuses()
         invalidate()
         elapsed = time.monotonic() - started
         ids = f" ({synthetic_nct_id(start)}..{synthetic_nct_id(start + count - 1)})"
