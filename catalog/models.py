@@ -714,8 +714,9 @@ class TrialQuerySet(models.QuerySet):
             score (trial_id, points) AS (
                 SELECT trial_id, SUM(points) FROM shared GROUP BY trial_id
             )
-            SELECT t.id, t.nct_id, t.brief_title, t.acronym, t.overall_status, t.phases,
-                   t.study_type, t.start_date, t.start_date_precision, t.last_update_posted,
+            SELECT t.id, t.nct_id, t.brief_title, t.acronym, t.overall_status, t.current_status,
+                   t.phases, t.study_type, t.start_date, t.start_date_precision,
+                   t.last_update_posted,
                    COALESCE(score.points, 0) AS score,
                    COALESCE(likeness.points, 0) AS likeness
               FROM candidates c

@@ -5,7 +5,15 @@ another. Tests that need the bundled catalog ask for ``bundled_catalog``; it is 
 per session, so tests must not use ``transactional_db`` (which would empty the tables).
 """
 
+import os
+
 import pytest
+
+from tests.statuses import STATUSES_JUDGED_ON
+
+# Nor do the servers the tests start judge them by the calendar (catalog.site.statuses): they
+# would write to the test database under the other tests.
+os.environ["CATALOG_JUDGE_STATUSES_DAILY"] = "0"
 
 # Fixtures that start another process: the tests that use them are system tests (marker
 # ``system``), slower than the rest; ``-m "not system"`` leaves them out.
@@ -25,6 +33,7 @@ def bundled_catalog(django_db_setup, django_db_blocker):
     from django.core.management import call_command
     from django.db import connection
 
+    from catalog.models import Trial
     from catalog.registry.importer import Importer
 
     name = connection.settings_dict["NAME"]
@@ -34,6 +43,9 @@ def bundled_catalog(django_db_setup, django_db_blocker):
         pytest.fail(f"bundled_catalog would write to {name!r}: mark the test django_db")
     with django_db_blocker.unblock():
         summary = Importer().run(settings.CATALOG_BUNDLED_DATA)
+        # Statuses judged by a fixed day, not the calendar's, so that no test changes its answer
+        # as records age (tests/site/test_statuses.py judges by days of its own).
+        Trial.objects.judge_statuses(STATUSES_JUDGED_ON)
     yield summary
     with django_db_blocker.unblock():
         call_command("flush", "--noinput", verbosity=0)

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from catalog.search.relevance import bundled_studies, condition_texts
+from tests.statuses import STATUSES_JUDGED_ON, judged_status
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +165,7 @@ def test_query_patient_reads_what_a_patient_reads(bundled_catalog, client, recor
 
 def test_filter_advanced_fields_and_operators(bundled_catalog, client, records):
     def status(s):
-        return protocol(s, "statusModule").get("overallStatus")
+        return judged_status(protocol(s, "statusModule"), STATUSES_JUDGED_ON)
 
     def phases(s):
         return protocol(s, "designModule").get("phases") or []
@@ -223,7 +224,7 @@ def test_filter_advanced_fields_and_operators(bundled_catalog, client, records):
 def test_agg_filters(bundled_catalog, client, records):
     def matches(s):
         phases = set(protocol(s, "designModule").get("phases") or [])
-        status = protocol(s, "statusModule").get("overallStatus")
+        status = judged_status(protocol(s, "statusModule"), STATUSES_JUDGED_ON)
         return bool({"PHASE2", "PHASE3"} & phases) and status == "RECRUITING"
 
     assert total(client, aggFilters="phase:2 3,status:rec") == count(records, matches)

@@ -168,7 +168,7 @@ def test_msc_filters_cost_no_extra_query(client, bundled_catalog):
     for query in (
         "?source=umbilical_cord&route=intravenous",
         "?source=bone_marrow&source=adipose&donor=autologous&product=cells&route=intravenous"
-        "&n_doses=2&n_doses=5%2B&dose_min=1e6&dose_max=1e9&status=RECRUITING&per_page=100",
+        "&n_doses=2&n_doses=5%2B&dose_min=1e6&dose_max=1e9&status=RECRUITING&status=UNKNOWN&per_page=100",
         "?dose_min=1e6&dose_unit=per_kg&phase=PHASE1&country=China",
     ):
         assert queries(query) == plain, query

@@ -40,7 +40,7 @@ def orm(*conditions, **lookups):
 
 def test_status_several_values_mean_any(bundled_catalog):
     got = ids("status=RECRUITING&status=NOT_YET_RECRUITING")
-    assert got == orm(overall_status__in=["RECRUITING", "NOT_YET_RECRUITING"])
+    assert got == orm(current_status__in=["RECRUITING", "NOT_YET_RECRUITING"])
     assert got
 
 
@@ -121,7 +121,7 @@ def test_only_public_trials(bundled_catalog):
 
 def test_unknown_codes_are_dropped_with_a_notice_and_the_rest_applied(bundled_catalog):
     filterset = filtered("status=RECRUITING&status=FOO&phase=PHASE9")
-    assert ids("status=RECRUITING&status=FOO") == orm(overall_status="RECRUITING")
+    assert ids("status=RECRUITING&status=FOO") == orm(current_status="RECRUITING")
     notices = [str(n) for n in filterset.notices]
     assert "Ignored status=FOO: not a known value." in notices
     assert "Ignored phase=PHASE9: not a known value." in notices
@@ -146,7 +146,7 @@ def test_malformed_values_are_ignored_with_a_notice(bundled_catalog, query, para
 
 def test_unknown_parameters_are_ignored(bundled_catalog):
     filterset = filtered("utm_source=mail&foo=bar&status=COMPLETED")
-    assert ids("utm_source=mail&foo=bar&status=COMPLETED") == orm(overall_status="COMPLETED")
+    assert ids("utm_source=mail&foo=bar&status=COMPLETED") == orm(current_status="COMPLETED")
     assert filterset.notices == []
 
 
@@ -175,12 +175,12 @@ def test_counts_agree_with_straightforward_orm_counts(bundled_catalog):
     searched = ids("q=stem+cells")
     china = orm(sites__country="China")
     phase2 = orm(phases__contains=["PHASE2"])
-    statuses = orm(overall_status__in=["RECRUITING", "COMPLETED"])
+    statuses = orm(current_status__in=["RECRUITING", "COMPLETED"])
 
     assert counts.total == len(searched & china & phase2 & statuses)
     # Status is counted without the status filter, under the others.
     for value in counts["status"].values:
-        expected = searched & china & phase2 & orm(overall_status=value.value)
+        expected = searched & china & phase2 & orm(current_status=value.value)
         assert value.count == len(expected), value.value
     # Country: without the country filter.
     for value in counts["country"].values:

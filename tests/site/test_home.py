@@ -21,7 +21,7 @@ def test_the_home_page_has_the_search_box(client, bundled_catalog):
 def test_counts_by_status_and_phase_link_to_the_list(client, bundled_catalog):
     response = client.get("/")
     statuses = {v.value: v.count for v in response.context["statuses"]}
-    assert statuses["RECRUITING"] == Trial.objects.filter(overall_status="RECRUITING").count()
+    assert statuses["RECRUITING"] == Trial.objects.filter(current_status="RECRUITING").count()
     assert sum(statuses.values()) == 1538
     phases = {v.value: v.count for v in response.context["phases"]}
     assert phases["PHASE2"] == Trial.objects.filter(phases__contains=["PHASE2"]).count()

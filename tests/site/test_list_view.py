@@ -30,7 +30,7 @@ def test_a_search_with_filters_shows_its_results(client, bundled_catalog):
     expected = set(
         Trial.objects.filter(
             search_vector__isnull=False,
-            overall_status__in=["RECRUITING", "COMPLETED"],
+            current_status__in=["RECRUITING", "COMPLETED"],
             phases__contains=["PHASE2"],
             sites__country="China",
         ).values_list("nct_id", flat=True)
@@ -48,7 +48,7 @@ def test_filters_are_shown_with_their_counts(client, bundled_catalog):
     facets = response.context["facets"]
     statuses = {v.value: v.count for v in facets["status"].values}
     assert statuses["RECRUITING"] == (
-        Trial.objects.filter(overall_status="RECRUITING", sites__country="China").distinct().count()
+        Trial.objects.filter(current_status="RECRUITING", sites__country="China").distinct().count()
     )
     assert re.search(r'value="RECRUITING"[^>]*>\s*Recruiting <span class="count">\(\d+\)', html)
     assert re.search(r'name="country" value="China" checked', html)
@@ -99,7 +99,7 @@ def test_unknown_parameters_are_dropped_by_a_redirect(client, bundled_catalog):
     assert response.status_code == 302
     assert response["Location"] == LIST + "?status=COMPLETED"
     response, html = page(client, "?status=COMPLETED")
-    assert response.context["count"] == Trial.objects.filter(overall_status="COMPLETED").count()
+    assert response.context["count"] == Trial.objects.filter(current_status="COMPLETED").count()
     assert not response.context["search"].notices
 
 

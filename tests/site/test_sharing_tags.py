@@ -81,7 +81,7 @@ def test_json_ld_describes_a_medical_study(page):
 
 
 def test_a_recruiting_trial_has_a_schema_org_status(client, bundled_catalog):
-    trial = Trial.objects.filter(overall_status="RECRUITING").first()
+    trial = Trial.objects.filter(current_status="RECRUITING").first()
     data = json_ld(client.get(trial.get_absolute_url()).content.decode())
     assert data["status"] == "https://schema.org/Recruiting"
 
