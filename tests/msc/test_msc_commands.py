@@ -53,7 +53,7 @@ def test_msc_eval_prints_the_scores_and_meets_the_targets():
 
 def test_msc_eval_prints_a_table_per_label_file():
     output = run("msc_eval")
-    for sample, n in (("sample-a", 75), ("sample-b", 75), ("tricky", 25)):
+    for sample, n in (("sample-a", 75), ("sample-b", 75), ("sample-c", 160), ("tricky", 25)):
         assert f"\n{sample}: {n} trials\n" in output
 
 
