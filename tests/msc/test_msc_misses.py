@@ -281,3 +281,166 @@ def test_the_donor_of_another_cell_product_given_with_the_mscs_is_not_theirs(tex
 def test_common_ways_of_writing_a_dose_per_kg(text, low, high):
     p = profile(study("UC-MSC for ARDS", interventions=[product("hUC-MSC", f"{text} intravenously")]))
     assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == ("per_kg", low, high)
+
+
+# ------------------------------------------------------------ kinds of miss found on sample-c
+# (the spent held-out sample, data/msc_labels/sample-c.json); each on a synthetic record.
+
+
+def test_a_code_named_product_with_a_qualifier_in_brackets_is_the_product_the_summary_names():
+    p = profile(study(
+        "Safety of ABC123 in Acute Respiratory Distress Syndrome",
+        summary="ABC123 is a drug whose active substance is allogeneic adipose-derived mesenchymal "
+                "stem cells.",
+        interventions=[product("ABC123 (Phase 1)", "Intravenous administration, 1 million cells/kg",
+                               kind="DRUG"),
+                       product("Placebo (Phase 2)", "Intravenous vehicle solution", kind="DRUG")],
+    ))
+    assert p["is_msc"] and p["source"] == ["adipose"] and p["donor"] == "allogeneic"
+    assert p["route"] == ["intravenous"] and p["dose"]["unit"] == "per_kg"
+
+
+def test_a_product_the_description_calls_msc_although_its_name_and_title_do_not():
+    record = study(
+        "Seeded Cells on a Plug for Crohn's Perianal Fistulas",
+        interventions=[product("Seton Placement", "A seton is placed in the fistula.", kind="PROCEDURE"),
+                       product("XYZ-9", "Cells seeded into a bioabsorbable plug, inserted by a doctor.",
+                               kind="DRUG")],
+    )
+    record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
+        "The drug product is a substrate system comprised of autologous mesenchymal stem cells "
+        "incubated with a bioabsorbable plug.")
+    p = profile(record)
+    assert p["is_msc"] and p["donor"] == "autologous"
+
+
+def test_an_msc_arm_beside_an_uncultured_svf_arm_is_an_msc_trial():
+    p = profile(study(
+        "Stem Cells and Stromal Vascular Fraction for Temporomandibular Joint Disease",
+        interventions=[product("Stem Cells", "ATMP", arms=["UC-MSC group", "SVF group"])],
+        arms=[{"label": "UC-MSC group", "type": "EXPERIMENTAL",
+               "description": "taking umbilical cord derived mesenchymal stem cells",
+               "interventionNames": ["Biological: Stem Cells"]},
+              {"label": "SVF group", "type": "EXPERIMENTAL",
+               "description": "taking stromal vascular fraction cells",
+               "interventionNames": ["Biological: Stem Cells"]}],
+    ))
+    assert p["is_msc"] and "umbilical_cord" in p["source"]
+
+
+@pytest.mark.parametrize("title,name", [
+    ("Dysfunctions of Muscle Stem Cells in Sepsis",
+     "Human biological samples: blood sample, muscle biopsy, bone marrow sample (mesenchymal stem cells)"),
+    ("Characterization of Adipose-tissue Derived Stem Cells in Excised Fat Versus Liposuction",
+     "Liposuction"),
+])
+def test_a_study_that_samples_or_characterises_mscs_gives_no_msc_product(title, name):
+    p = profile(study(title, interventions=[product(name, kind="PROCEDURE")]))
+    assert not p["is_msc"]
+
+
+def test_bone_marrow_mononuclear_cells_of_a_comparator_arm_are_neither_source_nor_donor():
+    p = profile(study(
+        "Umbilical Cord MSC in Myocardial Infarction",
+        interventions=[product("stem cell transplantation",
+                               "Human allogeneic umbilical cord MSC or autologous BM-MNC transplantation")],
+        arms=[{"label": "Autologous bone marrow-derived MNC group", "type": "ACTIVE_COMPARATOR",
+               "description": "Autologous bone marrow-derived MNCs will be transplanted intramyocardially",
+               "interventionNames": ["Biological: stem cell transplantation"]}],
+    ))
+    assert p["source"] == ["umbilical_cord"] and p["donor"] == "allogeneic"
+
+
+def test_adherent_stromal_cells_abbreviated_asc_are_not_adipose():
+    p = profile(study(
+        "Placental Cells in Pulmonary Hypertension",
+        interventions=[product("PQ-PAD", "A single intravenous dose of PQ-PAD cells, placenta-derived "
+                               "Mesenchymal-like Adherent Stromal Cells (ASCs)")],
+    ))
+    assert p["source"] == ["placenta"]
+
+
+def test_an_amniotic_membrane_scaffold_is_not_the_msc_source():
+    p = profile(study(
+        "Allogeneic Adipose-derived Mesenchymal Stem Cells and Human Amniotic Membrane Composite for "
+        "Tendon Repair",
+        interventions=[product("Adipose MSC on amniotic membrane",
+                               "Adipose-derived MSCs seeded on a freeze-dried amniotic membrane scaffold")],
+    ))
+    assert p["source"] == ["adipose"]
+
+
+@pytest.mark.parametrize("words", ["from related donors", "from a related donor",
+                                   "from an HLA-identical sibling donor"])
+def test_mscs_from_a_related_donor_are_allogeneic(words):
+    p = profile(study("MSC in Aplastic Anemia", interventions=[product(
+        "bone marrow derived mesenchymal stem cells", f"Bone marrow MSCs {words}, given intravenously")]))
+    assert p["donor"] == "allogeneic"
+
+
+def test_a_sentence_naming_a_code_named_product_states_its_donor():
+    p = profile(study(
+        "Efficacy of Allogeneic CurexCell in Covid Pneumonia",
+        summary="The allogeneic cell-therapy product CurexCell is compared with placebo.",
+        interventions=[product("CurexCell", "CurexCell, a mesenchymal cell-based product")],
+    ))
+    assert p["donor"] == "allogeneic"
+
+
+def test_earlier_trials_of_autologous_cells_are_background():
+    record = study(
+        "Intracoronary Wharton's Jelly MSC in Myocardial Infarction",
+        interventions=[product("WJ-MSC", "Intracoronary infusion of Wharton's jelly MSCs")],
+    )
+    record["protocolSection"]["descriptionModule"]["briefSummary"] = (
+        "Several clinical trials have been performed using autologous bone marrow-derived MSCs, "
+        "with unsatisfactory results.")
+    assert profile(record)["donor"] == "allogeneic"
+
+
+def test_an_autologous_marrow_arm_and_a_wharton_jelly_arm_are_both():
+    p = profile(study(
+        "Bone Marrow and Wharton's Jelly MSCs in Spinal Cord Injury",
+        interventions=[product("BM-MSC", "MSCs expanded from the patient's own bone marrow"),
+                       product("WJ-MSC", "Wharton's jelly MSCs")],
+    ))
+    assert p["source"] == ["bone_marrow", "wharton_jelly"] and p["donor"] == "both"
+
+
+@pytest.mark.parametrize("text", [
+    "The MSC preparation was laparoscopically injected in the ovaries.",
+    "Mesenchymal stem cells were applied on the fracture site.",
+    "MSCs are injected at the callus site.",
+    "20 microliters of the MSC suspension will be placed in the root canal.",
+    "The MSC composite is placed on the upper surface of the repaired tendon.",
+    "The MSCs will be implanted in the diseased tendon.",
+])
+def test_a_product_put_into_a_tissue_is_a_local_injection(text):
+    p = profile(study("Mesenchymal Stem Cells in Tissue Repair", interventions=[product("MSC", text)]))
+    assert p["route"] == ["local_injection"]
+
+
+def test_an_injection_for_a_torn_tendon_is_local():
+    p = profile(study("Adipose MSC in Rotator Cuff Tear", conditions=["Rotator Cuff Tear"],
+                      interventions=[product("Adipose MSC", "Ultrasound guided injection of 10 million MSCs")]))
+    assert p["route"] == ["local_injection"]
+
+
+@pytest.mark.parametrize("text,route", [
+    ("The cells are given in the colonic submucosa with the use of a colonoscope.", "local_injection"),
+    ("Multipoint transdermal injection of the MSCs into the wrinkles.", "local_injection"),
+    ("150 mL of subcutaneous abdominal adipose tissue is harvested; MSCs are injected "
+     "intra-articularly.", "intra_articular"),
+    ("Intravenous and lumbar administration of UC-MSCs.", "intrathecal"),
+])
+def test_route_words_that_are_a_means_or_a_tissue(text, route):
+    p = profile(study("Mesenchymal Stem Cells", interventions=[product("MSC", text)]))
+    assert route in p["route"] and (route != "local_injection" or len(p["route"]) == 1)
+    assert "subcutaneous" not in " ".join(p["evidence"]["route"]) or route != "intra_articular"
+
+
+def test_a_per_kg_dose_with_the_products_name_and_a_bracketed_unit_before_it():
+    p = profile(study("PQ-PAD in Hypertension", interventions=[product(
+        "PQ-PAD", "Placental MSCs")], arms=[{"label": "Low", "type": "EXPERIMENTAL",
+        "description": "0.5 million (M) PQ-PAD cells per kg body weight", "interventionNames": ["Biological: PQ-PAD"]}]))
+    assert (p["dose"]["unit"], p["dose"]["min"]) == ("per_kg", 5e5)

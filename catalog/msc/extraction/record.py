@@ -30,6 +30,28 @@ _NONCELL_TYPES = {
 }
 
 
+# A sentence saying what the investigational product is ("The drug substance is expanded
+# mesenchymal stem cells").
+_PRODUCT_IS = re.compile(
+    r"\b(?:drug|investigational|study|medicinal|cell|cellular|biological)\s+"
+    r"(?:product|substance|drug|agent)\s+(?:is|are|consists|comprises|contains|will be)\b",
+    re.I,
+)
+_PRODUCT_TYPES = ("BIOLOGICAL", "GENETIC", "COMBINATION_PRODUCT", "DRUG")
+_BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+
+
+def code_names(names):
+    """The names of a product as the prose writes them: each name, and each without its
+    bracketed qualifier ("HCR040 (Phase 1)" is written "HCR040" in the summary)."""
+    out = []
+    for name in names:
+        for form in (name, _BRACKETED.sub("", name or "").strip()):
+            if form and form not in out:
+                out.append(form)
+    return out
+
+
 class StudyText:
     """The pieces of a study record the rules read, split into tiers of sentences."""
 
@@ -86,8 +108,8 @@ class StudyText:
                     continue
                 names = [
                     n.lower()
-                    for n in [name] + list(iv.get("otherNames") or [])
-                    if n and len(n) >= 3
+                    for n in code_names([name] + list(iv.get("otherNames") or []))
+                    if len(n) >= 3
                 ]
                 for sent in prose:
                     low = sent.lower()
@@ -98,6 +120,23 @@ class StudyText:
                     ):
                         self.msc_interventions.append(iv)
                         break
+        if not self.msc_interventions and any(
+            _PRODUCT_IS.search(sent)
+            and vocab.msc_strong.search(sent)
+            and not vocab.background.search(sent)
+            for sent in sentences(self.summary) + sentences(self.description)
+        ):
+            # "The drug product is ... autologous mesenchymal stem cells": the prose says what
+            # the investigational product is without naming it; the product is the drug or
+            # biological the record gives (not a procedure, a placebo or a co-medication).
+            for iv in self.interventions:
+                name = iv.get("name") or ""
+                if (
+                    iv.get("type") in _PRODUCT_TYPES
+                    and not _PLACEBO_NAME.search(name)
+                    and not vocab.comedication.search(name)
+                ):
+                    self.msc_interventions.append(iv)
         if not self.msc_interventions and (
             vocab.msc_terms.search(title_text) or vocab.named_any.search(title_text)
         ):
