@@ -80,7 +80,9 @@ def profile_from_study(study: dict) -> dict:
         return profile
     evidence = {"source": [], "donor": [], "product": [], "route": [], "dose": []}
     sources = sources_from_tiers(record.tiers, named, evidence["source"])
-    donor = donor_from_tiers(record.tiers, evidence["donor"], sources, named)
+    donor = donor_from_tiers(
+        record.tiers, evidence["donor"], sources, named, record.product_names
+    )
     products = product_codes(record, named, evidence["product"])
     routes = routes_from_tiers(record.tiers, evidence["route"])
     if not routes:

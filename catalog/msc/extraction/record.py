@@ -38,6 +38,7 @@ _PRODUCT_IS = re.compile(
     re.I,
 )
 _PRODUCT_TYPES = ("BIOLOGICAL", "GENETIC", "COMBINATION_PRODUCT", "DRUG")
+_CODE_OR_BRAND = re.compile(r"\d|[A-Z]\w*[A-Z]")
 _BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]")
 
 
@@ -149,6 +150,14 @@ class StudyText:
                 ):
                     self.msc_interventions.append(iv)
         int_names = {(iv.get("name") or "").strip().lower() for iv in self.msc_interventions}
+        # The MSC product's own names when they are a code or brand (MesenCure, AVB-114): a
+        # sentence naming one speaks of the product even without MSC words.
+        self.product_names = tuple(
+            name
+            for iv in self.msc_interventions
+            for name in code_names([iv.get("name") or ""] + list(iv.get("otherNames") or []))
+            if len(name) >= 4 and " " not in name and _CODE_OR_BRAND.search(name)
+        )
 
         # Which arms use it?
         self.msc_arms = []
