@@ -30,6 +30,11 @@ def routes_in(sentence: str):
             if not inside:
                 found[code] = m
                 break
+    other = found.get("other")
+    if other and len(found) > 1 and vocab.route_means and vocab.route_means.search(other.group()):
+        # "into the colonic submucosa with a colonoscope": the instrument is how the route
+        # named beside it is reached, not a route of its own
+        del found["other"]
     if not found and vocab.generic_iv is not None:
         m = vocab.generic_iv.search(s)
         if m:

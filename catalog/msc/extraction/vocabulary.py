@@ -216,6 +216,7 @@ class Vocabulary:
         ]
         self.comedication = alternation(r["comedication"])
         self.route_exclude = alternation(r["exclude"])
+        self.route_means = alternation(r.get("means", []))
         # (its own names, its names that need context or None, the entry)
         self.named = [
             (
