@@ -444,3 +444,20 @@ def test_a_per_kg_dose_with_the_products_name_and_a_bracketed_unit_before_it():
         "PQ-PAD", "Placental MSCs")], arms=[{"label": "Low", "type": "EXPERIMENTAL",
         "description": "0.5 million (M) PQ-PAD cells per kg body weight", "interventionNames": ["Biological: PQ-PAD"]}]))
     assert (p["dose"]["unit"], p["dose"]["min"]) == ("per_kg", 5e5)
+
+
+def test_the_design_description_of_the_intervention_model_states_the_dose():
+    record = study("Umbilical Cord MSCs in Type 2 Diabetes", interventions=[product(
+        "Umbilical cord mesenchymal stem cells", "Intravenous infusion three times, 4 weeks apart")])
+    record["protocolSection"]["designModule"]["designInfo"] = {
+        "interventionModel": "PARALLEL",
+        "interventionModelDescription": "UC-MSCs (1.5×10⁶/kg) or the same volume of placebo"}
+    p = profile(record)
+    assert (p["dose"]["unit"], p["dose"]["min"]) == ("per_kg", 1.5e6)
+
+
+def test_cells_given_back_to_the_same_patient_are_autologous():
+    p = profile(study("MSCs in Diabetic Neuropathy", interventions=[product(
+        "mesenchymal stem cells", "Bone marrow biopsy from the iliac crest, culture for 1 month, then "
+        "IV transfusion of the MSCs in 2 sessions to the same patient")]))
+    assert p["donor"] == "autologous"

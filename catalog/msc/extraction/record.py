@@ -2,7 +2,8 @@
 the record's text in tiers of sentences, most specific first.
 
 Tier 0 is the MSC interventions and the arms that use them, 1 the titles and keywords, 2 the
-brief summary, 3 the detailed description. Eligibility criteria are never read.
+brief summary, 3 the detailed description and the design's description of the intervention
+model. Eligibility criteria are never read.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ class StudyText:
         am = p.get("armsInterventionsModule") or {}
         self.design = p.get("designModule") or {}
         self.elig = p.get("eligibilityModule") or {}
+        self.design_text = (self.design.get("designInfo") or {}).get(
+            "interventionModelDescription"
+        ) or ""
         self.nct = im.get("nctId")
         self.titles = [t for t in (im.get("briefTitle"), im.get("officialTitle")) if t]
         self.keywords = list(cm.get("keywords") or [])
@@ -226,6 +230,10 @@ class StudyText:
         t2 = [(t, "title") for t in self.titles] + [(k, "keyword") for k in self.keywords]
         t3 = [(s, "summary") for s in sentences(self.summary)]
         t4 = [(s, "description") for s in sentences(self.description)]
+        # The design's description of the intervention model often says what each group is
+        # given ("UC-MSCs (1.5x10^6/kg) or the same volume of placebo"): read after the
+        # detailed description.
+        t4 += [(s, "design") for s in sentences(self.design_text)]
         self.tiers = [t1, t2, t3, t4]
 
     def adult(self) -> bool:
