@@ -461,3 +461,10 @@ def test_cells_given_back_to_the_same_patient_are_autologous():
         "mesenchymal stem cells", "Bone marrow biopsy from the iliac crest, culture for 1 month, then "
         "IV transfusion of the MSCs in 2 sessions to the same patient")]))
     assert p["donor"] == "autologous"
+
+
+def test_a_count_per_injection_site_beside_the_sessions_total_is_the_total():
+    p = profile(study("BM-MSC in Critical Limb Ischemia", interventions=[product(
+        "BM-MSC", "Injected intramuscularly into 30 sites, 1 mL containing 5*10^6 MSC per site; "
+        "total 150*10^6 BM-MSCs, in one session")]))
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == ("total", 1.5e8, 1.5e8)

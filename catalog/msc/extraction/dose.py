@@ -366,6 +366,18 @@ def implausible(dose) -> str | None:
     return None
 
 
+_PER_SITE = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,3}?(?:per|each|/|at each|in each|into each)\s+(?:injection\s+)?"
+    r"(?:sites?|points?|locations?|spots?)\b",
+    re.I,
+)
+
+
+def per_site(sentence: str, span) -> bool:
+    """Is the count at `span` of `sentence` given per injection site (one part of a session)?"""
+    return bool(_PER_SITE.search(sentence[span[1] :]))
+
+
 def dose_from_tiers(tiers, evidence, adult: bool):
     vocab = vocabulary()
     chosen = None
@@ -390,6 +402,12 @@ def dose_from_tiers(tiers, evidence, adult: bool):
             for v, perkg, span, cum in cell_counts_in(s, in_msc_context=ctx or ti == 0):
                 vals.append((v, perkg, (s, span), cum))
         if vals:
+            # a count per injection site beside the total of the session ("5x10^6 MSCs per
+            # site; total 150x10^6"): the session's total is the dose of the administration
+            totals = [x for x in vals if x[3]]
+            parts = [x for x in vals if not x[3]]
+            if totals and parts and all(per_site(*where) for _, _, where, _ in parts):
+                vals = totals
             # totals over several administrations only when nothing else is stated
             if any(not c for *_, c in vals):
                 vals = [x for x in vals if not x[3]]
