@@ -468,3 +468,25 @@ def test_a_count_per_injection_site_beside_the_sessions_total_is_the_total():
         "BM-MSC", "Injected intramuscularly into 30 sites, 1 mL containing 5*10^6 MSC per site; "
         "total 150*10^6 BM-MSCs, in one session")]))
     assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == ("total", 1.5e8, 1.5e8)
+
+
+@pytest.mark.parametrize("title,text,donor", [
+    ("Autologous Transplantation of Bone Marrow Derived Mesenchymal Stem Cells in Limb Lengthening",
+     "Mesenchymal cells are injected into the callus", "autologous"),
+    ("MSC in Critical Limb Ischemia", "Mesenchymal stem cells: autologous stem cell transplantation "
+     "into the ischemic foot", "autologous"),
+    ("MSC in Kidney Transplantation", "Infusion of syngeneic (from the recipient) MSCs", "autologous"),
+    ("MSC and SVF in Knee Osteoarthritis", "Mesenchymal stem cells will be isolated from bone "
+     "marrow, cultured and transplanted back to the knee joint", "autologous"),
+])
+def test_donor_words_written_around_a_transplantation(title, text, donor):
+    p = profile(study(title, interventions=[product("Mesenchymal stem cells", text)]))
+    assert p["donor"] == donor
+
+
+def test_the_tissue_the_cells_are_made_from_comes_from_healthy_donors():
+    record = study("Adipose Mesenchymal Stem Cells in Multiple Sclerosis", interventions=[product(
+        "adipose mesenchymal stem cells", "2 million cells/kg intravenously")])
+    record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
+        "The adipose tissue sample is provided by healthy donors through abdominal lipoaspiration.")
+    assert profile(record)["donor"] == "allogeneic"
