@@ -490,3 +490,20 @@ def test_the_tissue_the_cells_are_made_from_comes_from_healthy_donors():
     record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
         "The adipose tissue sample is provided by healthy donors through abdominal lipoaspiration.")
     assert profile(record)["donor"] == "allogeneic"
+
+
+def test_the_route_of_another_cell_product_in_the_summary_is_not_the_mscs():
+    p = profile(study(
+        "Haploidentical Transplantation in Neuroblastoma",
+        summary="Haploidentical stem cell transplantation followed by donor lymphocyte infusions.",
+        interventions=[product("MSC co-transplantation", "Mesenchymal stem cells", kind="PROCEDURE")],
+    ))
+    assert p["route"] == ["not_stated"]
+
+
+def test_peripheral_blood_mscs_from_the_patients_blood_into_the_spinal_medulla():
+    p = profile(study("Peripheral Blood Mesenchymal Stem Cells", interventions=[product(
+        "PBMSCs", "Peripheral blood mesenchymal stem cells procured from patient's peripheral blood, "
+        "given by a spine surgeon into the spinal medulla")]))
+    assert p["source"] == ["other"] and p["donor"] == "autologous"
+    assert p["route"] == ["local_injection"]

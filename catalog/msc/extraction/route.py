@@ -53,6 +53,8 @@ def may_state_route(sentence: str, tier_index: int) -> bool:
         return True
     if vocab.background.search(sentence):
         return False
+    if vocab.not_msc.search(sentence) and not vocab.msc_strong.search(sentence):
+        return False  # "donor lymphocyte infusions": another cell product's route
     if has_msc:
         return True
     return bool(
