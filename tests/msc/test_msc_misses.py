@@ -507,3 +507,36 @@ def test_peripheral_blood_mscs_from_the_patients_blood_into_the_spinal_medulla()
         "given by a spine surgeon into the spinal medulla")]))
     assert p["source"] == ["other"] and p["donor"] == "autologous"
     assert p["route"] == ["local_injection"]
+
+
+def test_a_dose_per_ovary_written_with_a_slash_is_an_intra_ovarian_injection():
+    p = profile(study("MSC in Premature Ovarian Insufficiency", interventions=[product(
+        "UC-MSC", "dose 20 million cells/ovary")]))
+    assert p["route"] == ["local_injection"]
+
+
+def test_where_mscs_can_be_found_is_not_the_products_tissue_even_in_its_own_text():
+    p = profile(study("Chondrons with Adipose MSCs in Hip Cartilage Defects", interventions=[product(
+        "Adipose-derived mesenchymal stromal cells", "MSCs can be found in bone marrow and in the "
+        "fatty tissues of patients. Allogeneic adipose-derived MSCs are implanted.")]))
+    assert p["source"] == ["adipose"]
+
+
+def test_mscs_that_have_also_been_studied_are_background():
+    record = study("hMSC in Ischemic Cardiomyopathy", interventions=[product(
+        "hMSC", "Transendocardial injection of 100 million hMSCs")])
+    record["protocolSection"]["descriptionModule"]["briefSummary"] = (
+        "The effects of bone-marrow derived mesenchymal stem cells (MSCs) have also been studied "
+        "clinically.")
+    assert profile(record)["source"] == ["not_stated"]
+
+
+@pytest.mark.parametrize("text,donor", [
+    ("Intravenous allogeneic human menstrual blood stem cell secretome", "allogeneic"),
+    ("Allogenic neural progenitor cells, and paracrine factors of human mesenchymal stem cells",
+     "not_stated"),
+])
+def test_the_donor_word_before_a_tissue_or_another_cell_product(text, donor):
+    p = profile(study("Stem Cell Products in Hypoxic Brain Injury", interventions=[product(
+        "Mesenchymal stem cell product", text)]))
+    assert p["donor"] == donor

@@ -30,7 +30,8 @@ def donors_in(sentence: str, need_context: bool, product_names: tuple = ()):
                 # "allogeneic hematopoietic ..." unless the same phrase goes on to name the MSCs
                 if not re.match(
                     r"^\W{0,3}(?:[\w-]+\s+){0,3}?"
-                    r"(?:mesenchym|MSC|stromal|umbilical|adipose|wharton|placent)",
+                    r"(?:mesenchym|MSC|stromal|umbilical|adipose|wharton|placent|menstrual"
+                    r"|dental pulp|synovi|amnio)",
                     after,
                     re.I,
                 ):
