@@ -540,3 +540,37 @@ def test_the_donor_word_before_a_tissue_or_another_cell_product(text, donor):
     p = profile(study("Stem Cell Products in Hypoxic Brain Injury", interventions=[product(
         "Mesenchymal stem cell product", text)]))
     assert p["donor"] == donor
+
+
+def test_a_decimal_comma_and_a_cumulative_minimum_dose():
+    p = profile(study("MSC in GVHD", interventions=[product(
+        "Allogeneic MSC", "Dosage 0,7 x 10e6 MSC/Kg/dose (cumulative minimum dose: 2,8 x 10e6 MSC/Kg)")]))
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == ("per_kg", 7e5, 7e5)
+
+
+def test_an_ointment_given_with_the_mscs_is_not_their_route():
+    p = profile(study("Adipose MSCs in Psoriasis", interventions=[product(
+        "AD-MSCs", "AD-MSCs infused intravenously at 2 million cells/kg")],
+        arms=[{"label": "AD-MSCs plus Calcipotriol ointment group", "type": "EXPERIMENTAL",
+               "interventionNames": ["Biological: AD-MSCs"]}]))
+    assert p["route"] == ["intravenous"]
+
+
+def test_the_oral_mucosa_closed_over_a_graft_is_not_a_source():
+    p = profile(study("Bone Marrow MSC Construct in Osteonecrosis of the Jaw", interventions=[product(
+        "MSC construct", "Bone marrow MSCs seeded on tricalcium phosphate are grafted. Finally, the "
+        "oral mucosa is closed by sutures.")]))
+    assert p["source"] == ["bone_marrow"]
+
+
+def test_a_topical_co_medication_named_in_its_own_sentence_is_not_the_mscs_route():
+    p = profile(study("Adipose MSCs in Psoriasis", interventions=[product(
+        "AD-MSCs", "AD-MSCs infused intravenously at 2 million cells/kg. The topical treatment in the "
+        "study was calcipotriol ointment twice daily.")]))
+    assert p["route"] == ["intravenous"]
+
+
+def test_mscs_from_the_oral_mucosa_are_other():
+    p = profile(study("Oral Mucosa MSCs in Sinus Lift", interventions=[product(
+        "MMSC", "Autologous MMSCs from oral mucosa seeded on tricalcium phosphate")]))
+    assert p["source"] == ["other"]

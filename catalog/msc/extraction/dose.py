@@ -21,14 +21,16 @@ def number(s: str) -> float:
 _HAS_DIGIT = re.compile(r"\d")
 _CUMULATIVE = re.compile(
     r"(?:\btotal(?:\s+(?:dose|amount|number))?(?:\s+(?:of|up\s+to|is|will\s+be|=|:))*"
-    r"|cumulative(?:\s+dose)?(?:\s+(?:of|up\s+to|is))*|in\s+total(?:\s+of)?)"
+    r"|cumulative(?:\s+(?:minimum|maximum|target))?(?:\s+dose)?(?:\s+(?:of|up\s+to|is)|\s*[:=])*"
+    r"|in\s+total(?:\s+of)?)"
     r"\s*(?:about|approximately|~)?\s*$",
     re.I,
 )
 
 
 def mantissas(text: str):
-    text = re.sub(r"\b0,(\d)", r"0.\1", text.strip())  # decimal comma: "0,5-1 million"
+    # decimal comma: "0,5-1 million", "2,8 x 10e6" (a list is written "2, 8"; thousands "1,000")
+    text = re.sub(r"\b(\d+),(\d{1,2})\b", r"\1.\2", text.strip())
     parts = re.split(r"\s*(?:-|–|~|to|,|or|and|/)\s*", text)
     out = []
     for p in parts:
