@@ -574,3 +574,12 @@ def test_mscs_from_the_oral_mucosa_are_other():
     p = profile(study("Oral Mucosa MSCs in Sinus Lift", interventions=[product(
         "MMSC", "Autologous MMSCs from oral mucosa seeded on tricalcium phosphate")]))
     assert p["source"] == ["other"]
+
+
+def test_a_word_ending_in_t_before_cells_is_not_t_cells():
+    record = study("Umbilical Cord MSCs in Talar Osteochondral Lesions", interventions=[product(
+        "Allogeneic umbilical cord mesenchymal stromal cells", "Given after microfracture")])
+    record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
+        "Therefore, trials seek to add the intra-articular use of totipotent cells at the end of "
+        "the procedure.")
+    assert profile(record)["route"] == ["intra_articular"]
