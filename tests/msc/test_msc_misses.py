@@ -583,3 +583,12 @@ def test_a_word_ending_in_t_before_cells_is_not_t_cells():
         "Therefore, trials seek to add the intra-articular use of totipotent cells at the end of "
         "the procedure.")
     assert profile(record)["route"] == ["intra_articular"]
+
+
+def test_amsc_in_a_record_that_never_speaks_of_fat_states_no_tissue():
+    p = profile(study("Utilization of AMSC to Enhance Rotator Cuff Repair", interventions=[product(
+        "Suspension of human autologous MSC", "hAMSC (1.5 ml) on the surface of the repaired tendon")]))
+    assert p["source"] == ["not_stated"]
+    q = profile(study("AMSC in Knee Osteoarthritis", interventions=[product(
+        "AMSC", "AMSCs from liposuction fat, injected into the knee joint")]))
+    assert q["source"] == ["adipose"]

@@ -44,6 +44,9 @@ def sources_in(sentence: str, require_context: bool = True):
 CORD_TISSUES = ("umbilical_cord", "wharton_jelly", "cord_blood")
 
 
+_BARE_AMSC = re.compile(r"(?-i:\bh?AMSCs?\b)")
+_ADIPOSE_WORDS = re.compile(r"adipo|\bfat\b|lipo", re.I)
+
 # Where MSCs can be found in general, even in the product's own text ("MSCs can be found in
 # bone marrow and in the fatty tissues"): not the tissue of this trial's cells.
 _WHERE_MSCS_ARE_FOUND = re.compile(
@@ -88,6 +91,12 @@ def sources_from_tiers(tiers, named, evidence):
         }
         if len(named_cord) == 1:
             chosen = {c: e for c, e in chosen.items() if c not in CORD_TISSUES or c in named_cord}
+    if "adipose" in chosen and not any(
+        _ADIPOSE_WORDS.search(s) for tier in tiers for s, _origin in tier
+    ) and all(_BARE_AMSC.search(e) for e in chosen["adipose"]):
+        # "AMSC" alone is adipose, amniotic or autologous MSCs: adipose only when the record
+        # speaks of fat somewhere ("Utilization of AMSC", "autologous mesenchymal cells")
+        del chosen["adipose"]
     codes = set(chosen)
     for n in named:
         if n.get("source"):
