@@ -475,6 +475,8 @@ def test_a_count_per_injection_site_beside_the_sessions_total_is_the_total():
      "Mesenchymal cells are injected into the callus", "autologous"),
     ("MSC in Critical Limb Ischemia", "Mesenchymal stem cells: autologous stem cell transplantation "
      "into the ischemic foot", "autologous"),
+    ("MSC in Diabetic Foot", "Mesenchymal stem cells, autologous stem cell transplantation into "
+     "ischemic foot", "autologous"),
     ("MSC in Kidney Transplantation", "Infusion of syngeneic (from the recipient) MSCs", "autologous"),
     ("MSC and SVF in Knee Osteoarthritis", "Mesenchymal stem cells will be isolated from bone "
      "marrow, cultured and transplanted back to the knee joint", "autologous"),
