@@ -594,3 +594,12 @@ def test_amsc_in_a_record_that_never_speaks_of_fat_states_no_tissue():
     q = profile(study("AMSC in Knee Osteoarthritis", interventions=[product(
         "AMSC", "AMSCs from liposuction fat, injected into the knee joint")]))
     assert q["source"] == ["adipose"]
+
+
+def test_candidate_cells_of_experimental_models_are_background():
+    record = study("Autologous vs Allogeneic hMSCs in Cardiomyopathy", interventions=[product(
+        "Allo-hMSCs", "100 million allogeneic hMSCs by transendocardial injection")])
+    record["protocolSection"]["descriptionModule"]["briefSummary"] = (
+        "To date, a number of candidate cells have been transplanted in experimental models, "
+        "including skeletal myoblasts and several cell types derived from adult bone marrow.")
+    assert profile(record)["source"] == ["not_stated"]
