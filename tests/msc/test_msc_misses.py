@@ -603,3 +603,13 @@ def test_candidate_cells_of_experimental_models_are_background():
         "To date, a number of candidate cells have been transplanted in experimental models, "
         "including skeletal myoblasts and several cell types derived from adult bone marrow.")
     assert profile(record)["source"] == ["not_stated"]
+
+
+@pytest.mark.parametrize("text", [
+    "Umbilical cord MSCs and bone marrow mononuclear cells (BMMC) from the patient, intrathecally",
+    "Umbilical cord MSCs given after receiving informed consent from the patient",
+    "Umbilical cord MSCs; the functionality of isolated MSCs at two sites within the same patient",
+])
+def test_the_patient_named_for_something_else_is_no_donor_word(text):
+    p = profile(study("Umbilical Cord MSC Study", interventions=[product("UC-MSC", text)]))
+    assert p["donor"] == "allogeneic"
