@@ -89,7 +89,8 @@ def test_msc_eval_fails_when_a_target_is_missed(tmp_path):
     for path in sorted(LABELS.glob("*.json")):
         if not path.name.startswith("held_out"):
             # every label (a file may also carry a "_sample" line saying how it was drawn)
-            labels.update({k: v for k, v in json.loads(path.read_text()).items() if isinstance(v, dict)})
+            found = json.loads(path.read_text())
+            labels.update({k: v for k, v in found.items() if isinstance(v, dict)})
     # Labels that disagree with the records: every donor swapped.
     swap = {"autologous": "allogeneic", "allogeneic": "autologous"}
     for label in labels.values():
