@@ -367,7 +367,11 @@ def test_an_msc_arm_beside_an_uncultured_svf_arm_is_an_msc_trial():
     ],
 )
 def test_a_study_that_samples_or_characterises_mscs_gives_no_msc_product(title, name):
-    p = profile(study(title, interventions=[product(name, kind="PROCEDURE")]))
+    summary = (
+        "The aim is to count adipose tissue-derived stem cells (ASC) in excised fat versus fat "
+        "harvested by liposuction."
+    )
+    p = profile(study(title, summary=summary, interventions=[product(name, kind="PROCEDURE")]))
     assert not p["is_msc"]
 
 
