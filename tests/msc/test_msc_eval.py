@@ -23,8 +23,10 @@ LABELS = ROOT / "data" / "msc_labels"
 def scores():
     with gzip.open(DATA, "rt", encoding="utf-8") as fh:
         studies = {s["protocolSection"]["identificationModule"]["nctId"]: s for s in json.load(fh)}
-    labels = load_labels(LABELS)  # the first samples: sample-a, sample-b, tricky
-    assert {lab["_file"] for lab in labels.values()} >= {"sample-a.json", "sample-b.json", "tricky.json"}
+    labels = load_labels(LABELS)  # the first samples: sample-a, sample-b, sample-c, tricky
+    assert {lab["_file"] for lab in labels.values()} >= {
+        "sample-a.json", "sample-b.json", "sample-c.json", "tricky.json"
+    }
     assert not any(lab["_file"].startswith("held_out") for lab in labels.values())
     return evaluate(labels, studies)
 

@@ -281,3 +281,616 @@ def test_the_donor_of_another_cell_product_given_with_the_mscs_is_not_theirs(tex
 def test_common_ways_of_writing_a_dose_per_kg(text, low, high):
     p = profile(study("UC-MSC for ARDS", interventions=[product("hUC-MSC", f"{text} intravenously")]))
     assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == ("per_kg", low, high)
+
+
+# ------------------------------------------------------------ kinds of miss found on sample-c
+# (the spent held-out sample, data/msc_labels/sample-c.json); each on a synthetic record.
+
+
+def test_a_code_named_product_with_a_qualifier_in_brackets_is_the_product_the_summary_names():
+    p = profile(
+        study(
+            "Safety of ABC123 in Acute Respiratory Distress Syndrome",
+            summary="ABC123 is a drug whose active substance is allogeneic adipose-derived "
+            "mesenchymal stem cells.",
+            interventions=[
+                product(
+                    "ABC123 (Phase 1)",
+                    "Intravenous administration, 1 million cells/kg",
+                    kind="DRUG",
+                ),
+                product("Placebo (Phase 2)", "Intravenous vehicle solution", kind="DRUG"),
+            ],
+        )
+    )
+    assert p["is_msc"] and p["source"] == ["adipose"] and p["donor"] == "allogeneic"
+    assert p["route"] == ["intravenous"] and p["dose"]["unit"] == "per_kg"
+
+
+def test_a_product_the_description_calls_msc_although_its_name_and_title_do_not():
+    record = study(
+        "Seeded Cells on a Plug for Crohn's Perianal Fistulas",
+        interventions=[
+            product("Seton Placement", "A seton is placed in the fistula.", kind="PROCEDURE"),
+            product(
+                "XYZ-9",
+                "Cells seeded into a bioabsorbable plug, inserted by a doctor.",
+                kind="DRUG",
+            ),
+        ],
+    )
+    record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
+        "The drug product is a substrate system comprised of autologous mesenchymal stem cells "
+        "incubated with a bioabsorbable plug."
+    )
+    p = profile(record)
+    assert p["is_msc"] and p["donor"] == "autologous"
+
+
+def test_an_msc_arm_beside_an_uncultured_svf_arm_is_an_msc_trial():
+    p = profile(
+        study(
+            "Stem Cells and Stromal Vascular Fraction for Temporomandibular Joint Disease",
+            interventions=[product("Stem Cells", "ATMP", arms=["UC-MSC group", "SVF group"])],
+            arms=[
+                {
+                    "label": "UC-MSC group",
+                    "type": "EXPERIMENTAL",
+                    "description": "taking umbilical cord derived mesenchymal stem cells",
+                    "interventionNames": ["Biological: Stem Cells"],
+                },
+                {
+                    "label": "SVF group",
+                    "type": "EXPERIMENTAL",
+                    "description": "taking stromal vascular fraction cells",
+                    "interventionNames": ["Biological: Stem Cells"],
+                },
+            ],
+        )
+    )
+    assert p["is_msc"] and "umbilical_cord" in p["source"]
+
+
+@pytest.mark.parametrize(
+    "title,name",
+    [
+        (
+            "Dysfunctions of Muscle Stem Cells in Sepsis",
+            "Human biological samples: blood sample, muscle biopsy, bone marrow sample "
+            "(mesenchymal stem cells)",
+        ),
+        (
+            "Characterization of Adipose-tissue Derived Stem Cells in Excised Fat Versus "
+            "Liposuction",
+            "Liposuction",
+        ),
+    ],
+)
+def test_a_study_that_samples_or_characterises_mscs_gives_no_msc_product(title, name):
+    summary = (
+        "The aim is to count adipose tissue-derived stem cells (ASC) in excised fat versus fat "
+        "harvested by liposuction."
+    )
+    p = profile(study(title, summary=summary, interventions=[product(name, kind="PROCEDURE")]))
+    assert not p["is_msc"]
+
+
+def test_bone_marrow_mononuclear_cells_of_a_comparator_arm_are_neither_source_nor_donor():
+    p = profile(
+        study(
+            "Umbilical Cord MSC in Myocardial Infarction",
+            interventions=[
+                product(
+                    "stem cell transplantation",
+                    "Human allogeneic umbilical cord MSC or autologous BM-MNC transplantation",
+                )
+            ],
+            arms=[
+                {
+                    "label": "Autologous bone marrow-derived MNC group",
+                    "type": "ACTIVE_COMPARATOR",
+                    "description": "Autologous bone marrow-derived MNCs will be transplanted "
+                    "intramyocardially",
+                    "interventionNames": ["Biological: stem cell transplantation"],
+                }
+            ],
+        )
+    )
+    assert p["source"] == ["umbilical_cord"] and p["donor"] == "allogeneic"
+
+
+def test_adherent_stromal_cells_abbreviated_asc_are_not_adipose():
+    p = profile(
+        study(
+            "Placental Cells in Pulmonary Hypertension",
+            interventions=[
+                product(
+                    "PQ-PAD",
+                    "A single intravenous dose of PQ-PAD cells, placenta-derived "
+                    "Mesenchymal-like Adherent Stromal Cells (ASCs)",
+                )
+            ],
+        )
+    )
+    assert p["source"] == ["placenta"]
+
+
+def test_an_amniotic_membrane_scaffold_is_not_the_msc_source():
+    p = profile(
+        study(
+            "Allogeneic Adipose-derived Mesenchymal Stem Cells and Human Amniotic Membrane "
+            "Composite for "
+            "Tendon Repair",
+            interventions=[
+                product(
+                    "Adipose MSC on amniotic membrane",
+                    "Adipose-derived MSCs seeded on a freeze-dried amniotic membrane scaffold",
+                )
+            ],
+        )
+    )
+    assert p["source"] == ["adipose"]
+
+
+@pytest.mark.parametrize(
+    "words", ["from related donors", "from a related donor", "from an HLA-identical sibling donor"]
+)
+def test_mscs_from_a_related_donor_are_allogeneic(words):
+    p = profile(
+        study(
+            "MSC in Aplastic Anemia",
+            interventions=[
+                product(
+                    "bone marrow derived mesenchymal stem cells",
+                    f"Bone marrow MSCs {words}, given intravenously",
+                )
+            ],
+        )
+    )
+    assert p["donor"] == "allogeneic"
+
+
+def test_a_sentence_naming_a_code_named_product_states_its_donor():
+    p = profile(
+        study(
+            "Efficacy of Allogeneic CurexCell in Covid Pneumonia",
+            summary="The allogeneic cell-therapy product CurexCell is compared with placebo.",
+            interventions=[product("CurexCell", "CurexCell, a mesenchymal cell-based product")],
+        )
+    )
+    assert p["donor"] == "allogeneic"
+
+
+def test_earlier_trials_of_autologous_cells_are_background():
+    record = study(
+        "Intracoronary Wharton's Jelly MSC in Myocardial Infarction",
+        interventions=[product("WJ-MSC", "Intracoronary infusion of Wharton's jelly MSCs")],
+    )
+    record["protocolSection"]["descriptionModule"]["briefSummary"] = (
+        "Several clinical trials have been performed using autologous bone marrow-derived MSCs, "
+        "with unsatisfactory results."
+    )
+    assert profile(record)["donor"] == "allogeneic"
+
+
+def test_an_autologous_marrow_arm_and_a_wharton_jelly_arm_are_both():
+    p = profile(
+        study(
+            "Bone Marrow and Wharton's Jelly MSCs in Spinal Cord Injury",
+            interventions=[
+                product("BM-MSC", "MSCs expanded from the patient's own bone marrow"),
+                product("WJ-MSC", "Wharton's jelly MSCs"),
+            ],
+        )
+    )
+    assert p["source"] == ["bone_marrow", "wharton_jelly"] and p["donor"] == "both"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The MSC preparation was laparoscopically injected in the ovaries.",
+        "Mesenchymal stem cells were applied on the fracture site.",
+        "MSCs are injected at the callus site.",
+        "20 microliters of the MSC suspension will be placed in the root canal.",
+        "The MSC composite is placed on the upper surface of the repaired tendon.",
+        "The MSCs will be implanted in the diseased tendon.",
+    ],
+)
+def test_a_product_put_into_a_tissue_is_a_local_injection(text):
+    p = profile(
+        study("Mesenchymal Stem Cells in Tissue Repair", interventions=[product("MSC", text)])
+    )
+    assert p["route"] == ["local_injection"]
+
+
+def test_an_injection_for_a_torn_tendon_is_local():
+    p = profile(
+        study(
+            "Adipose MSC in Rotator Cuff Tear",
+            conditions=["Rotator Cuff Tear"],
+            interventions=[
+                product("Adipose MSC", "Ultrasound guided injection of 10 million MSCs")
+            ],
+        )
+    )
+    assert p["route"] == ["local_injection"]
+
+
+@pytest.mark.parametrize(
+    "text,route",
+    [
+        (
+            "The cells are given in the colonic submucosa with the use of a colonoscope.",
+            "local_injection",
+        ),
+        ("Multipoint transdermal injection of the MSCs into the wrinkles.", "local_injection"),
+        (
+            "150 mL of subcutaneous abdominal adipose tissue is harvested; MSCs are injected "
+            "intra-articularly.",
+            "intra_articular",
+        ),
+        ("Intravenous and lumbar administration of UC-MSCs.", "intrathecal"),
+    ],
+)
+def test_route_words_that_are_a_means_or_a_tissue(text, route):
+    p = profile(study("Mesenchymal Stem Cells", interventions=[product("MSC", text)]))
+    assert route in p["route"] and (route != "local_injection" or len(p["route"]) == 1)
+    assert "subcutaneous" not in " ".join(p["evidence"]["route"]) or route != "intra_articular"
+
+
+def test_a_per_kg_dose_with_the_products_name_and_a_bracketed_unit_before_it():
+    p = profile(
+        study(
+            "PQ-PAD in Hypertension",
+            interventions=[product("PQ-PAD", "Placental MSCs")],
+            arms=[
+                {
+                    "label": "Low",
+                    "type": "EXPERIMENTAL",
+                    "description": "0.5 million (M) PQ-PAD cells per kg body weight",
+                    "interventionNames": ["Biological: PQ-PAD"],
+                }
+            ],
+        )
+    )
+    assert (p["dose"]["unit"], p["dose"]["min"]) == ("per_kg", 5e5)
+
+
+def test_the_design_description_of_the_intervention_model_states_the_dose():
+    record = study(
+        "Umbilical Cord MSCs in Type 2 Diabetes",
+        interventions=[
+            product(
+                "Umbilical cord mesenchymal stem cells",
+                "Intravenous infusion three times, 4 weeks apart",
+            )
+        ],
+    )
+    record["protocolSection"]["designModule"]["designInfo"] = {
+        "interventionModel": "PARALLEL",
+        "interventionModelDescription": "UC-MSCs (1.5×10⁶/kg) or the same volume of placebo",
+    }
+    p = profile(record)
+    assert (p["dose"]["unit"], p["dose"]["min"]) == ("per_kg", 1.5e6)
+
+
+def test_cells_given_back_to_the_same_patient_are_autologous():
+    p = profile(
+        study(
+            "MSCs in Diabetic Neuropathy",
+            interventions=[
+                product(
+                    "mesenchymal stem cells",
+                    "Bone marrow biopsy from the iliac crest, culture for 1 month, then "
+                    "IV transfusion of the MSCs in 2 sessions to the same patient",
+                )
+            ],
+        )
+    )
+    assert p["donor"] == "autologous"
+
+
+def test_a_count_per_injection_site_beside_the_sessions_total_is_the_total():
+    p = profile(
+        study(
+            "BM-MSC in Critical Limb Ischemia",
+            interventions=[
+                product(
+                    "BM-MSC",
+                    "Injected intramuscularly into 30 sites, 1 mL containing 5*10^6 MSC per site; "
+                    "total 150*10^6 BM-MSCs, in one session",
+                )
+            ],
+        )
+    )
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == ("total", 1.5e8, 1.5e8)
+
+
+@pytest.mark.parametrize(
+    "title,text,donor",
+    [
+        (
+            "Autologous Transplantation of Bone Marrow Derived Mesenchymal Stem Cells in Limb "
+            "Lengthening",
+            "Mesenchymal cells are injected into the callus",
+            "autologous",
+        ),
+        (
+            "MSC in Critical Limb Ischemia",
+            "Mesenchymal stem cells: autologous stem cell transplantation into the ischemic foot",
+            "autologous",
+        ),
+        (
+            "MSC in Diabetic Foot",
+            "Mesenchymal stem cells, autologous stem cell transplantation into ischemic foot",
+            "autologous",
+        ),
+        (
+            "MSC in Kidney Transplantation",
+            "Infusion of syngeneic (from the recipient) MSCs",
+            "autologous",
+        ),
+        (
+            "MSC and SVF in Knee Osteoarthritis",
+            "Mesenchymal stem cells will be isolated from bone "
+            "marrow, cultured and transplanted back to the knee joint",
+            "autologous",
+        ),
+    ],
+)
+def test_donor_words_written_around_a_transplantation(title, text, donor):
+    p = profile(study(title, interventions=[product("Mesenchymal stem cells", text)]))
+    assert p["donor"] == donor
+
+
+def test_the_tissue_the_cells_are_made_from_comes_from_healthy_donors():
+    record = study(
+        "Adipose Mesenchymal Stem Cells in Multiple Sclerosis",
+        interventions=[
+            product("adipose mesenchymal stem cells", "2 million cells/kg intravenously")
+        ],
+    )
+    record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
+        "The adipose tissue sample is provided by healthy donors through abdominal lipoaspiration."
+    )
+    assert profile(record)["donor"] == "allogeneic"
+
+
+def test_the_route_of_another_cell_product_in_the_summary_is_not_the_mscs():
+    p = profile(
+        study(
+            "Haploidentical Transplantation in Neuroblastoma",
+            summary="Haploidentical stem cell transplantation followed by donor lymphocyte "
+                    "infusions.",
+            interventions=[
+                product("MSC co-transplantation", "Mesenchymal stem cells", kind="PROCEDURE")
+            ],
+        )
+    )
+    assert p["route"] == ["not_stated"]
+
+
+def test_peripheral_blood_mscs_from_the_patients_blood_into_the_spinal_medulla():
+    p = profile(
+        study(
+            "Peripheral Blood Mesenchymal Stem Cells",
+            interventions=[
+                product(
+                    "PBMSCs",
+                    "Peripheral blood mesenchymal stem cells procured from patient's peripheral "
+                    "blood, "
+                    "given by a spine surgeon into the spinal medulla",
+                )
+            ],
+        )
+    )
+    assert p["source"] == ["other"] and p["donor"] == "autologous"
+    assert p["route"] == ["local_injection"]
+
+
+def test_a_dose_per_ovary_written_with_a_slash_is_an_intra_ovarian_injection():
+    p = profile(
+        study(
+            "MSC in Premature Ovarian Insufficiency",
+            interventions=[product("UC-MSC", "dose 20 million cells/ovary")],
+        )
+    )
+    assert p["route"] == ["local_injection"]
+
+
+def test_where_mscs_can_be_found_is_not_the_products_tissue_even_in_its_own_text():
+    p = profile(
+        study(
+            "Chondrons with Adipose MSCs in Hip Cartilage Defects",
+            interventions=[
+                product(
+                    "Adipose-derived mesenchymal stromal cells",
+                    "MSCs can be found in bone marrow and in the "
+                    "fatty tissues of patients. Allogeneic adipose-derived MSCs are implanted.",
+                )
+            ],
+        )
+    )
+    assert p["source"] == ["adipose"]
+
+
+def test_mscs_that_have_also_been_studied_are_background():
+    record = study(
+        "hMSC in Ischemic Cardiomyopathy",
+        interventions=[product("hMSC", "Transendocardial injection of 100 million hMSCs")],
+    )
+    record["protocolSection"]["descriptionModule"]["briefSummary"] = (
+        "The effects of bone-marrow derived mesenchymal stem cells (MSCs) have also been studied "
+        "clinically."
+    )
+    assert profile(record)["source"] == ["not_stated"]
+
+
+@pytest.mark.parametrize(
+    "text,donor",
+    [
+        ("Intravenous allogeneic human menstrual blood stem cell secretome", "allogeneic"),
+        (
+            "Allogenic neural progenitor cells, and paracrine factors of human mesenchymal stem "
+            "cells",
+            "not_stated",
+        ),
+    ],
+)
+def test_the_donor_word_before_a_tissue_or_another_cell_product(text, donor):
+    p = profile(
+        study(
+            "Stem Cell Products in Hypoxic Brain Injury",
+            interventions=[product("Mesenchymal stem cell product", text)],
+        )
+    )
+    assert p["donor"] == donor
+
+
+def test_a_decimal_comma_and_a_cumulative_minimum_dose():
+    p = profile(
+        study(
+            "MSC in GVHD",
+            interventions=[
+                product(
+                    "Allogeneic MSC",
+                    "Dosage 0,7 x 10e6 MSC/Kg/dose (cumulative minimum dose: 2,8 x 10e6 MSC/Kg)",
+                )
+            ],
+        )
+    )
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == ("per_kg", 7e5, 7e5)
+
+
+def test_an_ointment_given_with_the_mscs_is_not_their_route():
+    p = profile(
+        study(
+            "Adipose MSCs in Psoriasis",
+            interventions=[
+                product("AD-MSCs", "AD-MSCs infused intravenously at 2 million cells/kg")
+            ],
+            arms=[
+                {
+                    "label": "AD-MSCs plus Calcipotriol ointment group",
+                    "type": "EXPERIMENTAL",
+                    "interventionNames": ["Biological: AD-MSCs"],
+                }
+            ],
+        )
+    )
+    assert p["route"] == ["intravenous"]
+
+
+def test_the_oral_mucosa_closed_over_a_graft_is_not_a_source():
+    p = profile(
+        study(
+            "Bone Marrow MSC Construct in Osteonecrosis of the Jaw",
+            interventions=[
+                product(
+                    "MSC construct",
+                    "Bone marrow MSCs seeded on tricalcium phosphate are grafted. Finally, the "
+                    "oral mucosa is closed by sutures.",
+                )
+            ],
+        )
+    )
+    assert p["source"] == ["bone_marrow"]
+
+
+def test_a_topical_co_medication_named_in_its_own_sentence_is_not_the_mscs_route():
+    p = profile(
+        study(
+            "Adipose MSCs in Psoriasis",
+            interventions=[
+                product(
+                    "AD-MSCs",
+                    "AD-MSCs infused intravenously at 2 million cells/kg. The topical treatment "
+                    "in the "
+                    "study was calcipotriol ointment twice daily.",
+                )
+            ],
+        )
+    )
+    assert p["route"] == ["intravenous"]
+
+
+def test_mscs_from_the_oral_mucosa_are_other():
+    p = profile(
+        study(
+            "Oral Mucosa MSCs in Sinus Lift",
+            interventions=[
+                product("MMSC", "Autologous MMSCs from oral mucosa seeded on tricalcium phosphate")
+            ],
+        )
+    )
+    assert p["source"] == ["other"]
+
+
+def test_a_word_ending_in_t_before_cells_is_not_t_cells():
+    record = study(
+        "Umbilical Cord MSCs in Talar Osteochondral Lesions",
+        interventions=[
+            product(
+                "Allogeneic umbilical cord mesenchymal stromal cells", "Given after microfracture"
+            )
+        ],
+    )
+    record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
+        "Therefore, trials seek to add the intra-articular use of totipotent cells at the end of "
+        "the procedure."
+    )
+    assert profile(record)["route"] == ["intra_articular"]
+
+
+def test_amsc_in_a_record_that_never_speaks_of_fat_states_no_tissue():
+    p = profile(
+        study(
+            "Utilization of AMSC to Enhance Rotator Cuff Repair",
+            interventions=[
+                product(
+                    "Suspension of human autologous MSC",
+                    "hAMSC (1.5 ml) on the surface of the repaired tendon",
+                )
+            ],
+        )
+    )
+    assert p["source"] == ["not_stated"]
+    q = profile(
+        study(
+            "AMSC in Knee Osteoarthritis",
+            interventions=[
+                product("AMSC", "AMSCs from liposuction fat, injected into the knee joint")
+            ],
+        )
+    )
+    assert q["source"] == ["adipose"]
+
+
+def test_candidate_cells_of_experimental_models_are_background():
+    record = study(
+        "Autologous vs Allogeneic hMSCs in Cardiomyopathy",
+        interventions=[
+            product("Allo-hMSCs", "100 million allogeneic hMSCs by transendocardial injection")
+        ],
+    )
+    record["protocolSection"]["descriptionModule"]["briefSummary"] = (
+        "To date, a number of candidate cells have been transplanted in experimental models, "
+        "including skeletal myoblasts and several cell types derived from adult bone marrow."
+    )
+    assert profile(record)["source"] == ["not_stated"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Umbilical cord MSCs and bone marrow mononuclear cells (BMMC) from the patient, "
+        "intrathecally",
+        "Umbilical cord MSCs given after receiving informed consent from the patient",
+        "Umbilical cord MSCs; the functionality of isolated MSCs at two sites within the same "
+        "patient",
+    ],
+)
+def test_the_patient_named_for_something_else_is_no_donor_word(text):
+    p = profile(study("Umbilical Cord MSC Study", interventions=[product("UC-MSC", text)]))
+    assert p["donor"] == "allogeneic"

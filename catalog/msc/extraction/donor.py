@@ -11,11 +11,15 @@ from .vocabulary import about_msc, vocabulary
 
 
 @lru_cache(maxsize=65536)
-def donors_in(sentence: str, need_context: bool):
+def donors_in(sentence: str, need_context: bool, product_names: tuple = ()):
+    """{donor code: match} of the donor words of a sentence. With `need_context`, only in a
+    sentence about the MSC product: its vocabulary, or one of the product's own names."""
     vocab = vocabulary()
     if not (vocab.auto.search(sentence) or vocab.allo.search(sentence)):
         return {}
-    if need_context and not (about_msc(sentence)):
+    if need_context and not (
+        about_msc(sentence) or any(name in sentence for name in product_names)
+    ):
         return {}
     s = blank_out(sentence, vocab.donor_phrase)
     out = {}
@@ -26,7 +30,8 @@ def donors_in(sentence: str, need_context: bool):
                 # "allogeneic hematopoietic ..." unless the same phrase goes on to name the MSCs
                 if not re.match(
                     r"^\W{0,3}(?:[\w-]+\s+){0,3}?"
-                    r"(?:mesenchym|MSC|stromal|umbilical|adipose|wharton|placent)",
+                    r"(?:mesenchym|MSC|stromal|umbilical|adipose|wharton|placent|menstrual"
+                    r"|dental pulp|synovi|amnio)",
                     after,
                     re.I,
                 ):
@@ -35,20 +40,50 @@ def donors_in(sentence: str, need_context: bool):
     return out
 
 
-def donor_from_tiers(tiers, evidence, sources, named):
+# A sentence about taking the tissue the cells are made from ("The adipose tissue sample is
+# provided by healthy donors", "bone marrow is aspirated from the patient's iliac crest"): whose
+# tissue it is, is whose cells they are.
+_TISSUE_TAKEN = re.compile(
+    r"(?:adipose|\bfat\b|bone marrow|umbilical cord|placenta\w*|wharton|dental pulp)\W+"
+    r"(?:[\w-]+\W+){0,3}?(?:samples?|harvest\w*|aspirat\w*|obtained|collected|donated|provided|"
+    r"biops\w+)|lipo-?aspirat\w*|liposuction",
+    re.I,
+)
+_PERINATAL_WORDS = re.compile(r"umbilical|cord|wharton|\bWJ|placent|amni|decidu", re.I)
+
+
+def perinatal_beside_autologous(sources, autologous_evidence) -> bool:
+    """Are the autologous cells one source and a perinatal tissue another (autologous marrow
+    MSCs in one arm, Wharton's jelly MSCs in the other)? Perinatal MSCs are allogeneic unless
+    the record says they are autologous, which the autologous sentences would then name."""
+    perinatal = vocabulary().perinatal
+    return (
+        any(s in perinatal for s in sources)
+        and any(s not in perinatal and s != "not_stated" for s in sources)
+        and not any(_PERINATAL_WORDS.search(e) for e in autologous_evidence)
+    )
+
+
+def donor_from_tiers(tiers, evidence, sources, named, product_names=()):
     vocab = vocabulary()
     found = {}
     for ti, tier in enumerate(tiers):
         for s, _origin in tier:
             if ti >= 2 and vocab.background.search(s):
                 continue
-            d = donors_in(s, need_context=(ti != 0))
+            need_context = ti != 0 and not _TISSUE_TAKEN.search(s)
+            d = donors_in(s, need_context=need_context, product_names=product_names)
             for code, m in d.items():
                 found.setdefault(code, []).append(shorten(s, m))
         if found and ti >= 1:
             break
     if "autologous" in found and "allogeneic" in found:
         donor = "both"
+    elif "autologous" in found and perinatal_beside_autologous(sources, found["autologous"]):
+        donor = "both"
+        evidence.append(
+            "inferred: a perinatal source (" + ", ".join(sources) + ") beside autologous cells"
+        )
     elif found:
         donor = next(iter(found))
     else:

@@ -21,14 +21,16 @@ def number(s: str) -> float:
 _HAS_DIGIT = re.compile(r"\d")
 _CUMULATIVE = re.compile(
     r"(?:\btotal(?:\s+(?:dose|amount|number))?(?:\s+(?:of|up\s+to|is|will\s+be|=|:))*"
-    r"|cumulative(?:\s+dose)?(?:\s+(?:of|up\s+to|is))*|in\s+total(?:\s+of)?)"
+    r"|cumulative(?:\s+(?:minimum|maximum|target))?(?:\s+dose)?(?:\s+(?:of|up\s+to|is)|\s*[:=])*"
+    r"|in\s+total(?:\s+of)?)"
     r"\s*(?:about|approximately|~)?\s*$",
     re.I,
 )
 
 
 def mantissas(text: str):
-    text = re.sub(r"\b0,(\d)", r"0.\1", text.strip())  # decimal comma: "0,5-1 million"
+    # decimal comma: "0,5-1 million", "2,8 x 10e6" (a list is written "2, 8"; thousands "1,000")
+    text = re.sub(r"\b(\d+),(\d{1,2})\b", r"\1.\2", text.strip())
     parts = re.split(r"\s*(?:-|–|~|to|,|or|and|/)\s*", text)
     out = []
     for p in parts:
@@ -366,6 +368,18 @@ def implausible(dose) -> str | None:
     return None
 
 
+_PER_SITE = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,3}?(?:per|each|/|at each|in each|into each)\s+(?:injection\s+)?"
+    r"(?:sites?|points?|locations?|spots?)\b",
+    re.I,
+)
+
+
+def per_site(sentence: str, span) -> bool:
+    """Is the count at `span` of `sentence` given per injection site (one part of a session)?"""
+    return bool(_PER_SITE.search(sentence[span[1] :]))
+
+
 def dose_from_tiers(tiers, evidence, adult: bool):
     vocab = vocabulary()
     chosen = None
@@ -390,6 +404,12 @@ def dose_from_tiers(tiers, evidence, adult: bool):
             for v, perkg, span, cum in cell_counts_in(s, in_msc_context=ctx or ti == 0):
                 vals.append((v, perkg, (s, span), cum))
         if vals:
+            # a count per injection site beside the total of the session ("5x10^6 MSCs per
+            # site; total 150x10^6"): the session's total is the dose of the administration
+            totals = [x for x in vals if x[3]]
+            parts = [x for x in vals if not x[3]]
+            if totals and parts and all(per_site(*where) for _, _, where, _ in parts):
+                vals = totals
             # totals over several administrations only when nothing else is stated
             if any(not c for *_, c in vals):
                 vals = [x for x in vals if not x[3]]

@@ -18,6 +18,7 @@ TEXT_MODULES = (
     "descriptionModule",
     "conditionsModule",
     "armsInterventionsModule",
+    "designModule",  # its intervention model description; its codes are plain ASCII
 )
 
 
@@ -63,8 +64,8 @@ def first_unique(xs, limit=6):
 def profile_from_study(study: dict) -> dict:
     """The MSC profile of one ClinicalTrials.gov API v2 study record."""
     section = study.get("protocolSection") or study
-    # Only the modules whose text the rules read are normalised; the design and eligibility
-    # modules give codes (study type, age groups).
+    # Only the modules whose text the rules read are normalised; the eligibility module gives
+    # codes (age groups) and its criteria are never read.
     record = StudyText(
         {
             name: normalised(module) if name in TEXT_MODULES else module
@@ -80,7 +81,9 @@ def profile_from_study(study: dict) -> dict:
         return profile
     evidence = {"source": [], "donor": [], "product": [], "route": [], "dose": []}
     sources = sources_from_tiers(record.tiers, named, evidence["source"])
-    donor = donor_from_tiers(record.tiers, evidence["donor"], sources, named)
+    donor = donor_from_tiers(
+        record.tiers, evidence["donor"], sources, named, record.product_names
+    )
     products = product_codes(record, named, evidence["product"])
     routes = routes_from_tiers(record.tiers, evidence["route"])
     if not routes:

@@ -8,6 +8,40 @@ import re
 from .record import StudyText
 from .vocabulary import vocabulary
 
+# Interventions that take tissue or cells from the participants rather than give them any.
+_SAMPLING = re.compile(
+    r"sampl|biops|harvest|liposuction|aspirat|extraction|collect|isolat|characteri[sz]", re.I
+)
+_GIVING = re.compile(
+    r"inject|infus|transplant|administ|implant|deliver|appli|graft|treat|therap|given|receiv"
+    r"|transfus",
+    re.I,
+)
+
+
+def only_samples_cells(record: StudyText, product_text: str) -> bool:
+    """Is every MSC intervention a way of sampling participants' tissue (a bone marrow sample,
+    liposuction to count the cells in fat), with no word of giving anything? Such a study
+    looks at MSCs but gives no MSC product."""
+    names = [iv.get("name") or "" for iv in record.msc_interventions]
+    return (
+        bool(names)
+        and all(_SAMPLING.search(name) for name in names)
+        and not _GIVING.search(product_text)
+    )
+
+
+def has_msc_arm_beside_point_of_care(record: StudyText) -> bool:
+    """Does one arm give MSCs that are no point-of-care fraction, beside another arm giving an
+    uncultured SVF or marrow concentrate (an MSC arm against an SVF arm)?"""
+    vocab = vocabulary()
+    texts = [(a.get("label") or "") + " " + (a.get("description") or "") for a in record.msc_arms]
+    point_of_care = [t for t in texts if vocab.point_of_care.search(t)]
+    msc_only = [
+        t for t in texts if vocab.msc_strong.search(t) and not vocab.point_of_care.search(t)
+    ]
+    return bool(point_of_care) and bool(msc_only)
+
 
 def gives_msc_product(record: StudyText, named_hits) -> bool:
     vocab = vocabulary()
@@ -21,12 +55,14 @@ def gives_msc_product(record: StudyText, named_hits) -> bool:
     product_text = head + " " + " ".join(record.titles)
     if vocab.tool_only.search(product_text):
         return False
+    if only_samples_cells(record, head):
+        return False
     if vocab.point_of_care.search(product_text):
         # uncultured SVF / marrow concentrate: an MSC product only if the record says the
         # cells are cultured
         if not any(
             vocab.culture.search(t) for t in (product_text, record.summary, record.description)
-        ):
+        ) and not has_msc_arm_beside_point_of_care(record):
             return False
     if named_hits:
         return True

@@ -2,7 +2,8 @@
 the record's text in tiers of sentences, most specific first.
 
 Tier 0 is the MSC interventions and the arms that use them, 1 the titles and keywords, 2 the
-brief summary, 3 the detailed description. Eligibility criteria are never read.
+brief summary, 3 the detailed description and the design's description of the intervention
+model. Eligibility criteria are never read.
 """
 
 from __future__ import annotations
@@ -30,6 +31,29 @@ _NONCELL_TYPES = {
 }
 
 
+# A sentence saying what the investigational product is ("The drug substance is expanded
+# mesenchymal stem cells").
+_PRODUCT_IS = re.compile(
+    r"\b(?:drug|investigational|study|medicinal|cell|cellular|biological)\s+"
+    r"(?:product|substance|drug|agent)\s+(?:is|are|consists|comprises|contains|will be)\b",
+    re.I,
+)
+_PRODUCT_TYPES = ("BIOLOGICAL", "GENETIC", "COMBINATION_PRODUCT", "DRUG")
+_CODE_OR_BRAND = re.compile(r"\d|[A-Z]\w*[A-Z]")
+_BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+
+
+def code_names(names):
+    """The names of a product as the prose writes them: each name, and each without its
+    bracketed qualifier ("HCR040 (Phase 1)" is written "HCR040" in the summary)."""
+    out = []
+    for name in names:
+        for form in (name, _BRACKETED.sub("", name or "").strip()):
+            if form and form not in out:
+                out.append(form)
+    return out
+
+
 class StudyText:
     """The pieces of a study record the rules read, split into tiers of sentences."""
 
@@ -42,6 +66,9 @@ class StudyText:
         am = p.get("armsInterventionsModule") or {}
         self.design = p.get("designModule") or {}
         self.elig = p.get("eligibilityModule") or {}
+        self.design_text = (self.design.get("designInfo") or {}).get(
+            "interventionModelDescription"
+        ) or ""
         self.nct = im.get("nctId")
         self.titles = [t for t in (im.get("briefTitle"), im.get("officialTitle")) if t]
         self.keywords = list(cm.get("keywords") or [])
@@ -86,8 +113,8 @@ class StudyText:
                     continue
                 names = [
                     n.lower()
-                    for n in [name] + list(iv.get("otherNames") or [])
-                    if n and len(n) >= 3
+                    for n in code_names([name] + list(iv.get("otherNames") or []))
+                    if len(n) >= 3
                 ]
                 for sent in prose:
                     low = sent.lower()
@@ -98,6 +125,23 @@ class StudyText:
                     ):
                         self.msc_interventions.append(iv)
                         break
+        if not self.msc_interventions and any(
+            _PRODUCT_IS.search(sent)
+            and vocab.msc_strong.search(sent)
+            and not vocab.background.search(sent)
+            for sent in sentences(self.summary) + sentences(self.description)
+        ):
+            # "The drug product is ... autologous mesenchymal stem cells": the prose says what
+            # the investigational product is without naming it; the product is the drug or
+            # biological the record gives (not a procedure, a placebo or a co-medication).
+            for iv in self.interventions:
+                name = iv.get("name") or ""
+                if (
+                    iv.get("type") in _PRODUCT_TYPES
+                    and not _PLACEBO_NAME.search(name)
+                    and not vocab.comedication.search(name)
+                ):
+                    self.msc_interventions.append(iv)
         if not self.msc_interventions and (
             vocab.msc_terms.search(title_text) or vocab.named_any.search(title_text)
         ):
@@ -110,6 +154,14 @@ class StudyText:
                 ):
                     self.msc_interventions.append(iv)
         int_names = {(iv.get("name") or "").strip().lower() for iv in self.msc_interventions}
+        # The MSC product's own names when they are a code or brand (MesenCure, AVB-114): a
+        # sentence naming one speaks of the product even without MSC words.
+        self.product_names = tuple(
+            name
+            for iv in self.msc_interventions
+            for name in code_names([iv.get("name") or ""] + list(iv.get("otherNames") or []))
+            if len(name) >= 4 and " " not in name and _CODE_OR_BRAND.search(name)
+        )
 
         # Which arms use it?
         self.msc_arms = []
@@ -178,6 +230,10 @@ class StudyText:
         t2 = [(t, "title") for t in self.titles] + [(k, "keyword") for k in self.keywords]
         t3 = [(s, "summary") for s in sentences(self.summary)]
         t4 = [(s, "description") for s in sentences(self.description)]
+        # The design's description of the intervention model often says what each group is
+        # given ("UC-MSCs (1.5x10^6/kg) or the same volume of placebo"): read after the
+        # detailed description.
+        t4 += [(s, "design") for s in sentences(self.design_text)]
         self.tiers = [t1, t2, t3, t4]
 
     def adult(self) -> bool:

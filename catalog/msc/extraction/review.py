@@ -85,6 +85,10 @@ def support(field, value, profile):
             # Perinatal tissues and off-the-shelf products are allogeneic: the words that give
             # it are the tissue's, when the source evidence states them.
             tissues = [code for code in profile["source"] if code != "not_stated"]
+            if value == "both":
+                # autologous cells of one tissue beside a perinatal one: the perinatal
+                # tissue's words give the allogeneic part
+                tissues = [code for code in tissues if code in vocab.perinatal]
             if tissues and all(
                 (code in vocab.perinatal or code in vocab.offshelf)
                 and support("source", code, profile) == STATED

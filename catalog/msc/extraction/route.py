@@ -30,6 +30,11 @@ def routes_in(sentence: str):
             if not inside:
                 found[code] = m
                 break
+    other = found.get("other")
+    if other and len(found) > 1 and vocab.route_means and vocab.route_means.search(other.group()):
+        # "into the colonic submucosa with a colonoscope": the instrument is how the route
+        # named beside it is reached, not a route of its own
+        del found["other"]
     if not found and vocab.generic_iv is not None:
         m = vocab.generic_iv.search(s)
         if m:
@@ -48,6 +53,8 @@ def may_state_route(sentence: str, tier_index: int) -> bool:
         return True
     if vocab.background.search(sentence):
         return False
+    if vocab.not_msc.search(sentence) and not vocab.msc_strong.search(sentence):
+        return False  # "donor lymphocyte infusions": another cell product's route
     if has_msc:
         return True
     return bool(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from .record import named_product_evidence
@@ -43,6 +44,16 @@ def sources_in(sentence: str, require_context: bool = True):
 CORD_TISSUES = ("umbilical_cord", "wharton_jelly", "cord_blood")
 
 
+_BARE_AMSC = re.compile(r"(?-i:\bh?AMSCs?\b)")
+_ADIPOSE_WORDS = re.compile(r"adipo|\bfat\b|lipo", re.I)
+
+# Where MSCs can be found in general, even in the product's own text ("MSCs can be found in
+# bone marrow and in the fatty tissues"): not the tissue of this trial's cells.
+_WHERE_MSCS_ARE_FOUND = re.compile(
+    r"can be (?:isolated|derived|obtained|found|harvested)|are (?:found|present) in", re.I
+)
+
+
 def sources_from_tiers(tiers, named, evidence):
     """Tissue codes from the first pool of text that names any: the product texts with the
     titles (and the keywords, unless they name several tissues: a keyword list is not this
@@ -62,7 +73,7 @@ def sources_from_tiers(tiers, named, evidence):
             found = sources_in(s)
             if not found or len(found) >= 3:
                 continue  # none, or a list of the tissues MSCs can come from
-            if pi >= 1 and vocab.background.search(s):
+            if (pi >= 1 and vocab.background.search(s)) or _WHERE_MSCS_ARE_FOUND.search(s):
                 continue
             for code, m in found.items():
                 hits.setdefault(code, []).append(shorten(s, m))
@@ -80,6 +91,12 @@ def sources_from_tiers(tiers, named, evidence):
         }
         if len(named_cord) == 1:
             chosen = {c: e for c, e in chosen.items() if c not in CORD_TISSUES or c in named_cord}
+    if "adipose" in chosen and not any(
+        _ADIPOSE_WORDS.search(s) for tier in tiers for s, _origin in tier
+    ) and all(_BARE_AMSC.search(e) for e in chosen["adipose"]):
+        # "AMSC" alone is adipose, amniotic or autologous MSCs: adipose only when the record
+        # speaks of fat somewhere ("Utilization of AMSC", "autologous mesenchymal cells")
+        del chosen["adipose"]
     codes = set(chosen)
     for n in named:
         if n.get("source"):

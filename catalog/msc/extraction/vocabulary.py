@@ -216,6 +216,7 @@ class Vocabulary:
         ]
         self.comedication = alternation(r["comedication"])
         self.route_exclude = alternation(r["exclude"])
+        self.route_means = alternation(r.get("means", []))
         # (its own names, its names that need context or None, the entry)
         self.named = [
             (
@@ -270,11 +271,16 @@ class Vocabulary:
             r"(?<![\w.])(\d+(?:\.\d+)?)\s*[x×\*]\s*(\d{1,3}(?:,\d{3}){2,}|\d{6,})(?![\d.,]\d)"
         )
         self.re_plain = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3}){2,}|\d{6,})(?![\d.,]\d)")
+        # the unit's abbreviation may follow the count: "0.5 million (M) PLX cells per kg"
+        unit_abbreviation = r"(?:\(\w{1,4}\)\s*)?"
         self.re_perkg = re.compile(
-            r"^\s*(?:of\s+)?(?:" + self.cell_words + r")?\s*(?:\([^)]{0,30}\)\s*)?" + self.per_kg,
+            r"^\s*" + unit_abbreviation + r"(?:of\s+)?(?:" + self.cell_words
+            + r")?\s*(?:\([^)]{0,30}\)\s*)?" + self.per_kg,
             re.I,
         )
-        self.re_cellsafter = re.compile(r"^\s*(?:of\s+)?" + self.cell_words, re.I)
+        self.re_cellsafter = re.compile(
+            r"^\s*" + unit_abbreviation + r"(?:of\s+)?" + self.cell_words, re.I
+        )
 
 
 @lru_cache(maxsize=1)
