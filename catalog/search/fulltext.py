@@ -793,6 +793,9 @@ def matching_locations(queryset, parsed):
 # Snippets --------------------------------------------------------------------------------------
 
 
+HEADLINE_DELIMITER = " … "
+
+
 def headline_expression(parsed, field_name="brief_summary"):
     """A short extract of ``field_name`` around the matched words, marked with sentinels."""
     query = parsed.tsquery(for_headline=True)
@@ -808,14 +811,26 @@ def headline_expression(parsed, field_name="brief_summary"):
         min_words=16,
         short_word=2,
         max_fragments=2,
-        fragment_delimiter=" … ",
+        fragment_delimiter=HEADLINE_DELIMITER,
     )
 
 
-def snippet_html(headline):
-    """The headline as safe HTML: the text escaped, the matched words in ``<mark>``."""
+def snippet_html(headline, text=""):
+    """The headline of ``text`` as safe HTML: the text escaped, the matched words in
+    ``<mark>``, and an ellipsis where the extract starts or stops inside the text, so that no
+    snippet seems to end mid-sentence."""
     if not headline:
         return ""
+    fragments = headline.split(HEADLINE_DELIMITER)
+    whole = " ".join(text.split())
+
+    def plain(fragment):
+        return " ".join(fragment.replace(_START, "").replace(_STOP, "").split())
+
+    if not whole.startswith(plain(fragments[0])):
+        headline = "… " + headline.lstrip()
+    if not whole.endswith(plain(fragments[-1])):
+        headline = headline.rstrip() + " …"
     escaped = html.escape(headline, quote=False)
     return mark_safe(escaped.replace(_START, "<mark>").replace(_STOP, "</mark>"))
 

@@ -244,7 +244,9 @@ class TrialSearch:
             )
         page = paginator.get_page(self.page_number)
         for trial in page.object_list:
-            trial.snippet = fulltext.snippet_html(getattr(trial, "headline", ""))
+            trial.snippet = fulltext.snippet_html(
+                getattr(trial, "headline", ""), trial.brief_summary
+            )
         return page
 
     # Addresses of this search

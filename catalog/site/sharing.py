@@ -28,15 +28,12 @@ def page_title(trial):
 
 
 def description(trial, limit=DESCRIPTION_LENGTH):
-    """One or two sentences for previews: the brief summary, cut at a word."""
-    text = summarize(trial.brief_summary, limit)
-    if text:
-        return text
-    facts = [trial.get_current_status_display(), trial.get_phases_display()]
-    facts += [str(link.condition) for link in trial.trialcondition_set.all()]
-    return summarize(
-        f"{trial.official_title or trial.brief_title}. " + ", ".join(filter(None, facts)), limit
-    )
+    """For previews: the status (as judged today), phase and first conditions, which decide
+    whether a link is worth opening, then the brief summary, cut at a word."""
+    conditions = [str(link.condition) for link in trial.trialcondition_set.all()][:2]
+    facts = [trial.get_current_status_display(), trial.get_phases_display(), ", ".join(conditions)]
+    about = trial.brief_summary or trial.official_title or trial.brief_title
+    return summarize(f"{' · '.join(filter(None, facts))}. {about}", limit)
 
 
 def _organization(org):

@@ -1,5 +1,6 @@
 """The search: query language, ranking, MSC vocabulary, snippets and "did you mean"."""
 
+import html
 import re
 
 import pytest
@@ -180,6 +181,19 @@ def test_sorting_a_search_by_another_key(bundled_catalog):
 
 
 # Snippets ----------------------------------------------------------------------------------------
+
+
+def test_snippets_cut_inside_a_summary_say_so_with_an_ellipsis(bundled_catalog):
+    page = TrialSearch(QueryDict("q=septic")).results(100)
+    by_id = {t.nct_id: t for t in page.object_list}
+    for trial in Trial.objects.filter(nct_id__in=by_id):
+        snippet = str(by_id[trial.nct_id].snippet)
+        text = html.unescape(re.sub(r"</?mark>", "", snippet))
+        summary = " ".join(trial.brief_summary.split())
+        fragments = text.removeprefix("… ").removesuffix(" …").split(" … ")
+        assert text.endswith(" …") or summary.endswith(fragments[-1]), snippet
+        assert text.startswith("… ") or summary.startswith(fragments[0]), snippet
+        assert text.endswith(" …") != summary.endswith(fragments[-1]), snippet
 
 
 def test_snippets_mark_the_matched_words(bundled_catalog):

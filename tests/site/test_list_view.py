@@ -227,3 +227,24 @@ def test_the_list_works_without_javascript(client, bundled_catalog):
     assert re.search(r'<button type="submit"[^>]*>Apply filters</button>', html)
     for name in ("q", "sort", "per_page", "start_from", "enrollment_max"):
         assert f'name="{name}"' in html
+
+
+def test_the_skip_link_leads_to_the_results_and_phones_get_the_results_first(
+    client, bundled_catalog
+):
+    _, html = page(client, "?q=knee&status=COMPLETED")
+    assert '<a class="skip" href="#results-h">Skip to results</a>' in html
+    assert '<h2 id="results-h" class="count" tabindex="-1">' in html
+    assert '<a href="#filters-h">Filters (2 in use)</a>' in html
+    from django.contrib.staticfiles import finders
+
+    css = open(finders.find("css/site.css")).read()
+    assert ".list-layout .results-area { order: -1; }" in css
+
+
+def test_an_empty_text_search_suggests_other_words_not_removing_filters(client, bundled_catalog):
+    _, html = page(client, "?q=stem+cell+knee+Zzyzxville")
+    assert "Remove a filter above" not in html
+    assert "Check the spelling, try fewer or broader words" in html
+    _, html = page(client, "?q=Zzyzxville&phase=PHASE2")
+    assert "Remove a filter above" in html

@@ -38,9 +38,12 @@ def test_the_title_names_the_trial_and_its_number(page):
     assert element(page, "title") == f"<title>{TITLE} — MSC Trials Catalog</title>"
 
 
-def test_the_description_is_the_start_of_the_summary(page):
+def test_the_description_gives_status_phase_and_condition_then_the_summary(page):
     description = meta(page, "description")
-    assert description.startswith("The main purpose at the early phase of septic shock")
+    assert description.startswith(
+        "Unknown status · Not applicable · Septic Shock. "
+        "The main purpose at the early phase of septic shock"
+    )
     assert len(description) <= 160
     assert description.endswith("…")
 
@@ -57,7 +60,9 @@ def test_open_graph_and_twitter_card_tags(page):
     assert meta(page, "og:url") == URL
     assert meta(page, "og:type") == "article"
     assert meta(page, "og:site_name") == "MSC Trials Catalog"
-    assert meta(page, "twitter:card") == "summary"
+    assert meta(page, "twitter:card") == "summary_large_image"
+    assert meta(page, "og:image").startswith("http://testserver/static/img/og-card")
+    assert len([tag for tag in head_tags(page, "meta") if tag.get("property") == "og:title"]) == 1
     assert meta(page, "twitter:title") == TITLE
     assert meta(page, "twitter:description") == description
 
@@ -99,8 +104,20 @@ def test_a_trial_without_summary_is_described_by_its_facts(client, bundled_catal
     Trial.objects.filter(nct_id="NCT02883803").update(brief_summary="")
     page = client.get("/trials/NCT02883803/").content.decode()
     description = meta(page, "description")
-    assert description.startswith("Effects of Mesenchymal Stem Cells Administration")
+    assert description.startswith("Unknown status · Not applicable · Septic Shock. Effects of")
     assert len(description) <= 160
+
+
+@pytest.mark.parametrize(
+    "address", ["/", "/trials/", "/trials/?q=knee", "/insights/", "/compare/?ids=NCT02883803"]
+)
+def test_every_page_has_open_graph_tags_a_card_image_and_an_icon(client, bundled_catalog, address):
+    page = client.get(address).content.decode()
+    for key in ("og:title", "og:description", "og:url", "og:site_name", "og:image"):
+        assert meta(page, key), key
+    assert meta(page, "og:image").endswith(".png")
+    icons = [tag for tag in head_tags(page, "link") if tag.get("rel") == "icon"]
+    assert icons and icons[0]["href"].endswith(".svg")
 
 
 def test_the_page_offers_its_link_to_copy_without_inline_script(page):
