@@ -942,6 +942,7 @@ class Trial(models.Model):
                 fields=["nct_id"], condition=~Q(curated_fields={}), name="trial_curated_idx"
             ),
             models.Index(fields=["healthy_volunteers"], name="trial_healthy_idx"),
+            models.Index(fields=["minimum_age_years", "maximum_age_years"], name="trial_ages_idx"),
             models.Index(fields=["lead_sponsor", "nct_id"], name="trial_sponsor_idx"),
             models.Index(fields=["first_posted"], name="trial_first_posted_idx"),
         ]

@@ -140,6 +140,14 @@ def filter_search(matching):
     return lambda queryset, parsed, query: matching(queryset, parsed)
 
 
+def filter_age(queryset, value, query):
+    # Who may take part at this age: a limit the record does not state excludes no one.
+    return queryset.filter(
+        Q(minimum_age_years__isnull=True) | Q(minimum_age_years__lte=value),
+        Q(maximum_age_years__isnull=True) | Q(maximum_age_years__gte=value),
+    )
+
+
 def filter_sex(queryset, value, query):
     # Who may take part: FEMALE finds trials for women and trials open to all sexes.
     accepted = [value] if value == Sex.ALL else [value, Sex.ALL]

@@ -307,6 +307,20 @@ PARAMS = Registry(
             ),
         ),
         Param(
+            "age",
+            "Age",
+            FormFieldKind(f.WholeNumberField(required=False, max_value=130)),
+            filter=f.filter_age,
+            form=Input(
+                "Who can take part",
+                "Your age",
+                "Age in years",
+                "number",
+                attrs=(("min", "0"), ("max", "130"), ("step", "1")),
+                help="Trials whose stated age limits include this age.",
+            ),
+        ),
+        Param(
             "age_group",
             "Age group",
             Choice(AgeGroup),

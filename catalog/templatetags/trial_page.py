@@ -23,6 +23,37 @@ JSON_SCRIPT_ESCAPES = {
 }
 
 
+@register.simple_tag
+def joining(trial):
+    """What someone deciding whether to call needs first, from the record's structured fields
+    only: whether the study recruits now, whom it states it takes, where it recruits, and
+    whom to contact. Reads the page's prefetched rows; no query of its own."""
+    sites = list(trial.sites.all())
+    recruiting = [site for site in sites if site.status == "RECRUITING"]
+    site = (recruiting or [None])[0]
+    contacts = list(trial.central_contacts.all())
+    if not contacts and site and site.contacts:
+        contacts = [site.contacts[0]]
+    contact = next((c for c in contacts if _get(c, "email") or _get(c, "phone")), None)
+    action = ""
+    if contact and _get(contact, "email"):
+        action = f"mailto:{_get(contact, 'email')}"
+    elif contact and _get(contact, "phone"):
+        action = "tel:" + _get(contact, "phone").replace(" ", "")
+    return {
+        "open": trial.status_group == "open",
+        "site": site,
+        "recruiting_sites": len(recruiting),
+        "contact": contact,
+        "action": action,
+    }
+
+
+def _get(contact, name):
+    # Central contacts are rows; a site's contacts are the record's JSON objects.
+    return (contact.get(name) if isinstance(contact, dict) else getattr(contact, name, "")) or ""
+
+
 @register.filter
 def ago(value):
     """How long ago a date was, in its largest unit ("4 years ago"): how old a record is
