@@ -20,7 +20,7 @@ from catalog.search.listing import (
 )
 from catalog.search.params import PARAMS
 from catalog.search.query import list_url
-from catalog.site import charts, compare, downloads, exports, insights
+from catalog.site import charts, compare, downloads, exports, insights, results
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -165,6 +165,7 @@ def trial_detail(request, nct_id):
         "msc_profile": profile,
         "msc_rows": msc_display.profile_rows(profile),
         "msc_products": msc_display.named_products(profile),
+        "results": results.for_trial(trial),
         "related_trials": list(Trial.objects.related_to(trial, RELATED_TRIALS)),
         "listed_related": Trial.objects.public().listed_related(trial),
         "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
