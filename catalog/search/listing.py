@@ -65,6 +65,7 @@ LIST_FIELDS = (
     "start_date_precision",
     "last_update_posted",
     "brief_summary",
+    "has_results",
     "lead_sponsor__name",
 )
 
