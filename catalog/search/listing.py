@@ -19,8 +19,9 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from catalog.models import Trial, TrialCondition
+from catalog.msc import display as msc_display
 from catalog.search import facets, fulltext
-from catalog.search.params import PARAMS
+from catalog.search.params import MSC_PROFILE, PARAMS
 from catalog.search.query import PAGING_PARAMS, Notice, list_url
 from catalog.site import cache
 
@@ -67,6 +68,16 @@ LIST_FIELDS = (
     "brief_summary",
     "has_results",
     "lead_sponsor__name",
+    # The MSC values each result shows (catalog.msc.display.list_values), in the same query.
+    "msc__is_msc",
+    "msc__sources",
+    "msc__donor",
+    "msc__routes",
+    "msc__dose_min",
+    "msc__dose_max",
+    "msc__dose_unit",
+    "msc__n_doses",
+    "msc__dose_implausible",
 )
 
 
@@ -222,7 +233,7 @@ class TrialSearch:
         """The page of results, given the total (from the facet counts: no COUNT query)."""
         rows = (
             self.ordered()
-            .select_related("lead_sponsor")
+            .select_related("lead_sponsor", "msc")
             .only(*LIST_FIELDS)
             .prefetch_related(
                 Prefetch(
@@ -244,6 +255,7 @@ class TrialSearch:
         page = paginator.get_page(self.page_number)
         for trial in page.object_list:
             trial.snippet = fulltext.snippet_html(getattr(trial, "headline", ""))
+            trial.msc_values = msc_display.list_values(getattr(trial, "msc", None))
         return page
 
     # Addresses of this search
@@ -299,6 +311,22 @@ class TrialSearch:
     def form_sections(self):
         """The filter form's inputs that are no facet, by section, with the values in use."""
         return self.query.form_sections(self.canonical)
+
+    def filter_panel(self, counts):
+        """The filter panel's parts in order: the MSC profile's facets and inputs first (this
+        is an MSC catalog), then the others: (MSC facets, MSC sections, facets, sections)."""
+        msc_names = {p.name for p in PARAMS if p.within is MSC_PROFILE}
+        sections = self.form_sections()
+        inputs = {
+            id(section): {i.name for f in section.fieldsets for i in f.inputs}
+            for section in sections
+        }
+        return (
+            [f for f in counts if f.name in msc_names],
+            [s for s in sections if inputs[id(s)] & msc_names],
+            [f for f in counts if f.name not in msc_names],
+            [s for s in sections if not inputs[id(s)] & msc_names],
+        )
 
     def hidden_params(self):
         """Parameters the list's form has no input for, kept through a new submission."""

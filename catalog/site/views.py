@@ -75,12 +75,17 @@ def trial_list(request):
     # An NCT ID that finds nothing: where else to look, rather than a dead end.
     no_trial = search.searching and not counts.total
     looked_up = fulltext.nct_id_typed(search.parsed.text) if no_trial else None
+    msc_facets, msc_sections, other_facets, other_sections = search.filter_panel(counts)
     return render(
         request,
         "catalog/trial_list.html",
         {
             "search": search,
             "facets": counts,
+            "msc_facets": msc_facets,
+            "msc_sections": msc_sections,
+            "other_facets": other_facets,
+            "other_sections": other_sections,
             "page": page,
             "count": counts.total,
             "pages": search.pagination(page),

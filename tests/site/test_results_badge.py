@@ -14,7 +14,8 @@ LIST = "/trials/"
 
 
 def results_of(page):
-    return elements(element(page, "ol", **{"class": "results"}), "li", **{"class": "result"})
+    """Each result's HTML (split: a result holds a list of its own)."""
+    return page.split('<ol class="results"')[1].split("</ol>\n")[0].split('<li class="result">')[1:]
 
 
 def test_each_result_with_results_has_the_badge_linking_to_them(client, bundled_catalog):
