@@ -287,8 +287,10 @@ class TrialSearch:
     def page_url(self, number):
         return self.url(page=None if number == 1 else number)
 
-    def pagination(self, page, around=2):
-        """Links for a page of results: previous, next, and numbers with gaps (None)."""
+    def pagination(self, page, around=2, page_url=None):
+        """Links for a page of results: previous, next, and numbers with gaps (None);
+        ``page_url(number)`` gives a page's address (the list's if not given)."""
+        page_url = page_url or self.page_url
         last = page.paginator.num_pages
         shown = sorted(
             {1, last}
@@ -299,13 +301,13 @@ class TrialSearch:
             if number - previous > 1:
                 links.append({"number": None})
             links.append(
-                {"number": number, "url": self.page_url(number), "current": number == page.number}
+                {"number": number, "url": page_url(number), "current": number == page.number}
             )
             previous = number
         return {
             "links": links,
-            "previous": self.page_url(page.number - 1) if page.has_previous() else None,
-            "next": self.page_url(page.number + 1) if page.has_next() else None,
+            "previous": page_url(page.number - 1) if page.has_previous() else None,
+            "next": page_url(page.number + 1) if page.has_next() else None,
         }
 
     def form_sections(self):
