@@ -20,7 +20,7 @@ from catalog.search.listing import (
 )
 from catalog.search.params import PARAMS
 from catalog.search.query import list_url
-from catalog.site import charts, compare, downloads, exports, insights, results, table
+from catalog.site import charts, compare, downloads, exports, insights, results, sharing, table
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -231,6 +231,7 @@ def trial_detail(request, nct_id):
         "listed_related": Trial.objects.public().listed_related(trial),
         "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
     }
+    context["citation"] = sharing.citation(trial, context["canonical_url"])
     return render(request, "catalog/trial_detail.html", context)
 
 
