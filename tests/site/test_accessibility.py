@@ -1,7 +1,8 @@
 """axe-core, run in headless Chromium over the public pages, finds no serious or critical
 violation: the home page, a list with a search and filters, a trial page with sites and
-arms, the table view, a trial page with results and three trials compared. axe-core is the copy that axe-playwright-python ships. Skipped where no Chromium is
-installed (tests/browser.py).
+arms, the table view, a trial page with results and three trials compared. axe-core is the
+copy that axe-playwright-python ships. Skipped where no Chromium is installed
+(tests/browser.py).
 """
 
 import pytest
