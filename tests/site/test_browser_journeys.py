@@ -184,7 +184,9 @@ def test_the_researchers_journey_from_filters_to_a_shared_comparison(browser_pag
     headers = [h.rstrip(" ▲▼") for h in headers]
     assert set(MSC_CSV) <= set(headers)
     in_table = [t.strip() for t in page.locator("table.trial-table tbody th a").all_inner_texts()]
-    assert len(in_table) == min(count, 20)
+    from catalog.search.listing import DEFAULT_PER_PAGE
+
+    assert len(in_table) == min(count, DEFAULT_PER_PAGE)
 
     # Its CSV: every row's MSC columns are the trial's /api/msc/<NCT ID>.
     with page.expect_download() as download_info:
@@ -215,9 +217,11 @@ def test_the_researchers_journey_from_filters_to_a_shared_comparison(browser_pag
     page.get_by_role("button", name="Copy link").click()
     expect(page.locator("#share-status")).to_have_text("Link copied.")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == page.url
+    # The form sent the IDs with their commas encoded; the link to share writes them plainly.
+    assert parse_qs(urlsplit(copied).query) == {"ids": [",".join(chosen)]} == query(page)
     other = page.context.new_page()
     other.goto(copied)
+    assert other.url == copied
     assert other.locator("table.compare").inner_text() == table
 
 
