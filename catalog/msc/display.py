@@ -161,13 +161,18 @@ LIST_FIELDS = (("source", "Source"), ("donor", "Donor"), ("route", "Route"), ("d
 
 def list_values(profile):
     """[(label, [Value])] of a list result's MSC line: source, donor, route and dose (those
-    the profile states); empty for a trial giving no MSC product. Reads only the profile."""
+    the profile states: "not stated" is left out); empty for a trial giving no MSC product.
+    Reads only the profile."""
     if profile is None or not profile.is_msc:
         return []
+    # "Not stated" is left out of the compact line (the trial page says it).
+    def stated(codes):
+        return [code for code in codes if code != "not_stated"]
+
     values = {
-        "source": _codes("source", MscSource, profile.sources),
-        "donor": _codes("donor", MscDonor, [profile.donor] if profile.donor != MscDonor.NOT_STATED else []),
-        "route": _codes("route", MscRoute, profile.routes),
+        "source": _codes("source", MscSource, stated(profile.sources)),
+        "donor": _codes("donor", MscDonor, stated([profile.donor])),
+        "route": _codes("route", MscRoute, stated(profile.routes)),
         "dose": _dose_values(profile),
     }
     # Compact: "Allogeneic", not "Allogeneic (a donor's cells)".
