@@ -19,7 +19,7 @@ from catalog.search.listing import (
     TrialSearch,
 )
 from catalog.search.params import PARAMS
-from catalog.search.query import list_url
+from catalog.search.query import PAGING_PARAMS, list_url
 from catalog.site import charts, compare, downloads, exports, insights, results, sharing, table
 
 HOME_LATEST = 8
@@ -156,7 +156,7 @@ def trial_table(request):
             "hidden": [
                 (name, value)
                 for name, values in search.canonical.lists()
-                if name not in ("sort", "per_page", "page")
+                if name not in PAGING_PARAMS
                 for value in values
             ],
             "share_url": request.build_absolute_uri(table.url(search, columns)),
