@@ -15,6 +15,7 @@ urlpatterns = [
     path("trials/export.csv", views.trial_export_csv, name="trial_export_csv"),
     path("trials/export.json", views.trial_export_json, name="trial_export_json"),
     path("trials/feed/", feeds.SearchFeed(), name="trial_feed"),
+    path("trials/table/", cache_anonymous_page(views.trial_table), name="trial_table"),
     path(
         "trials/<str:nct_id>/",
         cache_anonymous_page(views.trial_detail, query=False),

@@ -14,6 +14,7 @@ HTML_PAGES = [
     "/trials/{id}/",
     "/insights/",
     "/compare/?ids={id}",
+    "/trials/table/",
 ]
 
 PUBLIC_URLS = [

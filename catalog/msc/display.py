@@ -93,8 +93,9 @@ def profile_rows(profile):
     return rows
 
 
-def _dose_row(profile):
-    values, details = [], []
+def _dose_values(profile):
+    """The dose's values (range with its unit, number of doses), each a link to the list."""
+    values = []
     unit = profile.dose_unit
     if profile.dose_min is not None or profile.dose_max is not None:
         low = profile.dose_min if profile.dose_min is not None else profile.dose_max
@@ -114,16 +115,22 @@ def _dose_row(profile):
                 ),
             )
         )
-        if profile.dose_implausible:
-            details.append(
-                ("Implausible", f"{profile.dose_implausible}; awaiting a curator's confirmation")
-            )
-    if profile.total_cells is not None and unit == DoseUnit.PER_KG:
-        derived = " (derived: for a 70 kg adult)" if profile.dose_derived else ""
-        details.append(("Total per administration", f"up to {cells(profile.total_cells)}{derived}"))
     if profile.n_doses:
         n = profile.n_doses
         values.append(Value(f"{n} dose{'s' * (n != 1)}", list_url(n_doses=str(n))))
+    return values
+
+
+def _dose_row(profile):
+    values, details = _dose_values(profile), []
+    unit = profile.dose_unit
+    if profile.dose_implausible and (profile.dose_min is not None or profile.dose_max is not None):
+        details.append(
+            ("Implausible", f"{profile.dose_implausible}; awaiting a curator's confirmation")
+        )
+    if profile.total_cells is not None and unit == DoseUnit.PER_KG:
+        derived = " (derived: for a 70 kg adult)" if profile.dose_derived else ""
+        details.append(("Total per administration", f"up to {cells(profile.total_cells)}{derived}"))
     if profile.dose_interval:
         details.append(("Interval", profile.dose_interval))
     if profile.dose_text:
@@ -145,4 +152,32 @@ def named_products(profile):
         }
         for item in profile.named_products or []
         if item.get("name")
+    ]
+
+
+# The list's compact MSC line: these fields, each value a link to the list filtered by it.
+LIST_FIELDS = (("source", "Source"), ("donor", "Donor"), ("route", "Route"), ("dose", "Dose"))
+
+
+def list_values(profile):
+    """[(label, [Value])] of a list result's MSC line: source, donor, route and dose (those
+    the profile states: "not stated" is left out); empty for a trial giving no MSC product.
+    Reads only the profile."""
+    if profile is None or not profile.is_msc:
+        return []
+    # "Not stated" is left out of the compact line (the trial page says it).
+    def stated(codes):
+        return [code for code in codes if code != "not_stated"]
+
+    values = {
+        "source": _codes("source", MscSource, stated(profile.sources)),
+        "donor": _codes("donor", MscDonor, stated([profile.donor])),
+        "route": _codes("route", MscRoute, stated(profile.routes)),
+        "dose": _dose_values(profile),
+    }
+    # Compact: "Allogeneic", not "Allogeneic (a donor's cells)".
+    return [
+        (label, [Value(v.label.split(" (")[0], v.url) for v in values[name]])
+        for name, label in LIST_FIELDS
+        if values[name]
     ]

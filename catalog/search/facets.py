@@ -170,6 +170,8 @@ def _facet(param, rows, selected):
         found = {v.value.upper() for v in values}
         values += [FacetValue(v, v, 0, True) for v in selected if v.upper() not in found]
         values.sort(key=lambda v: (-v.count, v.label.lower()))
+    # Ticked values stay at the top, in their order, so a long facet never hides them.
+    values.sort(key=lambda v: not v.selected)
     return Facet(
         name=param.name,
         label=spec.label or param.label,

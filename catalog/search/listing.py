@@ -19,8 +19,9 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from catalog.models import Trial, TrialCondition
+from catalog.msc import display as msc_display
 from catalog.search import facets, fulltext
-from catalog.search.params import PARAMS
+from catalog.search.params import MSC_PROFILE, PARAMS
 from catalog.search.query import PAGING_PARAMS, Notice, list_url
 from catalog.site import cache
 
@@ -67,7 +68,18 @@ LIST_FIELDS = (
     "start_date_precision",
     "last_update_posted",
     "brief_summary",
+    "has_results",
     "lead_sponsor__name",
+    # The MSC values each result shows (catalog.msc.display.list_values), in the same query.
+    "msc__is_msc",
+    "msc__sources",
+    "msc__donor",
+    "msc__routes",
+    "msc__dose_min",
+    "msc__dose_max",
+    "msc__dose_unit",
+    "msc__n_doses",
+    "msc__dose_implausible",
 )
 
 
@@ -223,7 +235,7 @@ class TrialSearch:
         """The page of results, given the total (from the facet counts: no COUNT query)."""
         rows = (
             self.ordered()
-            .select_related("lead_sponsor")
+            .select_related("lead_sponsor", "msc")
             .only(*LIST_FIELDS)
             .prefetch_related(
                 Prefetch(
@@ -247,6 +259,7 @@ class TrialSearch:
             trial.snippet = fulltext.snippet_html(
                 getattr(trial, "headline", ""), trial.brief_summary
             )
+            trial.msc_values = msc_display.list_values(getattr(trial, "msc", None))
         return page
 
     # Addresses of this search
@@ -278,8 +291,10 @@ class TrialSearch:
     def page_url(self, number):
         return self.url(page=None if number == 1 else number)
 
-    def pagination(self, page, around=2):
-        """Links for a page of results: previous, next, and numbers with gaps (None)."""
+    def pagination(self, page, around=2, page_url=None):
+        """Links for a page of results: previous, next, and numbers with gaps (None);
+        ``page_url(number)`` gives a page's address (the list's if not given)."""
+        page_url = page_url or self.page_url
         last = page.paginator.num_pages
         shown = sorted(
             {1, last}
@@ -290,18 +305,34 @@ class TrialSearch:
             if number - previous > 1:
                 links.append({"number": None})
             links.append(
-                {"number": number, "url": self.page_url(number), "current": number == page.number}
+                {"number": number, "url": page_url(number), "current": number == page.number}
             )
             previous = number
         return {
             "links": links,
-            "previous": self.page_url(page.number - 1) if page.has_previous() else None,
-            "next": self.page_url(page.number + 1) if page.has_next() else None,
+            "previous": page_url(page.number - 1) if page.has_previous() else None,
+            "next": page_url(page.number + 1) if page.has_next() else None,
         }
 
     def form_sections(self):
         """The filter form's inputs that are no facet, by section, with the values in use."""
         return self.query.form_sections(self.canonical)
+
+    def filter_panel(self, counts):
+        """The filter panel's parts in order: the MSC profile's facets and inputs first (this
+        is an MSC catalog), then the others: (MSC facets, MSC sections, facets, sections)."""
+        msc_names = {p.name for p in PARAMS if p.within is MSC_PROFILE}
+        sections = self.form_sections()
+        inputs = {
+            id(section): {i.name for f in section.fieldsets for i in f.inputs}
+            for section in sections
+        }
+        return (
+            [f for f in counts if f.name in msc_names],
+            [s for s in sections if inputs[id(s)] & msc_names],
+            [f for f in counts if f.name not in msc_names],
+            [s for s in sections if not inputs[id(s)] & msc_names],
+        )
 
     def hidden_params(self):
         """Parameters the list's form has no input for, kept through a new submission."""

@@ -85,3 +85,11 @@ def json_ld(trial, url):
     if countries:
         data["studyLocation"] = [{"@type": "AdministrativeArea", "name": c} for c in countries]
     return data
+
+
+def citation(trial, url):
+    """The record's citation line: "ClinicalTrials.gov NCT…, version of <last update>, via
+    <site name> <url>" (the version is the record's last update posted)."""
+    version = trial.last_update_posted
+    when = f", version of {version.day} {version:%B %Y}" if version else ""
+    return f"ClinicalTrials.gov {trial.nct_id}{when}, via {SITE_NAME} {url}"

@@ -19,8 +19,8 @@ from catalog.search.listing import (
     TrialSearch,
 )
 from catalog.search.params import PARAMS
-from catalog.search.query import list_url
-from catalog.site import charts, compare, downloads, exports, insights
+from catalog.search.query import PAGING_PARAMS, list_url
+from catalog.site import charts, compare, downloads, exports, insights, results, sharing, table
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -75,12 +75,17 @@ def trial_list(request):
     # An NCT ID that finds nothing: where else to look, rather than a dead end.
     no_trial = search.searching and not counts.total
     looked_up = fulltext.nct_id_typed(search.parsed.text) if no_trial else None
+    msc_facets, msc_sections, other_facets, other_sections = search.filter_panel(counts)
     return render(
         request,
         "catalog/trial_list.html",
         {
             "search": search,
             "facets": counts,
+            "msc_facets": msc_facets,
+            "msc_sections": msc_sections,
+            "other_facets": other_facets,
+            "other_sections": other_sections,
             "page": page,
             "count": counts.total,
             "pages": search.pagination(page),
@@ -99,6 +104,62 @@ def trial_list(request):
             "default_sort": "relevance" if search.searching else DEFAULT_SORT,
             "default_per_page": DEFAULT_PER_PAGE,
             "share_url": request.build_absolute_uri(search.url()),
+            "table_url": reverse("catalog:trial_table") + search.query_string(drop=("page",)),
+        },
+    )
+
+
+@require_safe
+def trial_table(request):
+    """``/trials/table/?…``: the list's search as a table of chosen columns (``fields=``, as
+    the downloads take it), sortable by the list's sort options, with the same downloads."""
+    if response := _clean_redirect(request, keep=("fields",)):
+        return response
+    search = TrialSearch(request.GET)
+    columns, notices = table.choose(request.GET.getlist("fields"))
+    total = search.queryset().count()
+    page = table.page(search, total)
+    fields = "" if not request.GET.get("fields") else table.fields_value(columns)
+    exports_urls = search.export_urls()
+    for kind in ("csv", "json"):
+        if fields:
+            joiner = "&" if "?" in exports_urls[kind] else "?"
+            exports_urls[kind] += f"{joiner}{urlencode({'fields': fields})}"
+    return render(
+        request,
+        "catalog/trial_table.html",
+        {
+            "search": search,
+            "notices": search.notices + notices,
+            "page": page,
+            "count": total,
+            "headers": table.headers(search, columns),
+            "rows": [(trial, table.cells(trial, columns)) for trial in page],
+            "columns": columns,
+            "chosen": {c.name for c in columns},
+            "all_columns": exports.DOWNLOAD_COLUMNS,
+            "chips": search.active_filters(),
+            "described": search.describe(),
+            "exports": exports_urls,
+            "list_url": search.url(drop=("page",)),
+            "pages": search.pagination(
+                page, page_url=lambda n: table.url(search, columns, page=None if n == 1 else n)
+            ),
+            "sort_choices": [
+                (value, label)
+                for value, label in SORT_CHOICES
+                if value != "relevance" or search.searching
+            ],
+            "per_page_choices": PER_PAGE_CHOICES,
+            "default_sort": "relevance" if search.searching else DEFAULT_SORT,
+            "default_per_page": DEFAULT_PER_PAGE,
+            "hidden": [
+                (name, value)
+                for name, values in search.canonical.lists()
+                if name not in PAGING_PARAMS
+                for value in values
+            ],
+            "share_url": request.build_absolute_uri(table.url(search, columns)),
         },
     )
 
@@ -165,10 +226,12 @@ def trial_detail(request, nct_id):
         "msc_profile": profile,
         "msc_rows": msc_display.profile_rows(profile),
         "msc_products": msc_display.named_products(profile),
+        "results": results.for_trial(trial),
         "related_trials": list(Trial.objects.related_to(trial, RELATED_TRIALS)),
         "listed_related": Trial.objects.public().listed_related(trial),
         "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
     }
+    context["citation"] = sharing.citation(trial, context["canonical_url"])
     return render(request, "catalog/trial_detail.html", context)
 
 

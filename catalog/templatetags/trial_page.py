@@ -166,3 +166,15 @@ def iso_date(value):
         return datetime.date.fromisoformat(value).strftime("%-d %B %Y")
     except (TypeError, ValueError):
         return month_name(value)
+
+
+@register.filter
+def zip_groups(cells, groups):
+    """A results row's cells with the group each is for (``catalog.site.results``)."""
+    return zip(cells, groups, strict=False)
+
+
+@register.filter
+def zip_headers(cells, headers):
+    """A table view row's cells with their column headers (``catalog.site.table``)."""
+    return zip(cells, headers, strict=False)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import statistics
 from urllib.parse import urlencode
 
@@ -231,3 +232,33 @@ def test_the_openapi_document_describes_both_msc_operations(client, bundled_cata
     single = document["paths"]["/api/msc/{nctId}"]["get"]
     assert single["responses"]["200"]["content"]["application/json"]["example"]["nct_id"]
     assert "MscProfile" in document["components"]["schemas"]
+
+
+def list_page_ids(client, params):
+    """The trials the list page itself shows for ``params``, walking its pages of 100, and the
+    total it announces."""
+    ids, page = [], 1
+    while True:
+        query = urlencode([*params, ("per_page", 100), *([("page", page)] if page > 1 else [])])
+        response = client.get(f"/trials/?{query}")
+        assert response.status_code == 200, (params, response.status_code)
+        html = response.content.decode()
+        total = int(re.search(r'<h2 id="results-h" class="count">(\d+) trial', html).group(1))
+        ids += re.findall(r'<span class="nct">(NCT\d{8})</span>', html)
+        if len(ids) >= total or page * 100 >= total:
+            return ids, total
+        page += 1
+
+
+def test_json_and_csv_give_exactly_the_list_pages_trials_for_30_combinations(
+    client, bundled_catalog
+):
+    # Against the list page's own HTML (not its download): the same trials, in its order, and
+    # as many as it announces, in JSON and in CSV, over every combination.
+    tried = combinations()
+    assert len(tried) >= 30
+    for params in tried:
+        shown, total = list_page_ids(client, params)
+        assert len(shown) == total, params
+        assert api_ids(client, params) == shown, params
+        assert api_ids(client, params, fmt="csv") == shown, params

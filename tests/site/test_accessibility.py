@@ -1,7 +1,8 @@
 """axe-core, run in headless Chromium over the public pages, finds no serious or critical
-violation: the home page, a list with a search and filters, and a trial page with sites and
-arms. axe-core is the copy that axe-playwright-python ships. Skipped where no Chromium is
-installed (tests/browser.py).
+violation: the home page, a list with a search and filters, a trial page with sites and
+arms, the table view, a trial page with results and three trials compared. axe-core is the
+copy that axe-playwright-python ships. Skipped where no Chromium is installed
+(tests/browser.py).
 """
 
 import pytest
@@ -22,6 +23,14 @@ PAGES = {
     "trial with sites and arms": (
         "/trials/NCT02883803/",
         ["#locations .sites li", "table.arms td"],
+    ),
+    "table view with MSC columns": (
+        "/trials/table/?condition=COVID-19&route=intravenous",
+        ["table.trial-table thead th a", "table.trial-table td", ".columns-chooser"],
+    ),
+    "trial with results": (
+        "/trials/NCT00587990/",
+        ["#results table.results-table td", ".badge-results"],
     ),
     "three trials compared": (
         "/compare/?ids=NCT02883803,NCT02923375,NCT06518902",

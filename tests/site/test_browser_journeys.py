@@ -141,3 +141,114 @@ def test_pages_run_their_scripts_without_errors(browser_page):
 
     expect(page.get_by_role("button", name="Copy link")).to_be_visible()
     assert errors == []
+
+
+# The researcher's workbench (issue 18) -------------------------------------------------------
+
+MSC_CSV = {
+    "MSC Source": lambda p: "|".join(p["source"]),
+    "MSC Donor": lambda p: p["donor"],
+    "MSC Route": lambda p: "|".join(p["route"]),
+    "MSC Dose Min": lambda p: "" if p["dose"]["min"] is None else format(p["dose"]["min"], "g"),
+    "MSC Dose Max": lambda p: "" if p["dose"]["max"] is None else format(p["dose"]["max"], "g"),
+    "MSC Dose Unit": lambda p: p["dose"]["unit"] or "",
+    "MSC Number of Doses": lambda p: str(p["dose"]["n_doses"] or ""),
+}
+
+
+def test_the_researchers_journey_from_filters_to_a_shared_comparison(browser_page):
+    page = browser_page
+    page.goto("/trials/")
+    # Filter by condition and by MSC fields (each tick applies at once).
+    page.get_by_role("checkbox", name=re.compile(r"^COVID-19 \(\d+\)")).check()
+    page.wait_for_url(re.compile(r"condition=COVID-19"))
+    page.get_by_role("checkbox", name=re.compile(r"^Intravenous \(\d+\)")).check()
+    page.wait_for_url(re.compile(r"route=intravenous"))
+    assert query(page) == {"condition": ["COVID-19"], "route": ["intravenous"]}
+    count = result_count(page)
+    assert count >= 3
+
+    # The MSC values are in the results, each a link to the list filtered by it.
+    lines = page.locator(".results .result .msc-line")
+    assert lines.count() == page.locator(".results .result").count()
+    for text in lines.all_inner_texts():
+        assert "Route: " in text and "Intravenous" in text
+    route = lines.first.get_by_role("link", name="Intravenous", exact=True)
+    assert urlsplit(route.get_attribute("href")).query == "route=intravenous"
+
+    # The table view of the same search, with the MSC columns.
+    page.get_by_role("link", name="View as a table").click()
+    page.wait_for_url(re.compile(r"/trials/table/\?"))
+    assert query(page) == {"condition": ["COVID-19"], "route": ["intravenous"]}
+    headers = page.locator("table.trial-table thead th").all_inner_texts()
+    headers = [h.rstrip(" ▲▼") for h in headers]
+    assert set(MSC_CSV) <= set(headers)
+    in_table = [t.strip() for t in page.locator("table.trial-table tbody th a").all_inner_texts()]
+    from catalog.search.listing import DEFAULT_PER_PAGE
+
+    assert len(in_table) == min(count, DEFAULT_PER_PAGE)
+
+    # Its CSV: every row's MSC columns are the trial's /api/msc/<NCT ID>.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    with open(download_info.value.path(), encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == count
+    assert in_table == [row["NCT Number"] for row in rows][: len(in_table)]
+    for row in rows:
+        profile = page.request.get(f"/api/msc/{row['NCT Number']}").json()
+        for column, value in MSC_CSV.items():
+            assert row[column] == value(profile), (row["NCT Number"], column)
+
+    # Compare three of them: open the first, add it to a comparison, add two more.
+    chosen = in_table[:3]
+    page.get_by_role("link", name=chosen[0], exact=True).click()
+    page.wait_for_url(f"**/trials/{chosen[0]}/")
+    page.get_by_role("link", name="Add to compare").click()
+    page.wait_for_url(re.compile(r"/compare/\?ids="))
+    page.get_by_label(re.compile(r"^NCT IDs to compare")).fill(",".join(chosen))
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_url(re.compile(r"/compare/\?ids="))
+    compared = page.locator("table.compare thead th .compare-remove").all_inner_texts()
+    assert compared == [f"Remove {nct_id}" for nct_id in chosen]
+    table = page.locator("table.compare").inner_text()
+
+    # Share the comparison's link and reopen it.
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("#share-status")).to_have_text("Link copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    # The form sent the IDs with their commas encoded; the link to share writes them plainly.
+    assert parse_qs(urlsplit(copied).query) == {"ids": [",".join(chosen)]} == query(page)
+    other = page.context.new_page()
+    other.goto(copied)
+    assert other.url == copied
+    assert other.locator("table.compare").inner_text() == table
+
+
+def test_results_and_the_table_reflow_on_a_phone(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 740})
+    nct_id = None
+    page.goto("/trials/?has_results=true&sort=nct_id")
+    nct_id = page.locator(".results .nct").first.inner_text().strip()
+    for path in (
+        f"/trials/{nct_id}/",
+        "/trials/table/?condition=COVID-19&fields=mscProfile,Conditions,Locations",
+    ):
+        page.goto(path)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 375, (path, wide)
+    page.goto(f"/trials/{nct_id}/#results")
+    expect(page.locator("#results .results-table").first).to_be_visible()
+
+
+def test_the_trial_page_prints_without_the_screen_only_parts(browser_page):
+    page = browser_page
+    page.goto("/trials/NCT00587990/")
+    page.emulate_media(media="print")
+    for selector in (".toc", ".share", ".compare-link", ".site-header nav"):
+        assert not page.locator(selector).first.is_visible(), selector
+    expect(page.locator(".trial-header .citation")).to_be_visible()
+    expect(page.locator(".trial-header .citation")).to_contain_text(
+        "ClinicalTrials.gov NCT00587990, version of "
+    )

@@ -38,3 +38,28 @@ def test_the_count_does_not_grow_with_the_rows(client, bundled_catalog):
     assert Trial.objects.get(nct_id="NCT04684602").arms.count() == 10
     counts = {nct_id: queries_for(client, nct_id) for nct_id in many + ["NCT02883803"]}
     assert len(set(counts.values())) == 1, counts
+
+
+RESULTS_QUERIES = 7  # groups, measures, values, flow steps and counts, events and counts
+
+
+def test_a_trial_with_results_adds_the_same_few_queries_whatever_their_size(
+    client, bundled_catalog
+):
+    # The trials with the fewest and the most result rows: the same count, seven more at most.
+    with_results = Trial.objects.filter(has_results=True)
+    by_size = sorted(
+        with_results,
+        key=lambda t: (
+            t.result_measures.count()
+            + t.adverse_events.count()
+            + t.flow_steps.count()
+            + sum(m.measurements.count() for m in t.result_measures.all())
+        ),
+    )
+    chosen = [by_size[0].nct_id, by_size[len(by_size) // 2].nct_id, by_size[-1].nct_id]
+    counts = {nct_id: queries_for(client, nct_id) for nct_id in chosen}
+    assert len(set(counts.values())) == 1, counts
+    assert max(counts.values()) <= MAX_QUERIES + RESULTS_QUERIES
+    # A trial without results makes none of them.
+    assert queries_for(client, "NCT02883803") <= MAX_QUERIES
