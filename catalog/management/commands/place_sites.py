@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from catalog.models import Site
 from catalog.places import placing
+from catalog.places.gazetteer import gazetteer, tables_path
 
 
 class Command(BaseCommand):
@@ -23,10 +24,19 @@ class Command(BaseCommand):
             "--measure", action="store_true", help="Only say how many sites are placed."
         )
         parser.add_argument(
+            "--tables-only",
+            action="store_true",
+            help="Only build the gazetteer's tables and save them (no database is read).",
+        )
+        parser.add_argument(
             "--unplaced", type=int, default=0, metavar="N", help="List the N commonest unplaced."
         )
 
-    def handle(self, *args, everything, measure, unplaced, **options):
+    def handle(self, *args, everything, measure, unplaced, tables_only, **options):
+        if tables_only:
+            gazetteer()
+            self.stdout.write(f"gazetteer tables: {tables_path()}")
+            return
         share = placing.share() if measure else placing.place_sites(everything=everything)
         self.stdout.write(str(share))
         if unplaced:
