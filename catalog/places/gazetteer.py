@@ -186,7 +186,7 @@ class Gazetteer:
             return ""
         if iso == "US":
             return self.us_states.get(key, "")
-        best = self._largest(self._cities(key, iso))
+        best = self._largest(self._cities(key, iso), key)
         return self.admin1[best] if best is not None else ""
 
     # Cities
@@ -194,12 +194,20 @@ class Gazetteer:
     def _cities(self, key, iso=None):
         return [n for n in self.index.get(key, ()) if iso is None or self.country[n] == iso]
 
-    def _largest(self, numbers):
-        """The largest of several cities of one name; a district of a larger city (GeoNames
+    def _largest(self, numbers, key=None):
+        """The largest of several cities found by the name ``key``: one whose own name it is
+        before one known by it as another name, and a district of a larger city (GeoNames
         lists Madrid's "Salamanca" beside the city of Salamanca) only if all are."""
         if len(numbers) < 2:
             return numbers[0] if numbers else None
-        return max(numbers, key=lambda n: (not self._is_district(n), self.population[n]))
+        return max(
+            numbers,
+            key=lambda n: (
+                normalize(self.names[n]) == key,
+                not self._is_district(n),
+                self.population[n],
+            ),
+        )
 
     def _is_district(self, number):
         """Whether a larger city lies within ``DISTRICT_KM`` of the city ``number``."""
@@ -243,11 +251,11 @@ class Gazetteer:
             if not found:
                 continue
             in_region = [n for n in found if region and self.admin1[n] == region]
-            return self._largest(in_region or found)
+            return self._largest(in_region or found, key)
         if state:
             # A district the gazetteer does not know ("Gangnam-gu", state "Seoul"): the city
             # its state is named after.
-            return self._largest(self._cities(normalize(state), iso))
+            return self._largest(self._cities(normalize(state), iso), normalize(state))
         return None
 
     def place_site(self, city, state, country):
@@ -273,7 +281,7 @@ class Gazetteer:
             return self._country_place(iso)
         if len(parts) == 1 and whole in self.us_states and len(whole) > 2:
             # "New York" is the city; "Washington", "Texas" the states.
-            city = self._largest(self._cities(whole, "US"))
+            city = self._largest(self._cities(whole, "US"), whole)
             if city is not None and self.population[city] >= BIG_CITY:
                 return self._city_place(city)
             return self._region_place(self.us_states[whole])
@@ -289,7 +297,7 @@ class Gazetteer:
                 return self._city_place(self.find_city(rest, "US", parts[-1]))
         # A city anywhere: the largest of the name.
         for key in self._city_keys(" ".join(parts) if len(parts) == 1 else parts[0]):
-            number = self._largest(self._cities(key))
+            number = self._largest(self._cities(key), key)
             if number is not None:
                 return self._city_place(number)
         return None
@@ -349,8 +357,6 @@ def _proper(name):
     return name.isascii() or all(
         c.isascii() or unicodedata.name(c, "").startswith("LATIN") for c in name
     )
-
-
 
 
 def tables_path():
