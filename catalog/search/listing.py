@@ -300,6 +300,9 @@ class TrialSearch:
                 left = [n for n in param.qualifies if n != name and n in self.canonical]
                 if name in param.qualifies and not left:
                     drop += (param.name,)  # nothing left to qualify: a unit goes with its range
+            offered = PARAMS.sorts().get(self.sort)
+            if offered and offered[0].name == name:
+                drop += ("sort",)  # the nearest first goes with the place
             return self.url(drop=drop)
         kept = [v for v in self.canonical.getlist(name) if v.upper() != str(value).upper()]
         return self.url(drop=("page",), **{name: kept or None})

@@ -275,7 +275,8 @@ PARAMS = Registry(
                 doc="Only studies with a site within a distance of a point, as"
                 " ClinicalTrials.gov writes it: distance(latitude,longitude,radius), the radius"
                 f" in mi or km (at most {places.MAX_RADIUS_KM} km). Sites are placed at their"
-                " record's geoPoint, or at their city.",
+                " record's geoPoint, or at their city. Under the list's name, near, also a"
+                " city, US state or country by name, or lat,lon with radius (km).",
                 schema=places.DISTANCE_SCHEMA,
                 example="distance(39.0035707,-77.1013313,50mi)",
             ),

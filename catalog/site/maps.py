@@ -78,7 +78,7 @@ def site_map(sites, tile_url=""):
     center_x = (west + east) / 2 * scale
     center_y = -middle
     left, top = center_x - width / 2, center_y - height / 2
-    step = width / 400  # what a point's precision and the simplification keep
+    step = width / 300  # what a point's precision and the simplification keep
     land = []
     for (x0, y0, x1, y1), points in _rings():
         if x1 * scale < left or x0 * scale > left + width or y1 < top or y0 > top + height:
@@ -113,7 +113,7 @@ def site_map(sites, tile_url=""):
         view_box=" ".join(_format(v, step) for v in (left, top, width, height)),
         land=" ".join(land),
         dots=dots,
-        radius=_format(width / 110, step),
+        radius=_format(width / 90, step),
         stroke=_format(width / 700, step),
         placed=len(placed),
         unplaced=len(sites) - len(placed),

@@ -207,6 +207,13 @@ def test_sorting_by_distance_without_a_place_is_a_notice(client, bundled_catalog
     assert response.context["search"].sort == "-updated"
 
 
+def test_removing_the_place_removes_its_radius_and_the_distance_sort(bundled_catalog):
+    search = TrialSearch({"q": "knee", "near": "Boston", "radius": "300", "sort": "distance"})
+    chip = next(c for c in search.active_filters() if c["name"] == "near")
+    assert chip["value"] == "Boston, Massachusetts, United States, within 300 km"
+    assert chip["remove_url"] == LIST + "?q=knee"
+
+
 def test_a_place_keeps_the_queries_of_a_page_constant(client, bundled_catalog):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
