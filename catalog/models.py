@@ -1201,6 +1201,15 @@ class Site(models.Model):
     def __str__(self):
         return ", ".join(p for p in [self.facility, self.city, self.country] if p)
 
+    def save(self, *args, **kwargs):
+        # A curator's save: coordinates typed in are kept as the record's own; a site without
+        # any, or placed by a city that changed, is placed again (the importer places its rows
+        # before writing them in bulk).
+        from catalog.places import placing
+
+        placing.place_saved(self)
+        super().save(*args, **kwargs)
+
 
 class CentralContact(models.Model):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="central_contacts")

@@ -37,6 +37,26 @@ def place(site):
     return True
 
 
+def place_saved(site):
+    """Before ``site`` (a ``Site``) is saved one by one (by a curator): coordinates changed by
+    hand become the record's own; otherwise a site without coordinates, or placed by a city,
+    state or country that changed, is placed again."""
+    fields = ("city", "state", "country", "latitude", "longitude", "geo_source")
+    stored = Site.objects.filter(pk=site.pk).values(*fields).first() if site.pk else None
+    point = (site.latitude, site.longitude)
+    if site.latitude is not None and site.longitude is not None:
+        typed = stored is None or point != (stored["latitude"], stored["longitude"])
+        if typed and site.geo_source != GeoSource.GAZETTEER or stored and typed:
+            site.geo_source = GeoSource.RECORD
+            return
+    moved = stored is not None and any(
+        getattr(site, name) != stored[name] for name in ("city", "state", "country")
+    )
+    if site.latitude is None or site.geo_source == GeoSource.GAZETTEER and moved:
+        site.latitude = site.longitude = None
+        place(site)
+
+
 def place_all(sites):
     """Place each of ``sites``; the number placed."""
     return sum(place(site) for site in sites)

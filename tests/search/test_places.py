@@ -358,3 +358,21 @@ def test_the_place_box_understands_cities_regions_and_countries():
     assert places.place_site("Cordoba", "", "Spain") == places.place_site("Córdoba", "", "Spain")
     assert places.place_site("Gangnam-gu", "Seoul", "Korea, Republic of") is not None
     assert places.place_site("Nowhere at all", "", "Spain") is None
+
+
+def test_a_curators_save_places_a_moved_site_and_keeps_typed_coordinates(imported_trial):
+    site = imported_trial.sites.filter(geo_source="gazetteer").first()
+    site.city, site.state, site.country = "Sevilla", "", "Spain"
+    site.save()
+    site.refresh_from_db()
+    assert haversine(37.3891, -5.9845, site.latitude, site.longitude) < 25
+    assert site.geo_source == "gazetteer"
+    site.latitude, site.longitude = 37.5, -6.0
+    site.save()
+    site.refresh_from_db()
+    assert (site.latitude, site.longitude, site.geo_source) == (37.5, -6.0, "record")
+    new = Site.objects.create(trial=imported_trial, position=9, city="Bologna", country="Italy")
+    assert (
+        new.geo_source == "gazetteer"
+        and haversine(44.4949, 11.3426, new.latitude, new.longitude) < 25
+    )
