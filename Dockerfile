@@ -18,9 +18,12 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
-# collectstatic reads no database; the settings only want one named in production.
+# collectstatic and the gazetteer's tables (catalog.places, under var/) read no database; the
+# settings only want one named in production.
 RUN DEBUG=0 SECRET_KEY=build-only DATABASE_URL=postgres://build@127.0.0.1:1/none \
     python manage.py collectstatic --noinput \
+ && DEBUG=0 SECRET_KEY=build-only DATABASE_URL=postgres://build@127.0.0.1:1/none \
+    python manage.py place_sites --tables-only \
  && python -m compileall -q /app/catalog /app/trialsite
 
 # --- runtime: the virtualenv and the application, run by an unprivileged user

@@ -1163,6 +1163,11 @@ class Outcome(models.Model):
         return self.measure
 
 
+class GeoSource(models.TextChoices):
+    RECORD = "record", "The record's geoPoint"
+    GAZETTEER = "gazetteer", "The site's city in the gazetteer"
+
+
 class Site(models.Model):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
     position = models.PositiveSmallIntegerField(default=0)
@@ -1172,13 +1177,19 @@ class Site(models.Model):
     state = models.CharField(max_length=200, blank=True)
     zip = models.CharField("ZIP code", max_length=32, blank=True)
     country = models.CharField(max_length=100, blank=True)
+    # The record's geoPoint, or the coordinates of the site's city in the gazetteer
+    # (catalog.places), set whenever the importer writes the site; null if neither.
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    geo_source = models.CharField(
+        "coordinates from", max_length=16, choices=GeoSource.choices, blank=True
+    )
     contacts = models.JSONField(default=list, blank=True, help_text="{name, role, phone, email}.")
 
     class Meta:
         ordering = ["trial", "position"]
         indexes = [
+            models.Index(fields=["latitude", "longitude"], name="site_lat_lon"),
             models.Index(fields=["country", "trial"]),
             models.Index(fields=["city"]),
             models.Index(Upper("city"), "trial", name="site_upper_city"),
@@ -1191,6 +1202,15 @@ class Site(models.Model):
 
     def __str__(self):
         return ", ".join(p for p in [self.facility, self.city, self.country] if p)
+
+    def save(self, *args, **kwargs):
+        # A curator's save: coordinates typed in are kept as the record's own; a site without
+        # any, or placed by a city that changed, is placed again (the importer places its rows
+        # before writing them in bulk).
+        from catalog.places import placing
+
+        placing.place_saved(self)
+        super().save(*args, **kwargs)
 
 
 class CentralContact(models.Model):

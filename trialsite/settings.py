@@ -334,6 +334,13 @@ CATALOG_EXPORT_DIR = Path(os.environ.get("CATALOG_EXPORT_DIR", VAR_DIR / "export
 CATALOG_EXPORT_MAX_FILES = env_int("CATALOG_EXPORT_MAX_FILES", 200)
 CATALOG_EXPORT_LIMIT = env_int("CATALOG_EXPORT_LIMIT", 30)
 CATALOG_EXPORT_WINDOW = max(1, env_int("CATALOG_EXPORT_WINDOW", 600))
+# The trial page's map needs no tile server. Set MAP_TILE_URL to a tile map's address with
+# {lat}, {lon} and {zoom} (e.g. https://www.openstreetmap.org/#map={zoom}/{lat}/{lon}) to also
+# link each map's view there.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+# Where the gazetteer's tables (catalog.places) are kept once built (default: VAR_DIR/gazetteer).
+GAZETTEER_DIR = os.environ.get("GAZETTEER_DIR", "")
+
 CATALOG_BUNDLED_DATA = [
     BASE_DIR / "data" / "msc-trials-2022.json.gz",
     BASE_DIR / "data" / "seeds",

@@ -201,7 +201,8 @@ def _msc_list_parameters():
 
     entries = []
     for param in PARAMS:
-        schema = (param.api and param.api.schema) or param.kind.schema()
+        # The list's own reading where it is wider than the v2 API's (a place by name).
+        schema = param.kind.list_schema() or (param.api and param.api.schema) or param.kind.schema()
         if param.multiple:
             schema = {"type": "array", "items": schema}
         doc = param.label + (f". {param.api.doc}" if param.api and param.api.doc else ".")

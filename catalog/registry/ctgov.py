@@ -1184,7 +1184,10 @@ def _study(t, documents, former_ids, results):
                         "zip": s.zip,
                         "country": s.country,
                         "contacts": s.contacts,
-                        "geoPoint": {"lat": s.latitude, "lon": s.longitude},
+                        # Only the record's own point: a city's from the gazetteer is ours.
+                        "geoPoint": {"lat": s.latitude, "lon": s.longitude}
+                        if getattr(s, "geo_source", "") != "gazetteer"
+                        else None,
                     }
                     for s in t.sites.all()
                 ],

@@ -61,6 +61,7 @@ from catalog.models import (
     TrialMesh,
 )
 from catalog.msc.annotate import annotate_study
+from catalog.places import placing
 from catalog.registry import ctgov
 from catalog.search.fulltext import refresh_vocabulary, update_search_vectors
 
@@ -760,10 +761,13 @@ class Importer:
             if take(name):
                 if replace:
                     model.objects.filter(trial=trial).delete()
-                model.objects.bulk_create(
+                rows = [
                     model(trial=trial, position=i, **item)
                     for i, item in enumerate(getattr(parsed, name))
-                )
+                ]
+                if model is Site:
+                    placing.place_all(rows)  # the record's geoPoint, or the city's
+                model.objects.bulk_create(rows)
         if only is None:
             self._write_record_parts(trial, parsed, replace)
         if kept:

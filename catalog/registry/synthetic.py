@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from catalog.models import Arm, Intervention
+from catalog.places import placing
 from catalog.registry import ctgov
 from catalog.registry.importer import _arm_links, iter_studies
 
@@ -251,6 +252,7 @@ class Profile:
                 sites.append(site)
                 by_country.setdefault(site["country"], []).append(site)
             links.append(_link_positions(parsed))
+        placing.place_all(sites)  # each real site once, as the importer places it
         return cls(
             studies=studies,
             brief_titles=brief,

@@ -90,7 +90,8 @@ class SortKey:
 
     @property
     def field(self):
-        return SORT_FIELDS[self.name]
+        # A sort a parameter offers orders by an annotation of its own.
+        return SORT_FIELDS.get(self.name, f"sort_{self.name}")
 
     def order(self):
         expression = F(self.field)
@@ -138,6 +139,19 @@ class TrialSearch:
         if value is None:
             return parse_sort(default)
         keys = parse_sort(value)
+        offered = PARAMS.sorts().get(value)
+        if keys is None and offered:
+            param, sort = offered
+            if param.name in self.query.values:
+                self._valid.add("sort")
+                return [SortKey(value, False)]
+            self._note(
+                "sort",
+                f"Sorting by {sort.label[0].lower() + sort.label[1:]} needs a"
+                f" {param.label.lower()}; sorted by"
+                f" {'best match' if self.searching else 'last update'}.",
+            )
+            return parse_sort(default)
         if keys is None:
             self._note("sort", f"Ignored sort={_short(value)}: not a known sort.")
             return parse_sort(default)
@@ -213,6 +227,12 @@ class TrialSearch:
         queryset = self.queryset() if queryset is None else queryset
         if self.searching:
             queryset = queryset.annotate(rank=fulltext.rank_expression(self.parsed))
+        sorts = PARAMS.sorts()
+        for key in keys:
+            if key.name in sorts:
+                param, sort = sorts[key.name]
+                order = sort.order(self.query.values[param.name], self.query)
+                queryset = queryset.annotate(**{key.field: order})
         orders = [k.order() for k in keys]
         if not any(k.name == "nct_id" for k in keys):
             orders.append(F("nct_id").asc())
@@ -246,6 +266,7 @@ class TrialSearch:
         )
         if self.searching:
             rows = rows.annotate(headline=fulltext.headline_expression(self.parsed))
+        rows = self.query.annotate(rows)
         paginator = Paginator(rows, self.per_page)
         paginator.count = total  # known already
         if self.page_number > paginator.num_pages and total:
@@ -260,7 +281,17 @@ class TrialSearch:
                 getattr(trial, "headline", ""), trial.brief_summary
             )
             trial.msc_values = msc_display.list_values(getattr(trial, "msc", None))
+            trial.notes = self.query.notes(trial)
         return page
+
+    def sort_choices(self):
+        """The sorts the list offers for this search: best match when searching, and those of
+        the parameters in use (nearest site first, with a place)."""
+        choices = [(v, label) for v, label in SORT_CHOICES if v != "relevance" or self.searching]
+        for key, (param, sort) in PARAMS.sorts().items():
+            if param.name in self.query.values:
+                choices.insert(1 if self.searching else 0, (key, sort.label))
+        return choices
 
     # Addresses of this search
 
@@ -284,6 +315,9 @@ class TrialSearch:
                 left = [n for n in param.qualifies if n != name and n in self.canonical]
                 if name in param.qualifies and not left:
                     drop += (param.name,)  # nothing left to qualify: a unit goes with its range
+            offered = PARAMS.sorts().get(self.sort)
+            if offered and offered[0].name == name:
+                drop += ("sort",)  # the nearest first goes with the place
             return self.url(drop=drop)
         kept = [v for v in self.canonical.getlist(name) if v.upper() != str(value).upper()]
         return self.url(drop=("page",), **{name: kept or None})

@@ -27,7 +27,7 @@ from catalog.models import (
 )
 from catalog.msc import query as msc_query
 from catalog.registry.ctgov import NCT_ID_RE
-from catalog.search import facets, fulltext
+from catalog.search import facets, fulltext, places
 from catalog.search import filters as f
 from catalog.search.query import (
     Api,
@@ -39,6 +39,7 @@ from catalog.search.query import (
     Registry,
     Related,
     Search,
+    Sort,
     Texts,
 )
 
@@ -259,6 +260,62 @@ PARAMS = Registry(
                 ),
                 limit=10,
             ),
+        ),
+        # Trials near a place (catalog.search.places): a city with a radius, a US state or a
+        # country, read by the gazetteer; ClinicalTrials.gov's filter.geo in the API.
+        Param(
+            "near",
+            "Place",
+            places.PlaceKind(),
+            filter=places.filter_near,
+            api=Api(
+                ("filter.geo",),
+                split=False,
+                strip=True,
+                doc="Only studies with a site within a distance of a point, as"
+                " ClinicalTrials.gov writes it: distance(latitude,longitude,radius), the radius"
+                f" in mi or km (at most {places.MAX_RADIUS_KM} km). Sites are placed at their"
+                " record's geoPoint, or at their city. Under the list's name, near, also a"
+                " city, US state or country by name, or lat,lon with radius (km).",
+                schema=places.DISTANCE_SCHEMA,
+                example="distance(39.0035707,-77.1013313,50mi)",
+            ),
+            form=Input(
+                "Place",
+                "Trials near a place",
+                "City, US state or country",
+                attrs=(
+                    ("size", "24"),
+                    ("maxlength", "200"),
+                    ("placeholder", "e.g. Madrid, Texas or Spain"),
+                    ("autocomplete", "off"),
+                ),
+                help="A city with a radius, or a whole US state or country.",
+                lead=True,
+            ),
+            chip=lambda raw, query: places.chip(query.values["near"], query),
+            words=lambda query: places.describe(query.values["near"], query),
+            annotate=places.annotate_near,
+            note=lambda trial, value, query: places.nearest_text(
+                getattr(trial, "nearest", None), value
+            ),
+            sorts=(Sort("distance", "Nearest site first", places.distance_order),),
+        ),
+        Param(
+            "radius",
+            "Within",
+            places.Radius(),
+            qualifies=("near",),
+            form=Input(
+                "Place",
+                "Trials near a place",
+                "Within (km)",
+                "number",
+                attrs=(("min", "1"), ("max", str(places.MAX_RADIUS_KM)), ("step", "1")),
+                default=str(places.DEFAULT_RADIUS_KM),
+                lead=True,
+            ),
+            words=lambda query: "",
         ),
         Param(
             "sponsor",

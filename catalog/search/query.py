@@ -108,6 +108,10 @@ class Kind:
         """The OpenAPI schema of one value."""
         return {"type": "string"}
 
+    def list_schema(self):
+        """The schema of one value under the list's name (``/api/msc``), if not the API's."""
+        return None
+
 
 class FormFieldKind(Kind):
     """One value, read by a Django form field: its error messages say why a value is refused."""
@@ -263,6 +267,7 @@ class Input:
     attrs: tuple = ()  # further HTML attributes, as (name, value) pairs
     help: str = ""  # said once above the legend's inputs
     default: str = ""  # the value shown when the address has none
+    lead: bool = False  # its section comes before the facets, open
 
 
 HIDDEN = "hidden"  # kept through a new submission as a hidden field, with no input of its own
@@ -320,6 +325,16 @@ class Api:
 
 
 @dataclass(frozen=True)
+class Sort:
+    """A sort the list offers while the parameter is in use (``sort=distance`` with a place):
+    ``order(value, query)`` is the expression to order by, ascending, nulls last."""
+
+    key: str
+    label: str
+    order: object
+
+
+@dataclass(frozen=True)
 class Related:
     """Rows of another model that several parameters narrow together: their conditions become
     one EXISTS, so that all must hold for the same row (e.g. one trial's MSC profile)."""
@@ -344,6 +359,10 @@ class Param:
     chip: object = None  # (raw, query) -> the chip's value, if not the choice's label
     words: object = None  # (query) -> the parameter in words, or "" for none, if not the default
     qualifies: tuple = ()  # the parameters this one only modifies (a unit of a range)
+    # (queryset, value, query) -> queryset: what each result shows of it (a nearest site)
+    annotate: object = None
+    note: object = None  # (result, value, query) -> a line the result shows, from ``annotate``
+    sorts: tuple = ()  # ``Sort``s offered while the parameter is in use
 
     @property
     def multiple(self):
@@ -374,6 +393,7 @@ class Section:
     title: str
     open: bool
     fieldsets: list
+    lead: bool = False
 
 
 @dataclass
@@ -437,6 +457,10 @@ class Registry:
             if param.api
             for name in param.api.names or (param.name,)
         ]
+
+    def sorts(self):
+        """{sort key: (parameter, Sort)} of the sorts parameters offer."""
+        return {sort.key: (param, sort) for param in self for sort in param.sorts}
 
     def by_api_name(self):
         """{API name: parameter} for the names the API maps onto the list's parameters."""
@@ -589,6 +613,23 @@ class Query:
             queryset = queryset.filter(related.exists(condition))
         return queryset
 
+    def annotate(self, queryset):
+        """``queryset`` with what each result shows of the parameters in use."""
+        for name, value in self.values.items():
+            param = self.registry[name]
+            if param.annotate is not None:
+                queryset = param.annotate(queryset, value, self)
+        return queryset
+
+    def notes(self, result):
+        """The lines a result shows of the parameters in use (its nearest site)."""
+        notes = []
+        for name, value in self.values.items():
+            param = self.registry[name]
+            if param.note is not None and (text := param.note(result, value, self)):
+                notes.append(text)
+        return notes
+
     # Reading the search
 
     def chip_value(self, name, raw):
@@ -618,7 +659,9 @@ class Query:
             shape = param.form
             if not isinstance(shape, Input):
                 continue
-            section = sections.setdefault(shape.section, Section(shape.section, False, []))
+            section = sections.setdefault(
+                shape.section, Section(shape.section, shape.lead, [], shape.lead)
+            )
             value = canonical.get(param.name)
             section.open = section.open or (value is not None and not param.qualifies)
             if not section.fieldsets or section.fieldsets[-1].legend != shape.legend:

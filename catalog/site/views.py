@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,12 +16,21 @@ from catalog.search.listing import (
     DEFAULT_PER_PAGE,
     DEFAULT_SORT,
     PER_PAGE_CHOICES,
-    SORT_CHOICES,
     TrialSearch,
 )
 from catalog.search.params import PARAMS
 from catalog.search.query import PAGING_PARAMS, list_url
-from catalog.site import charts, compare, downloads, exports, insights, results, sharing, table
+from catalog.site import (
+    charts,
+    compare,
+    downloads,
+    exports,
+    insights,
+    maps,
+    results,
+    sharing,
+    table,
+)
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
@@ -95,11 +105,7 @@ def trial_list(request):
             "suggestion": suggestion,
             "looked_up": looked_up,
             "suggestion_url": suggestion and search.url(drop=("page",), q=suggestion),
-            "sort_choices": [
-                (value, label)
-                for value, label in SORT_CHOICES
-                if value != "relevance" or search.searching
-            ],
+            "sort_choices": search.sort_choices(),
             "per_page_choices": PER_PAGE_CHOICES,
             "default_sort": "relevance" if search.searching else DEFAULT_SORT,
             "default_per_page": DEFAULT_PER_PAGE,
@@ -145,11 +151,7 @@ def trial_table(request):
             "pages": search.pagination(
                 page, page_url=lambda n: table.url(search, columns, page=None if n == 1 else n)
             ),
-            "sort_choices": [
-                (value, label)
-                for value, label in SORT_CHOICES
-                if value != "relevance" or search.searching
-            ],
+            "sort_choices": search.sort_choices(),
             "per_page_choices": PER_PAGE_CHOICES,
             "default_sort": "relevance" if search.searching else DEFAULT_SORT,
             "default_per_page": DEFAULT_PER_PAGE,
@@ -230,6 +232,7 @@ def trial_detail(request, nct_id):
         "related_trials": list(Trial.objects.related_to(trial, RELATED_TRIALS)),
         "listed_related": Trial.objects.public().listed_related(trial),
         "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
+        "site_map": maps.site_map(trial.sites.all(), settings.MAP_TILE_URL),
     }
     context["citation"] = sharing.citation(trial, context["canonical_url"])
     return render(request, "catalog/trial_detail.html", context)

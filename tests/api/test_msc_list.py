@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.models import MscProfile, Trial
 from catalog.search.listing import TrialSearch
 from catalog.search.params import PARAMS
+from catalog.search.places import PlaceKind
 from catalog.search.query import Choice, FormFieldKind, Search, Texts
 from catalog.site import exports
 
@@ -82,6 +83,8 @@ def _real_values(param, counts):
     if param.name.startswith("enrollment_"):
         counts_ = [n for n in Trial.objects.values_list("enrollment_count", flat=True) if n]
         return [str(int(statistics.median(counts_)))]
+    if param.name in ("near", "radius"):
+        return {"near": ["Madrid"], "radius": ["300"]}[param.name]
     raise AssertionError(f"no real value known for {param.name}: add one")
 
 
@@ -113,8 +116,9 @@ def combinations():
     for sort in ("-start", "enrollment", "nct_id", "-nct_id", "updated"):
         found.append([("source", values["source"][0]), ("sort", sort)])
     found.append([("q", values["q"][0]), ("sort", "relevance"), *dose])
+    found.append([("near", "Boston"), ("radius", "500"), ("sort", "distance")])
     assert all(
-        isinstance(PARAMS[n].kind, (Choice, Texts, Search, FormFieldKind))
+        isinstance(PARAMS[n].kind, (Choice, Texts, Search, FormFieldKind, PlaceKind))
         for c in found
         for n, _ in c
         if n != "sort"

@@ -42,6 +42,7 @@ def test_the_image_installs_only_the_runtime_requirements_and_collects_static_fi
     assert "pip install --no-cache-dir -r requirements.txt" in runs
     assert "requirements-dev" not in DOCKERFILE
     assert "manage.py collectstatic --noinput" in runs
+    assert "manage.py place_sites --tables-only" in runs
 
 
 def test_the_image_runs_gunicorn_as_an_unprivileged_user_with_a_health_check():
@@ -136,6 +137,9 @@ def test_the_image_steps_give_a_working_catalog(tmp_path, scratch_postgres):
     build_env = production_env("postgres://build@127.0.0.1:1/none", app / "staticfiles")
     step([str(python), "manage.py", "collectstatic", "--noinput"], app, build_env)
     assert list((app / "staticfiles" / "css").glob("site.*.css.gz"))
+    # ... && manage.py place_sites --tables-only (the gazetteer's tables, under /app/var)
+    step([str(python), "manage.py", "place_sites", "--tables-only"], app, build_env)
+    assert list((app / "var" / "gazetteer").glob("cities1000-*.marshal"))
 
     # The release step against an empty database, twice (the second run changes nothing).
     database = scratch_postgres.create_database("container_steps")

@@ -86,6 +86,12 @@ LIST_QUERIES = [
     "q=cord+blood&status=RECRUITING&source=cord_blood&dose_min=1e6&page=1&per_page=50",
     "q=covid&country=China&phase=PHASE2&route=intravenous&n_doses=1&start_from=2020",
     "phase=PHASE3&status=COMPLETED&sponsor_class=INDUSTRY&age_group=ADULT&has_results=true",
+    "near=Madrid",
+    "near=Boston%2C+MA&radius=300&sort=distance",
+    "near=Texas&q=knee",
+    "near=Xyzzyville",
+    "near=distance(39.0035707%2C-77.1013313%2C50mi)&radius=5",
+    "sort=distance",
 ]
 
 # Downloads and the feed of a few of those searches.
@@ -133,6 +139,9 @@ API_QUERIES = [
     "pageSize=abc",
     "pageToken=garbage",
     "query.term=covid&sort=@relevance&pageSize=5",
+    "filter.geo=distance(39.0035707,-77.1013313,50mi)&countTotal=true&fields=NCTId",
+    "filter.geo=distance(40.4168,-3.7038,100km)&query.term=knee&countTotal=true&fields=NCTId",
+    "filter.geo=Madrid",
 ]
 
 ADMIN_QUERIES = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0013_judge_statuses'),
+        ('catalog', '0015_place_sites'),
     ]
 
     operations = [
