@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from catalog.models import Trial, TrialCondition
 from catalog.msc import display as msc_display
+from catalog.places.gazetteer import gazetteer
 from catalog.search import facets, fulltext
 from catalog.search.params import MSC_PROFILE, PARAMS
 from catalog.search.query import PAGING_PARAMS, Notice, list_url
@@ -250,6 +251,23 @@ class TrialSearch:
     def suggestion(self):
         """The search with misspellings corrected, or None."""
         return fulltext.suggest(self.parsed) if self.searching else None
+
+    def place_in_search(self):
+        """For a search that found nothing and ends with a place's name ("stem cell knee
+        Madrid"): (the place, the address of the same search with those words in the place
+        box instead), or None. Places are not words of the records."""
+        words = self.parsed.text.split() if self.searching else []
+        if "near" in self.query.values:
+            return None
+        for count in (3, 2, 1):
+            tail = " ".join(words[-count:])
+            if len(words) <= count or len(tail) < 3:
+                continue
+            place = gazetteer().find(tail)
+            if place is not None:
+                rest = " ".join(words[:-count])
+                return place, list_url(self.canonical, drop=("page",), q=rest, near=tail)
+        return None
 
     def results(self, total):
         """The page of results, given the total (from the facet counts: no COUNT query)."""

@@ -85,6 +85,7 @@ def trial_list(request):
     # An NCT ID that finds nothing: where else to look, rather than a dead end.
     no_trial = search.searching and not counts.total
     looked_up = fulltext.nct_id_typed(search.parsed.text) if no_trial else None
+    place_hint = search.place_in_search() if no_trial and not looked_up else None
     msc_facets, msc_sections, other_facets, other_sections = search.filter_panel(counts)
     return render(
         request,
@@ -104,6 +105,7 @@ def trial_list(request):
             "exports": search.export_urls(),
             "suggestion": suggestion,
             "looked_up": looked_up,
+            "place_hint": place_hint,
             "suggestion_url": suggestion and search.url(drop=("page",), q=suggestion),
             "sort_choices": search.sort_choices(),
             "per_page_choices": PER_PAGE_CHOICES,

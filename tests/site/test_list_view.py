@@ -252,3 +252,12 @@ def test_an_empty_text_search_suggests_other_words_not_removing_filters(client, 
     assert "Check the spelling, try fewer or broader words" in html
     _, html = page(client, "?q=Zzyzxville&phase=PHASE2")
     assert "Remove a filter above" in html
+
+
+def test_a_search_that_ends_with_a_place_suggests_the_place_box(client, bundled_catalog):
+    response, html = page(client, "?q=stem+cell+knee+Madrid")
+    assert response.context["count"] == 0
+    place, url = response.context["place_hint"]
+    assert place.name.startswith("Madrid")
+    assert url == "/trials/?q=stem+cell+knee&near=Madrid"
+    assert page(client, url[len(LIST) :])[0].context["count"] > 0
