@@ -144,12 +144,14 @@ class _JoinedText(Func):
 
 def _joined(rows, field):
     """The ``field`` values of related ``rows`` (a queryset with a ``trial`` key) joined by
-    spaces, as a subquery."""
+    spaces, as a subquery. In the order the rows were written: the positions of the words, and so
+    what a phrase matches and how a trial ranks, must not depend on how the rows happen to lie
+    on disk."""
     rows = (
         rows.filter(trial=OuterRef("pk"))
         .order_by()
         .values("trial")
-        .annotate(joined=StringAgg(field, delimiter=VALUE_SEPARATOR))
+        .annotate(joined=StringAgg(field, delimiter=VALUE_SEPARATOR, order_by="pk"))
         .values("joined")
     )
     return Coalesce(Subquery(rows, output_field=TextField()), Value(""), output_field=TextField())

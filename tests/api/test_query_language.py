@@ -232,7 +232,6 @@ def test_agg_filters(bundled_catalog, client, records):
 
 
 def test_what_the_api_does_not_support_is_refused_by_name(client, db):
-    assert "filter.geo" in refused(client, "filter.geo", **{"filter.geo": "distance(1,2,5mi)"})
     assert "postFilter.overallStatus" in refused(
         client, "postFilter.overallStatus", **{"postFilter.overallStatus": "RECRUITING"}
     )
