@@ -249,7 +249,7 @@ def list_page_ids(client, params):
         response = client.get(f"/trials/?{query}")
         assert response.status_code == 200, (params, response.status_code)
         html = response.content.decode()
-        total = int(re.search(r'<h2 id="results-h" class="count">(\d+) trial', html).group(1))
+        total = int(re.search(r'<h2 id="results-h" class="count"[^>]*>(\d+) trial', html).group(1))
         ids += re.findall(r'<span class="nct">(NCT\d{8})</span>', html)
         if len(ids) >= total or page * 100 >= total:
             return ids, total
