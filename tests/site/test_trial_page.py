@@ -41,8 +41,8 @@ def test_the_header_sums_the_trial_up(septic_shock):
 
 
 def test_the_status_badge_is_coloured_by_what_the_status_means(septic_shock, stroke):
-    assert '<span class="badge badge-unknown">Unknown status</span>' in septic_shock
-    assert '<span class="badge badge-open">Not yet recruiting</span>' in stroke
+    assert '<span class="status badge badge-unknown">Unknown status</span>' in septic_shock
+    assert '<span class="status badge badge-open">Not yet recruiting</span>' in stroke
     assert "The study has not started enrolling participants yet." in stroke
 
 
