@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from catalog.models import Trial
 from catalog.msc import display as msc_display
 from catalog.registry.ctgov import address_nct_id
-from catalog.search import fulltext
+from catalog.search import conditions, fulltext
 from catalog.search.listing import (
     DEFAULT_PER_PAGE,
     DEFAULT_SORT,
@@ -40,7 +40,7 @@ RELATED_TRIALS = 5
 @require_safe
 def home(request):
     search = TrialSearch({})
-    counts = search.facet_counts(["status", "phase", "condition"])
+    counts = search.facet_counts(["status", "phase"])
     latest = (
         search.ordered()
         .select_related("lead_sponsor")
@@ -55,7 +55,7 @@ def home(request):
             "total": counts.total,
             "statuses": counts["status"].values,
             "phases": counts["phase"].values,
-            "conditions": counts["condition"].values[:HOME_CONDITIONS],
+            "conditions": conditions.specific_conditions(HOME_CONDITIONS),
             "latest": latest,
         },
     )

@@ -1,11 +1,12 @@
 """The home page: search box, counts by status and phase, top conditions, latest trials."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from django.db.models import F
 
-from catalog.models import Trial
+from catalog.models import MeshTerm, Trial
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +34,31 @@ def test_counts_by_status_and_phase_link_to_the_list(client, bundled_catalog):
 def test_top_conditions_link_to_their_trials(client, bundled_catalog):
     response = client.get("/")
     conditions = response.context["conditions"]
-    counts = [c.count for c in conditions]
-    assert counts == sorted(counts, reverse=True) and len(conditions) >= 10
-    top = conditions[0]
-    listed = client.get("/trials/", {"condition": top.value})
-    assert listed.context["count"] == top.count
+    counts = [count for _, count in conditions]
+    assert counts == sorted(counts, reverse=True) and len(conditions) == 12
+    for term, count in conditions[:3]:
+        listed = client.get("/trials/", {"condition": term})
+        assert listed.context["count"] == count
+        assert f'href="/trials/?condition={quote(term)}"' in response.content.decode()
+
+
+def test_top_conditions_are_diseases_not_mesh_headings(client, bundled_catalog):
+    terms = set(
+        MeshTerm.objects.filter(trialmesh__kind="condition").values_list("term", flat=True)
+    )
+    one_word_headings = {
+        t
+        for t in terms
+        if " " not in t
+        and "," not in t
+        and any(o != t and (o.startswith(t + ",") or o.endswith(" " + t)) for o in terms)
+    }
+    assert {"Osteoarthritis", "Sclerosis", "Syndrome"} <= one_word_headings
+    named = [term for term, _ in client.get("/").context["conditions"]]
+    assert not set(named) & one_word_headings
+    # A term that more trials carry as an ancestor of theirs than as their own is a heading.
+    assert "Wounds and Injuries" not in named
+    assert "Osteoarthritis, Knee" in named and "Multiple Sclerosis" in named
 
 
 def test_the_latest_updated_trials(client, bundled_catalog):
@@ -51,6 +72,7 @@ def test_the_latest_updated_trials(client, bundled_catalog):
 
 
 def test_the_home_page_takes_few_queries(client, bundled_catalog, django_assert_max_num_queries):
-    # The catalog version, the counts (kept per version after the first visit), the latest.
+    client.get("/")
+    # The catalog version, the latest; the counts and the conditions are kept per version.
     with django_assert_max_num_queries(3):
         client.get("/")
