@@ -252,3 +252,21 @@ def test_the_trial_page_prints_without_the_screen_only_parts(browser_page):
     expect(page.locator(".trial-header .citation")).to_contain_text(
         "ClinicalTrials.gov NCT00587990, version of "
     )
+
+
+def test_insights_charts_stay_readable_on_a_phone(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/insights/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Chart words are drawn at their own size (12 px), not shrunk with the chart.
+    sizes = page.eval_on_selector_all(
+        ".chart > svg text", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert sizes and min(sizes) >= 11, min(sizes)
+    # Each legend square sits on the line of its label, not above it.
+    for item in page.locator(".legend span").all()[:6]:
+        square = item.locator("svg").bounding_box()
+        line = item.bounding_box()
+        assert square["y"] >= line["y"] - 1 and square["y"] + square["height"] <= line["y"] + line["height"] + 1
+        assert square["height"] < line["height"] + 1 < 2 * square["height"] + 8
