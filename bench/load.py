@@ -21,16 +21,18 @@ import platform
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+from bench.http import free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR / "bench"))
@@ -38,17 +40,6 @@ from workload import WORKLOAD, fill  # noqa: E402
 
 PORTS = range(8160, 8180)
 ACCESS_STATUS = re.compile(r'" (\d{3}) ')
-
-
-def free_port():
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    sys.exit(f"no free port in {PORTS}")
 
 
 def development_database_url():
@@ -145,7 +136,7 @@ def downloads_scenario(args, work, database):
         )
         if args.workers:
             env["WEB_CONCURRENCY"] = str(args.workers)
-        port = free_port()
+        port = free_port(PORTS)
         log_path = work / f"gunicorn-downloads-{threads}.log"
         process = start_gunicorn(env, port, log_path)
         try:
@@ -271,7 +262,7 @@ def main():
         print(section)
         return 0
 
-    port = free_port()
+    port = free_port(PORTS)
     base = f"http://127.0.0.1:{port}"
     log_path = work / "gunicorn.log"
     master_process = start_gunicorn(env, port, log_path)
@@ -316,19 +307,10 @@ def main():
     server_errors = sum(1 for status in access if status.startswith("5"))
     rows = parse_stats(prefix)
     total = next(row for row in rows if row["Name"] == "Aggregated")
-    report = render(
-        args,
-        rows,
-        total,
-        active,
-        missing,
-        memory_start,
-        memory_end,
-        samples,
-        server_errors,
-        len(access),
-        (load_before, load_average),
+    server = ServerFigures(
+        memory_start, memory_end, samples, server_errors, len(access), (load_before, load_average)
     )
+    report = render(args, rows, total, active, missing, server)
     if args.scenario == "all":
         report = report.rstrip("\n") + "\n\n" + downloads_scenario(args, work, database)
     Path(args.out).write_text(report)
@@ -338,19 +320,19 @@ def main():
     return 1 if server_errors else 0
 
 
-def render(
-    args,
-    rows,
-    total,
-    active,
-    missing,
-    memory_start,
-    memory_end,
-    samples,
-    server_errors,
-    served,
-    load_average,
-):
+@dataclass
+class ServerFigures:
+    """What a run measured of gunicorn and the machine, beside locust's own figures."""
+
+    memory_start: list  # each worker's resident memory (MiB)
+    memory_end: list
+    samples: list  # the workers' total memory every 2 s of the run
+    server_errors: int  # responses with a 5xx status in the access log
+    served: int  # responses in the access log
+    load_average: tuple  # os.getloadavg() before the run and at its end
+
+
+def render(args, rows, total, active, missing, server):
     today = datetime.date.today().isoformat()
     command = "make load-test"
     if (args.users, args.duration) != (50, 240):
@@ -367,10 +349,10 @@ def render(
         command,
         "```",
         "",
-        f"gunicorn with gunicorn.conf.py ({len(memory_start)} workers, worker recycling "
+        f"gunicorn with gunicorn.conf.py ({len(server.memory_start)} workers, worker recycling "
         f"off) in production mode on 127.0.0.1, the bundled catalog in PostgreSQL (the embedded "
         f"server unless DATABASE_URL names another); locust, headless, {args.users} users with no pause between requests for "
-        f"{args.duration} s: far more concurrent requests than {len(memory_start)} workers "
+        f"{args.duration} s: far more concurrent requests than {len(server.memory_start)} workers "
         "can serve, so requests queue and latency shows the saturation.",
         "",
         "## Results",
@@ -380,21 +362,21 @@ def render(
         f"- Latency: median {total['50%']} ms, **p95 {total['95%']} ms**, "
         f"p99 {total['99%']} ms, max {float(total['Max Response Time']):.0f} ms",
         f"- Errors: **{total['Failure Count']} failed requests**; "
-        f"**{server_errors} responses with a 5xx status** among the {served} in gunicorn's "
+        f"**{server.server_errors} responses with a 5xx status** among the {server.served} in gunicorn's "
         "access log",
-        f"- Worker memory (resident, MiB): {fmt(memory_start)} at the start, "
-        f"{fmt(memory_end)} at the end (total {sum(memory_start):.0f} → "
-        f"{sum(memory_end):.0f}; highest total during the run "
-        f"{max(samples, default=0):.0f})",
-        f"- Workers' total memory at each quarter of the run (MiB): {quarters(samples)}; "
-        f"from half-way to the end: {half_way_growth(samples):+.0f} MiB (workers grow "
+        f"- Worker memory (resident, MiB): {fmt(server.memory_start)} at the start, "
+        f"{fmt(server.memory_end)} at the end (total {sum(server.memory_start):.0f} → "
+        f"{sum(server.memory_end):.0f}; highest total during the run "
+        f"{max(server.samples, default=0):.0f})",
+        f"- Workers' total memory at each quarter of the run (MiB): {quarters(server.samples)}; "
+        f"from half-way to the end: {half_way_growth(server.samples):+.0f} MiB (workers grow "
         "while they warm up to their working size; growth in the second half is what a leak "
         "would show)",
-        f"- Machine load average (1 min) before the run {load_average[0][0]:.1f}, at its end "
-        f"{load_average[1][0]:.1f}"
+        f"- Machine load average (1 min) before the run {server.load_average[0][0]:.1f}, at its end "
+        f"{server.load_average[1][0]:.1f}"
         + (
             ": other work was sharing the cores, so these figures are a floor"
-            if load_average[0][0] > (os.cpu_count() or 1)
+            if server.load_average[0][0] > (os.cpu_count() or 1)
             else ""
         ),
         "",

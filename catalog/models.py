@@ -570,6 +570,17 @@ class TrialQuerySet(models.QuerySet):
         self.model._default_manager.bulk_update(changed, ["current_status"], batch_size=1000)
         return len(changed)
 
+    # A trial's own rows that both the export and the page read whole, each by its related name.
+    CHILD_ROWS = (
+        "interventions",
+        "outcomes",
+        "sites",
+        "central_contacts",
+        "officials",
+        "documents",
+        "former_ids",
+    )
+
     def for_export(self):
         """Everything ``ctgov.study_from_trial`` reads, in a fixed number of queries."""
         return self.select_related("lead_sponsor").prefetch_related(
@@ -577,13 +588,7 @@ class TrialQuerySet(models.QuerySet):
             "trialcondition_set__condition",
             "trialmesh_set__mesh_term",
             "arms",
-            "interventions",
-            "outcomes",
-            "sites",
-            "central_contacts",
-            "officials",
-            "documents",
-            "former_ids",
+            *self.CHILD_ROWS,
             "result_groups",
             "result_measures__measurements",
             "flow_steps__counts",
@@ -606,13 +611,7 @@ class TrialQuerySet(models.QuerySet):
                 ),
                 Prefetch("trialmesh_set", queryset=TrialMesh.objects.select_related("mesh_term")),
                 "arms__interventions",
-                "interventions",
-                "outcomes",
-                "sites",
-                "central_contacts",
-                "officials",
-                "documents",
-                "former_ids",
+                *self.CHILD_ROWS,
             )
         )
 

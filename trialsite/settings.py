@@ -28,34 +28,41 @@ def env_list(name, default=""):
 
 
 def env_int(name, default):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from error
+    return _env_number(name, default, int, "a whole number")
 
 
 def env_float(name, default):
+    return _env_number(name, default, float, "a number")
+
+
+def _env_number(name, default, kind, what):
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return float(value)
+        return kind(value)
     except ValueError as error:
-        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from error
+        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}.") from error
 
 
 DEBUG = env_bool("DEBUG")
 
 
+def _required_unless_debug(name):
+    """The environment's ``name``; without it, an error in production and None in development
+    (where the caller supplies a stand-in)."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    if not DEBUG:
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off.")
+    return None
+
+
 def _secret_key():
-    key = os.environ.get("SECRET_KEY")
+    key = _required_unless_debug("SECRET_KEY")
     if key:
         return key
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # Development only: a random key kept under var/ so sessions survive restarts.
     path = VAR_DIR / "secret_key"
     if not path.exists():
@@ -143,11 +150,9 @@ WSGI_APPLICATION = "trialsite.wsgi.application"
 
 
 def _database_url():
-    url = os.environ.get("DATABASE_URL")
+    url = _required_unless_debug("DATABASE_URL")
     if url:
         return url
-    if not DEBUG:
-        raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off.")
     from trialsite.embedded_db import database_url
 
     return database_url(VAR_DIR)

@@ -334,6 +334,32 @@ _MSC_PROFILE = {
 }
 
 
+# The paging of a CSV answer, in headers (a JSON answer carries it in its body).
+_CSV_PAGE_HEADERS = {
+    "x-next-page-token": {
+        "description": "CSV only: the token of the next page.",
+        "schema": {"type": "string"},
+    },
+    "x-total-count": {
+        "description": "CSV only, with countTotal=true.",
+        "schema": {"type": "integer"},
+    },
+}
+
+
+def _page_of(key, item):
+    """The schema of a JSON page: the ``item`` schemas under ``key``, and what paging needs."""
+    return {
+        "type": "object",
+        "required": [key],
+        "properties": {
+            key: {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+            "nextPageToken": {"type": "string"},
+            "totalCount": {"type": "integer", "minimum": 0},
+        },
+    }
+
+
 def _msc_paths():
     from catalog.api.views import MSC_CSV_COLUMNS
 
@@ -350,16 +376,7 @@ def _msc_paths():
                     "200": {
                         "description": "A page of profiles. nextPageToken is absent on the last"
                         " page; totalCount only with countTotal=true on the first page.",
-                        "headers": {
-                            "x-next-page-token": {
-                                "description": "CSV only: the token of the next page.",
-                                "schema": {"type": "string"},
-                            },
-                            "x-total-count": {
-                                "description": "CSV only, with countTotal=true.",
-                                "schema": {"type": "integer"},
-                            },
-                        },
+                        "headers": _CSV_PAGE_HEADERS,
                         "content": {
                             _JSON: {
                                 "schema": {"$ref": "#/components/schemas/MscProfileList"},
@@ -494,16 +511,7 @@ def document():
                                 "A page of studies. nextPageToken is absent on the last page;"
                                 " totalCount only with countTotal=true on the first page."
                             ),
-                            "headers": {
-                                "x-next-page-token": {
-                                    "description": "CSV only: the token of the next page.",
-                                    "schema": {"type": "string"},
-                                },
-                                "x-total-count": {
-                                    "description": "CSV only, with countTotal=true.",
-                                    "schema": {"type": "integer"},
-                                },
-                            },
+                            "headers": _CSV_PAGE_HEADERS,
                             "content": {
                                 _JSON: {"schema": {"$ref": "#/components/schemas/StudyList"}},
                                 "text/csv": {
@@ -563,31 +571,9 @@ def document():
         "components": {
             "schemas": {
                 "Study": _STUDY,
-                "StudyList": {
-                    "type": "object",
-                    "required": ["studies"],
-                    "properties": {
-                        "studies": {
-                            "type": "array",
-                            "items": {"$ref": "#/components/schemas/Study"},
-                        },
-                        "nextPageToken": {"type": "string"},
-                        "totalCount": {"type": "integer", "minimum": 0},
-                    },
-                },
+                "StudyList": _page_of("studies", "Study"),
                 "MscProfile": _MSC_PROFILE,
-                "MscProfileList": {
-                    "type": "object",
-                    "required": ["profiles"],
-                    "properties": {
-                        "profiles": {
-                            "type": "array",
-                            "items": {"$ref": "#/components/schemas/MscProfile"},
-                        },
-                        "nextPageToken": {"type": "string"},
-                        "totalCount": {"type": "integer", "minimum": 0},
-                    },
-                },
+                "MscProfileList": _page_of("profiles", "MscProfile"),
                 "Version": {
                     "type": "object",
                     "required": ["apiVersion", "dataTimestamp"],

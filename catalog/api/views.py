@@ -160,12 +160,9 @@ class ListRequest:
         """(study paths for JSON, CSV columns) the ``fields`` parameter names."""
         paths, columns = [], []
         for name in _items(value or ""):
-            path = study_fields.field_path(name)
-            column = exports.column_named(name)
+            column, path = exports.column_and_path(name)
             if path is None and column is None:
                 raise BadParameter("fields", f"{quoted(name)} is not a field of a study")
-            if path is None and column.piece:
-                path = study_fields.field_path(column.piece)
             if path:
                 paths.append(path)
             if column:

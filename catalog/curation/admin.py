@@ -833,6 +833,15 @@ def _int(value):
         return None
 
 
+class TrialColumn:
+    """For the lists of rows that belong to a trial: ``trial_id_label``, a column of the trial's
+    NCT ID (sorted by it)."""
+
+    @admin.display(description="trial", ordering="trial__nct_id")
+    def trial_id_label(self, row):
+        return row.trial.nct_id
+
+
 # A trial's parts on their own pages -------------------------------------------------------------
 
 
@@ -880,7 +889,7 @@ class TrialPartAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(TrialPartAdmin):
+class SiteAdmin(TrialColumn, TrialPartAdmin):
     form = SiteForm
     collection = "sites"
     list_display = ("facility", "city", "state", "country", "status", "trial_id_label")
@@ -897,10 +906,6 @@ class SiteAdmin(TrialPartAdmin):
         ("latitude", "longitude"),
         "contacts",
     )
-
-    @admin.display(description="trial", ordering="trial__nct_id")
-    def trial_id_label(self, site):
-        return site.trial.nct_id
 
     def get_queryset(self, request):
         return (
@@ -937,7 +942,7 @@ class DeletedWithTheirTrial:
 
 
 @admin.register(Intervention)
-class InterventionAdmin(DeletedWithTheirTrial, admin.ModelAdmin):
+class InterventionAdmin(TrialColumn, DeletedWithTheirTrial, admin.ModelAdmin):
     """Read-only: interventions are edited in their trial; listed for the arms' autocomplete
     (type the trial's NCT ID to see its interventions)."""
 
@@ -945,10 +950,6 @@ class InterventionAdmin(DeletedWithTheirTrial, admin.ModelAdmin):
     list_select_related = ("trial",)
     search_fields = ("name", "trial__nct_id")
     list_filter = ("type",)
-
-    @admin.display(description="trial", ordering="trial__nct_id")
-    def trial_id_label(self, item):
-        return item.trial.nct_id
 
     def get_queryset(self, request):
         return (
@@ -1024,7 +1025,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrialChange)
-class TrialChangeAdmin(DeletedWithTheirTrial, ReadOnlyAdmin):
+class TrialChangeAdmin(TrialColumn, DeletedWithTheirTrial, ReadOnlyAdmin):
     """A trial's history goes only with the trial (an editor deleting it)."""
 
     list_display = ("created_at", "trial_id_label", "version", "kind", "actor", "summary")
@@ -1033,10 +1034,6 @@ class TrialChangeAdmin(DeletedWithTheirTrial, ReadOnlyAdmin):
     date_hierarchy = "created_at"
     fields = ("trial", "version", "created_at", "kind", "actor", "user", "summary")
     readonly_fields = fields
-
-    @admin.display(description="trial", ordering="trial__nct_id")
-    def trial_id_label(self, change):
-        return change.trial.nct_id
 
     @admin.display(description="what changed")
     def summary(self, change):

@@ -101,6 +101,27 @@ def lock(trial_pk, loaded_version):
     return current
 
 
+def _move_version_on(trial, **fields):
+    """Write ``fields`` of ``trial`` (its row locked by the caller) with the next version, in
+    one UPDATE, and read them back onto ``trial``."""
+    Trial.objects.filter(pk=trial.pk).update(
+        version=F("version") + 1, updated_at=timezone.now(), **fields
+    )
+    trial.refresh_from_db(fields=["version", "updated_at", *fields])
+
+
+def _record(trial, user, kind, changes):
+    """The history entry of a step a curator took, at the trial's version after it."""
+    return TrialChange.objects.create(
+        trial=trial,
+        version=trial.version,
+        kind=kind,
+        user=user,
+        actor=user.get_username(),
+        changes=changes,
+    )
+
+
 def curatable(names):
     """The curated-field keys a change to ``names`` (form fields or collections) takes over."""
     keys = set()
@@ -115,14 +136,7 @@ def record_edit(trial, changes, names, user, *, created=False):
     """Record a curator's edit of ``trial`` (already saved, row locked): mark ``names`` curated
     beside their source values, move the version on, and write the history entry."""
     if created:
-        return TrialChange.objects.create(
-            trial=trial,
-            version=trial.version,
-            kind=ChangeKind.CURATOR,
-            user=user,
-            actor=user.get_username(),
-            changes={},
-        )
+        return _record(trial, user, ChangeKind.CURATOR, {})
     if not changes:
         return None
     curated = dict(Trial.objects.filter(pk=trial.pk).values_list("curated_fields", flat=True).get())
@@ -133,21 +147,11 @@ def record_edit(trial, changes, names, user, *, created=False):
         for key in sorted(keys):
             entry = curated.get(key) or {"source": sources.get(key)}
             curated[key] = {**entry, "by": user.get_username(), "at": now}
-    Trial.objects.filter(pk=trial.pk).update(
-        version=F("version") + 1, curated_fields=curated, updated_at=timezone.now()
-    )
-    trial.refresh_from_db(fields=["version", "curated_fields", "updated_at"])
+    _move_version_on(trial, curated_fields=curated)
     update_search_vectors(Trial.objects.filter(pk=trial.pk))
     # The MSC profile follows the corrected record.
     annotate_study(trial, None)
-    return TrialChange.objects.create(
-        trial=trial,
-        version=trial.version,
-        kind=ChangeKind.CURATOR,
-        user=user,
-        actor=user.get_username(),
-        changes=changes,
-    )
+    return _record(trial, user, ChangeKind.CURATOR, changes)
 
 
 def set_published(trial, user, *, public, reason=""):
@@ -168,14 +172,7 @@ def set_published(trial, user, *, public, reason=""):
         trial.is_public, trial.hidden_reason = public, reason
         trial.version += 1
         trial.save(update_fields=["is_public", "hidden_reason", "version", "updated_at"])
-        return TrialChange.objects.create(
-            trial=trial,
-            version=trial.version,
-            kind=ChangeKind.CURATOR,
-            user=user,
-            actor=user.get_username(),
-            changes=changes,
-        )
+        return _record(trial, user, ChangeKind.CURATOR, changes)
 
 
 def revert_fields(trial, names, user):
@@ -274,15 +271,9 @@ def revert_msc_field(trial, key, user):
     old = profile.field_value(name)
     profile.clear_curated(name)
     profile.save()
-    Trial.objects.filter(pk=trial.pk).update(version=F("version") + 1, updated_at=timezone.now())
-    trial.refresh_from_db(fields=["version", "updated_at"])
-    return TrialChange.objects.create(
-        trial=trial,
-        version=trial.version,
-        kind=ChangeKind.REVERT,
-        user=user,
-        actor=user.get_username(),
-        changes={key: {"old": old, "new": profile.field_value(name)}},
+    _move_version_on(trial)
+    return _record(
+        trial, user, ChangeKind.REVERT, {key: {"old": old, "new": profile.field_value(name)}}
     )
 
 
@@ -311,13 +302,5 @@ def confirm_msc_review(trial, user, note="Confirmed in the curators' queue."):
             profile.set_curated(name, old, user=user.get_username(), note=note)
             changes[MSC_PREFIX + name] = {"old": old, "new": profile.field_value(name)}
         profile.save()
-        Trial.objects.filter(pk=trial.pk).update(version=F("version") + 1, updated_at=timezone.now())
-        trial.refresh_from_db(fields=["version", "updated_at"])
-        return TrialChange.objects.create(
-            trial=trial,
-            version=trial.version,
-            kind=ChangeKind.CURATOR,
-            user=user,
-            actor=user.get_username(),
-            changes=changes,
-        )
+        _move_version_on(trial)
+        return _record(trial, user, ChangeKind.CURATOR, changes)

@@ -266,28 +266,35 @@ class Dropped:
         return f'ALTER TABLE "{self.table}" ADD CONSTRAINT "{self.name}" {self.definition}'
 
 
+# What a load drops of each table and restores after it, in this order: (kind, the query of
+# their names and definitions, the statement that drops one).
+DROPPED_FOR_LOAD = (
+    (
+        "foreign key",
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype = 'f'",
+        'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"',
+    ),
+    (
+        "index",
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND NOT i.indisunique",
+        'DROP INDEX "{name}"',
+    ),
+)
+
+
 def drop_secondary_indexes(cursor, tables):
     """Drop the non-unique indexes and the foreign keys of ``tables``; return them to restore."""
     dropped = []
     for model in tables:
         table = model._meta.db_table
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'f'",
-            [table],
-        )
-        for name, definition in cursor.fetchall():
-            dropped.append(Dropped(table, name, definition, "foreign key"))
-            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-        cursor.execute(
-            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-            "JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND NOT i.indisunique",
-            [table],
-        )
-        for name, definition in cursor.fetchall():
-            dropped.append(Dropped(table, name, definition, "index"))
-            cursor.execute(f'DROP INDEX "{name}"')
+        for kind, query, drop in DROPPED_FOR_LOAD:
+            cursor.execute(query, [table])
+            for name, definition in cursor.fetchall():
+                dropped.append(Dropped(table, name, definition, kind))
+                cursor.execute(drop.format(table=table, name=name))
     return dropped
 
 

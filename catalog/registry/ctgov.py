@@ -208,6 +208,48 @@ def _count(value, what):
     return value
 
 
+# Lists of objects read key by key into rows: (row's name, the object's key, what the value is:
+# the longest text allowed, None for text of any length, or _bool for true or false).
+CENTRAL_CONTACT_KEYS = (
+    ("name", "name", 300),
+    ("role", "role", 32),
+    ("phone", "phone", 100),
+    ("phone_ext", "phoneExt", 32),
+    ("email", "email", 300),
+)
+OFFICIAL_KEYS = (
+    ("name", "name", 300),
+    ("affiliation", "affiliation", 500),
+    ("role", "role", 32),
+)
+DOCUMENT_KEYS = (
+    ("type_abbrev", "typeAbbrev", 32),
+    ("has_protocol", "hasProtocol", _bool),
+    ("has_sap", "hasSap", _bool),
+    ("has_icf", "hasIcf", _bool),
+    ("label", "label", None),
+    ("date", "date", 10),
+    ("upload_date", "uploadDate", 16),
+    ("filename", "filename", 300),
+)
+
+
+def _rows(module, key, keys):
+    """The objects listed under ``module[key]`` as rows, read by ``keys`` (see above)."""
+    rows = []
+    for item in _list(module.get(key), key):
+        item = _dict(item, f"{key}[]")
+        rows.append(
+            {
+                name: kind(item.get(name_in_record), f"{key}.{name_in_record}")
+                if callable(kind)
+                else _text(item.get(name_in_record), f"{key}.{name_in_record}", kind)
+                for name, name_in_record, kind in keys
+            }
+        )
+    return rows
+
+
 def parse_study(study):
     """Read one v2 study object. Raises ``StudyError`` with a reason when it cannot."""
     if not isinstance(study, dict):
@@ -473,42 +515,11 @@ def _parse(study, protocol, ident, nct_id):
                 ],
             }
         )
-    for item in _list(contacts.get("centralContacts"), "centralContacts"):
-        item = _dict(item, "centralContacts[]")
-        parsed.central_contacts.append(
-            {
-                "name": _text(item.get("name"), "centralContacts.name", 300),
-                "role": _text(item.get("role"), "centralContacts.role", 32),
-                "phone": _text(item.get("phone"), "centralContacts.phone", 100),
-                "phone_ext": _text(item.get("phoneExt"), "centralContacts.phoneExt", 32),
-                "email": _text(item.get("email"), "centralContacts.email", 300),
-            }
-        )
-    for item in _list(contacts.get("overallOfficials"), "overallOfficials"):
-        item = _dict(item, "overallOfficials[]")
-        parsed.officials.append(
-            {
-                "name": _text(item.get("name"), "overallOfficials.name", 300),
-                "affiliation": _text(item.get("affiliation"), "overallOfficials.affiliation", 500),
-                "role": _text(item.get("role"), "overallOfficials.role", 32),
-            }
-        )
+    parsed.central_contacts += _rows(contacts, "centralContacts", CENTRAL_CONTACT_KEYS)
+    parsed.officials += _rows(contacts, "overallOfficials", OFFICIAL_KEYS)
     documents = _dict(study.get("documentSection"), "documentSection")
     large = _dict(documents.get("largeDocumentModule"), "largeDocumentModule")
-    for item in _list(large.get("largeDocs"), "largeDocs"):
-        item = _dict(item, "largeDocs[]")
-        parsed.documents.append(
-            {
-                "type_abbrev": _text(item.get("typeAbbrev"), "largeDocs.typeAbbrev", 32),
-                "has_protocol": _bool(item.get("hasProtocol"), "largeDocs.hasProtocol"),
-                "has_sap": _bool(item.get("hasSap"), "largeDocs.hasSap"),
-                "has_icf": _bool(item.get("hasIcf"), "largeDocs.hasIcf"),
-                "label": _text(item.get("label"), "largeDocs.label"),
-                "date": _text(item.get("date"), "largeDocs.date", 10),
-                "upload_date": _text(item.get("uploadDate"), "largeDocs.uploadDate", 16),
-                "filename": _text(item.get("filename"), "largeDocs.filename", 300),
-            }
-        )
+    parsed.documents += _rows(large, "largeDocs", DOCUMENT_KEYS)
     for alias in _texts(ident.get("nctIdAliases"), "nctIdAliases"):
         if len(alias) > 11:
             raise StudyError(f"nctIdAliases: {alias[:20]!r} is not an NCT ID")
@@ -736,16 +747,7 @@ class _Rows(list):
         return self
 
 
-DOCUMENT_FIELDS = (
-    "type_abbrev",
-    "has_protocol",
-    "has_sap",
-    "has_icf",
-    "label",
-    "date",
-    "upload_date",
-    "filename",
-)
+DOCUMENT_FIELDS = tuple(name for name, _, _ in DOCUMENT_KEYS)
 
 # Where in a v2 study each collection a curator may take over lives: the remainder of the source
 # record gives way there, so the curated rows are what the export says.

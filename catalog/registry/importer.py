@@ -643,12 +643,7 @@ class Importer:
             if name in curated:
                 old_items = curated[name].get("source") or []
                 if old_items != new_items:
-                    changes[name] = {
-                        "old": len(old_items),
-                        "new": len(new_items),
-                        "collection": True,
-                        "curated": True,
-                    }
+                    changes[name] = _counted(len(old_items), len(new_items), curated=True)
                 continue
             if name not in released:
                 if old_parsed is None:
@@ -656,15 +651,11 @@ class Importer:
                 if old_parsed is not None:
                     old_items = _collection_source(old_parsed, name)
                     if old_items != new_items:
-                        changes[name] = {
-                            "old": len(old_items),
-                            "new": len(new_items),
-                            "collection": True,
-                        }
+                        changes[name] = _counted(len(old_items), len(new_items))
                     continue
             # Rows a curator set (or with no readable source behind them): count what is there.
             old_count = getattr(existing, RELATED_NAMES[name]).count()
-            changes[name] = {"old": old_count, "new": len(new_items), "collection": True}
+            changes[name] = _counted(old_count, len(new_items))
         if only is None:
             if old_parsed is None:
                 old_parsed = _parse_or_none(existing.source_record)
@@ -672,19 +663,11 @@ class Importer:
                 old_items = _part_source(old_parsed, name) if old_parsed else None
                 new_items = _part_source(parsed, name)
                 if old_items != new_items:
-                    changes[name] = {
-                        "old": _part_size(old_items),
-                        "new": _part_size(new_items),
-                        "collection": True,
-                    }
+                    changes[name] = _counted(_part_size(old_items), _part_size(new_items))
             # What the catalog does not model: counted in the places of the record it fills.
             old_extra = old_parsed.extra if old_parsed else existing.source_extra
             if old_extra != parsed.extra:
-                changes[UNMODELLED] = {
-                    "old": _extra_size(old_extra),
-                    "new": _extra_size(parsed.extra),
-                    "collection": True,
-                }
+                changes[UNMODELLED] = _counted(_extra_size(old_extra), _extra_size(parsed.extra))
         return changes
 
     def _write_related(self, trial, parsed, curated, replace, pending, only=None):
@@ -834,41 +817,34 @@ class Importer:
             for measure, m in zip(measures, results["measures"], strict=True)
             for i, value in enumerate(m["measurements"])
         )
-        steps = FlowStep.objects.bulk_create(
-            FlowStep(
-                trial=trial,
-                position=position("flow", step["period_position"], step["kind"]),
-                **{k: v for k, v in step.items() if k != "counts"},
+
+        def write_with_counts(model, items, position_within, count_model, link, part):
+            """Write ``items`` as ``model`` rows, then each one's counts (one per group of
+            ``part`` of the results) as ``count_model`` rows linked to it by ``link``."""
+            rows = model.objects.bulk_create(
+                model(
+                    trial=trial,
+                    position=position(model, *(item[f] for f in position_within)),
+                    **{k: v for k, v in item.items() if k != "counts"},
+                )
+                for item in items
             )
-            for step in results["flow"]
+            count_model.objects.bulk_create(
+                count_model(
+                    **{link: row},
+                    group_id=group_pk.get((part, None, count["group_code"])),
+                    position=i,
+                    **count,
+                )
+                for row, item in zip(rows, items, strict=True)
+                for i, count in enumerate(item["counts"])
+            )
+
+        write_with_counts(
+            FlowStep, results["flow"], ("period_position", "kind"), FlowCount, "step", "flow"
         )
-        FlowCount.objects.bulk_create(
-            FlowCount(
-                step=row,
-                group_id=group_pk.get(("flow", None, count["group_code"])),
-                position=i,
-                **count,
-            )
-            for row, step in zip(steps, results["flow"], strict=True)
-            for i, count in enumerate(step["counts"])
-        )
-        events = AdverseEvent.objects.bulk_create(
-            AdverseEvent(
-                trial=trial,
-                position=position("event", e["kind"]),
-                **{k: v for k, v in e.items() if k != "counts"},
-            )
-            for e in results["events"]
-        )
-        AdverseEventCount.objects.bulk_create(
-            AdverseEventCount(
-                event=row,
-                group_id=group_pk.get(("adverse_events", None, count["group_code"])),
-                position=i,
-                **count,
-            )
-            for row, e in zip(events, results["events"], strict=True)
-            for i, count in enumerate(e["counts"])
+        write_with_counts(
+            AdverseEvent, results["events"], ("kind",), AdverseEventCount, "event", "adverse_events"
         )
 
     # Shared rows
@@ -921,6 +897,11 @@ def _arm_links(arms, interventions):
             if arm.label in item.arm_group_labels:
                 links.add((arm.pk, item.pk))
     return [through(arm_id=a, intervention_id=i) for a, i in sorted(links)]
+
+
+def _counted(old, new, **note):
+    """The change of a collection, told as its sizes before and after."""
+    return {"old": old, "new": new, "collection": True, **note}
 
 
 def _parse_or_none(study):

@@ -681,25 +681,26 @@ def _matching_rows(model, vector, query):
     return model.objects.alias(_vector=vector).filter(_vector=query).values("pk")
 
 
+def _mesh_q(query, kinds):
+    """Trials with a MeSH term of one of ``kinds`` that matches ``query``."""
+    from catalog.models import MeshTerm, TrialMesh
+
+    terms = _matching_rows(MeshTerm, SearchVector("term", config=SEARCH_CONFIG), query)
+    return Q(
+        Exists(TrialMesh.objects.filter(trial=OuterRef("pk"), kind__in=kinds, mesh_term__in=terms))
+    )
+
+
 def conditions_q(parsed):
     """Trials whose conditions, condition MeSH terms (or their ancestors) or keywords match."""
-    from catalog.models import Condition, MeshKind, MeshTerm, TrialCondition, TrialMesh
+    from catalog.models import Condition, MeshKind, TrialCondition
 
     query = parsed.tsquery()
     conditions = _matching_rows(Condition, SearchVector("name", config=SEARCH_CONFIG), query)
-    terms = _matching_rows(MeshTerm, SearchVector("term", config=SEARCH_CONFIG), query)
     return (
         (Q(search_vector=query) & Q(_Matches(_FilteredVector("b"), query)))
         | Q(Exists(TrialCondition.objects.filter(trial=OuterRef("pk"), condition__in=conditions)))
-        | Q(
-            Exists(
-                TrialMesh.objects.filter(
-                    trial=OuterRef("pk"),
-                    kind__in=[MeshKind.CONDITION, MeshKind.CONDITION_ANCESTOR],
-                    mesh_term__in=terms,
-                )
-            )
-        )
+        | _mesh_q(query, [MeshKind.CONDITION, MeshKind.CONDITION_ANCESTOR])
     )
 
 
@@ -710,7 +711,7 @@ def matching_conditions(queryset, parsed):
 def interventions_q(parsed):
     """Trials with an intervention (by name or other name), or an intervention MeSH term,
     matching the search."""
-    from catalog.models import Intervention, MeshKind, MeshTerm, TrialMesh
+    from catalog.models import Intervention, MeshKind
 
     query = parsed.tsquery()
     interventions = Intervention.objects.alias(
@@ -719,19 +720,10 @@ def interventions_q(parsed):
     other_names = Intervention.objects.alias(
         _vector=SearchVector(_array_text("other_names"), config=SEARCH_CONFIG)
     ).filter(_vector=query)
-    terms = _matching_rows(MeshTerm, SearchVector("term", config=SEARCH_CONFIG), query)
     return (
         Q(pk__in=interventions.values("trial_id"))
         | Q(pk__in=other_names.values("trial_id"))
-        | Q(
-            Exists(
-                TrialMesh.objects.filter(
-                    trial=OuterRef("pk"),
-                    kind__in=[MeshKind.INTERVENTION, MeshKind.INTERVENTION_ANCESTOR],
-                    mesh_term__in=terms,
-                )
-            )
-        )
+        | _mesh_q(query, [MeshKind.INTERVENTION, MeshKind.INTERVENTION_ANCESTOR])
     )
 
 

@@ -200,12 +200,9 @@ def download_fields(value):
             msc = True
             columns += [column] if column else list(MSC_COLUMNS)
             continue
-        column = column_named(name)
-        path = study_fields.field_path(name)
+        column, path = column_and_path(name)
         if column is None and path is None:
             raise UnknownField(f"fields: {name!r} is not a column or a field of a study")
-        if path is None and column.piece:
-            path = study_fields.field_path(column.piece)
         if path:
             paths.append(path)
         if column:
@@ -215,6 +212,16 @@ def download_fields(value):
     if not paths and msc:
         paths = [study_fields.field_path("NCTId")]
     return list(dict.fromkeys(columns)), paths, msc
+
+
+def column_and_path(name):
+    """The CSV column and the study path (for JSON) a ``fields=`` name picks, each None where
+    there is none; a column that is a piece of the study gives that piece's path as well."""
+    column = column_named(name)
+    path = study_fields.field_path(name)
+    if path is None and column is not None and column.piece:
+        path = study_fields.field_path(column.piece)
+    return column, path
 
 
 def column_named(name):
