@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test lint install migrate load clean-db container-steps load-test bench record-responses
+.PHONY: run test lint install migrate load clean-db container-steps load-test lighthouse bench record-responses
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ container-steps: install
 # docs/benchmarks/load.md.
 load-test: load
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+# Lighthouse scores of the home, list and trial pages (npm's lighthouse, Debian's chromium).
+lighthouse: load
+	$(BIN)/python -m bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 clean-db:
 	rm -rf var/pgdata

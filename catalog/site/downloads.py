@@ -287,7 +287,7 @@ def download(request, kind, query, queryset, filename, fields=None):
             try:
                 # The first batch is read here, in the view: a database that cannot be reached
                 # fails the request cleanly (the outage page) before any byte is sent.
-                trials = exports.batches(queryset)
+                trials = exports.batches(queryset, fields[0] if kind == "csv" else None)
             except BaseException:
                 _unlock(lock)
                 raise
