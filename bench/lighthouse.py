@@ -77,7 +77,14 @@ def measure(command, url, form_factor, work):
     ]
     if form_factor == "desktop":
         args.append("--preset=desktop")
-    subprocess.run(args, check=True, env={**os.environ, "CHROME_PATH": chromium()})
+    # Lighthouse now and then fails to record a trace (NO_NAVSTART): such a run is repeated.
+    for attempt in range(3):
+        run = subprocess.run(args, env={**os.environ, "CHROME_PATH": chromium()})
+        if run.returncode == 0:
+            break
+        print(f"lighthouse failed on {url} ({form_factor}), attempt {attempt + 1}", flush=True)
+    else:
+        raise RuntimeError(f"lighthouse failed three times on {url} ({form_factor})")
     report = json.loads(out.read_text())
     scores = {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
     failed = [
