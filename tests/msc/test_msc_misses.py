@@ -123,10 +123,21 @@ def test_a_bare_mpc_in_an_adipose_exosome_trial_is_not_a_bone_marrow_product():
     assert all(arm["source"] == ["adipose"] for arm in p["arms"])
 
 
-def test_mpcs_named_with_mesenchymal_precursor_cells_are_the_named_product():
+def test_mesenchymal_precursor_cells_without_a_tissue_or_a_product_name_state_no_source():
+    # the labelling protocol: the words name no tissue, nor does the maker's name
     p = profile(study(
         "Allogeneic Mesenchymal Precursor Cells (MPCs) in Chronic Heart Failure",
+        summary="Mesoblast sponsors this study of its cell product.",
         interventions=[product("MPCs", "Transendocardial injection of allogeneic MPCs")],
+    ))
+    assert p["is_msc"] and p["source"] == ["not_stated"] and p["named_products"] == []
+    assert p["donor"] == "allogeneic" and p["route"] == ["intramyocardial"]
+
+
+def test_mpcs_named_by_the_product_name_are_the_named_product():
+    p = profile(study(
+        "Rexlemestrocel-L in Chronic Heart Failure",
+        interventions=[product("Rexlemestrocel-L", "Transendocardial injection of 150 million MPCs")],
     ))
     assert p["source"] == ["bone_marrow"] and [n["name"] for n in p["named_products"]] == ["Rexlemestrocel-L (MPC)"]
 
@@ -894,3 +905,61 @@ def test_candidate_cells_of_experimental_models_are_background():
 def test_the_patient_named_for_something_else_is_no_donor_word(text):
     p = profile(study("Umbilical Cord MSC Study", interventions=[product("UC-MSC", text)]))
     assert p["donor"] == "allogeneic"
+
+
+# ------------------------------------------------------------ conventions of the labelling protocol
+
+
+@pytest.mark.parametrize("text", [
+    "about 11 endocardial injections of 20 million MSCs in one procedure",
+    "MSCs injected into the infarct border zone during surgery",
+])
+def test_injections_into_the_heart_wall_are_intramyocardial(text):
+    p = profile(study("MSCs in Ischaemic Heart Failure", interventions=[product("Allogeneic MSC", text)]))
+    assert p["route"] == ["intramyocardial"]
+
+
+@pytest.mark.parametrize("text", [
+    "intracerebral transplantation of autologous MSCs",
+    "stereotactic implantation of MSCs into the striatum of each hemisphere",
+    "MSCs implanted intrastriatally by stereotactic surgery",
+])
+def test_implantation_into_the_brain_is_a_local_injection(text):
+    p = profile(study("Autologous MSCs in Parkinson's Disease", interventions=[product("Autologous MSC", text)]))
+    assert p["route"] == ["local_injection"]
+
+
+def test_an_injection_into_the_ventricles_stays_other_and_a_haemorrhage_is_no_route():
+    p = profile(study(
+        "MSCs After Intracerebral Hemorrhage",
+        interventions=[product("MSC", "Stereotactic intraventricular injection of autologous MSCs")],
+    ))
+    assert p["route"] == ["other"]
+
+
+def test_an_intraosseous_infusion_is_other_and_an_intraosseous_defect_local():
+    p = profile(study(
+        "Intra-osseous Co-transplant of Cord Blood and MSCs",
+        interventions=[product("hMSC", "Donor MSCs infused intra-osseously on day 0")],
+    ))
+    assert p["route"] == ["other"]
+    q = profile(study(
+        "Peripheral Blood MSCs in Periodontal Intraosseous Defects",
+        interventions=[product("PB-MSC", "Peripheral blood MSCs with a fibrin matrix filled into the intraosseous defect")],
+    ))
+    assert q["route"] == ["local_injection"]
+
+
+def test_cells_implanted_into_a_cartilage_defect_are_local_an_injection_intra_articular():
+    implanted = profile(study(
+        "Autologous MSCs for Cartilage Defects of the Knee",
+        conditions=["Cartilage Defect"],
+        interventions=[product("Autologous MSC", "MSCs on a collagen scaffold, implanted during arthrotomy")],
+    ))
+    assert implanted["route"] == ["local_injection"]
+    injected = profile(study(
+        "Autologous MSCs for Knee Osteoarthritis",
+        conditions=["Knee Osteoarthritis"],
+        interventions=[product("Autologous MSC", "a single injection of 50 million MSCs")],
+    ))
+    assert injected["route"] == ["intra_articular"]
