@@ -963,3 +963,21 @@ def test_cells_implanted_into_a_cartilage_defect_are_local_an_injection_intra_ar
         interventions=[product("Autologous MSC", "a single injection of 50 million MSCs")],
     ))
     assert injected["route"] == ["intra_articular"]
+
+
+# ------------------------------------------------------------ dose forms
+
+
+@pytest.mark.parametrize("text,unit,low,high", [
+    ("a single intravenous dose (2-3 millions/Kg) of allogeneic MSCs", "per_kg", 2e6, 3e6),
+    ("MSCs at 1 million cells per body-weight kilogram, intravenously", "per_kg", 1e6, 1e6),
+    ("WJ-MSC at a dose of 1E6 ± 30% live cells / Kg of weight", "per_kg", 1e6, 1e6),
+    ("MSCs intravenously at a dose of 1-2 x 1000000 MSC/Kg body weight", "per_kg", 1e6, 2e6),
+    ("MSC a day-case 2·0×106 cells/kg i.v.", "per_kg", 2e6, 2e6),
+    ("Intravenous infusion of autologous MSCs, 1x10/6 cells/kg", "per_kg", 1e6, 1e6),
+    ("MSCs, 250,000 cells/kg or 1,000,000 cells/kg, intravenously", "per_kg", 2.5e5, 1e6),
+    ("MSCs, 250,000 cells per 5 uL per 1 entry site, 3 million cells per brain", "total", 3e6, 3e6),
+])
+def test_dose_ranges_units_and_typographic_forms(text, unit, low, high):
+    dose = profile(study("MSCs in Disease X", interventions=[product("Allogeneic MSC", text)]))["dose"]
+    assert (dose["unit"], dose["min"], dose["max"]) == (unit, pytest.approx(low), pytest.approx(high))

@@ -67,6 +67,8 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         return []
     # "1 ± 0.5 x 10^6" is nominally 1 x 10^6; spans are given in the sentence as written
     written = len(sentence)
+    # "1E6 ± 30% live cells/kg": a tolerance in per cent after the count
+    sentence = re.sub(r"(?<=\w)\s*(?:±|\+/-)\s*\d+(?:\.\d+)?\s*%", "", sentence)
     sentence = re.sub(r"(\d+(?:\.\d+)?)\s*(?:±|\+/-)\s*\d+(?:\.\d+)?", r"\1", sentence)
     shift = written - len(sentence)
     vals = []
@@ -111,8 +113,8 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         if low < high:
             judge(m.start(), m.end(), [factor * 10**low, factor * 10**high], not in_msc_context)
     for m in vocab.re_times_plain.finditer(sentence):
-        factor, written_out = float(m.group(1)), float(m.group(2).replace(",", ""))
-        judge(m.start(), m.end(), [factor * written_out], needs_cells=True)
+        written_out = float(m.group(2).replace(",", ""))
+        judge(m.start(), m.end(), [f * written_out for f in mantissas(m.group(1))], needs_cells=True)
     for m in vocab.re_sci.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue
@@ -369,8 +371,8 @@ def implausible(dose) -> str | None:
 
 
 _PER_SITE = re.compile(
-    r"^\s*(?:[\w-]+\s+){0,3}?(?:per|each|/|at each|in each|into each)\s+(?:injection\s+)?"
-    r"(?:sites?|points?|locations?|spots?)\b",
+    r"^\s*(?:[\w-]+\s+){0,5}?(?:per|each|/|at each|in each|into each)\s+(?:1\s+|one\s+)?"
+    r"(?:injection\s+|entry\s+|puncture\s+)?(?:sites?|points?|locations?|spots?)\b",
     re.I,
 )
 
@@ -404,6 +406,10 @@ def dose_from_tiers(tiers, evidence, adult: bool):
             for v, perkg, span, cum in cell_counts_in(s, in_msc_context=ctx or ti == 0):
                 vals.append((v, perkg, (s, span), cum))
         if vals:
+            # a count per injection site in a sentence that also gives the count of the whole
+            # ("250,000 cells per entry site, 3 million cells per brain"): the whole
+            whole = {where[0] for _, _, where, _ in vals if not per_site(*where)}
+            vals = [x for x in vals if not (per_site(*x[2]) and x[2][0] in whole)]
             # a count per injection site beside the total of the session ("5x10^6 MSCs per
             # site; total 150x10^6"): the session's total is the dose of the administration
             totals = [x for x in vals if x[3]]

@@ -78,6 +78,8 @@ def normalised_text(text: str) -> str:
     if text.isascii():
         return text
     text = _EXPONENT.sub(lambda m: "^" + m.group().translate(_SUPERSCRIPTS), text)
+    # a raised decimal point between digits ("2·0×10^6") is a decimal point
+    text = re.sub(r"(?<=\d)[·∙](?=\d)", ".", text)
     text = unicodedata.normalize("NFKC", text).translate(_DASHES)
     return re.sub(r"\d", lambda m: str(unicodedata.digit(m.group())), text)
 
