@@ -186,60 +186,46 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
     return vals
 
 
-_NUMW = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+# A number of doses or of days, weeks… in words or digits, and the unit of a schedule.
+_NUMBER = r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve"
+_NUMW = rf"({_NUMBER})"
+_SPAN = r"(days?|weeks?|months?|hours?)"
+# One administration, by its name: "a single infusion", "four injections".
+_ADMINISTRATION = (
+    r"dose|infusion|injection|administration|transplantation|application|treatment|implantation"
+)
+_FOR = r"for\s+" + _NUMW + r"\s+(?:consecutive\s+)?"
 _RE_NDOSE = [
     re.compile(
-        _NUMW + r"\s+(?:\w+\s+){0,3}?(?:doses|infusions|injections|administrations|transplantations"
-        r"|applications|treatments|courses|rounds|cycles|times|sessions|implantations"
-        r"|transfusions)\b(?!\s+(?:higher|lower|more|less|greater))",
+        _NUMW + rf"\s+(?:\w+\s+){{0,3}}?(?:(?:{_ADMINISTRATION})s|courses|rounds|cycles|times"
+        r"|sessions|transfusions)\b(?!\s+(?:higher|lower|more|less|greater))",
         re.I,
     ),
     re.compile(
-        r"(?:repeat\w*|given|administered|injected|infused)\s+(?:\w+\s+){0,4}?"
-        + _NUMW
-        + r"\s+times",
+        r"(?:repeat\w*|given|administered|injected|infused)\s+(?:\w+\s+){0,4}?" + _NUMW + r"\s+times",
         re.I,
     ),
     re.compile(
-        r"(?:weekly|monthly|daily|every\s+\w+\s+(?:days?|weeks?|months?))\s+(?:\w+\s+){0,2}?for\s+"
-        + _NUMW
-        + r"\s+(?:consecutive\s+)?(?:weeks?|months?|days?|times|doses)",
+        r"(?:weekly|monthly|daily|every\s+\w+\s+(?:days?|weeks?|months?))\s+(?:\w+\s+){0,2}?"
+        + _FOR + r"(?:weeks?|months?|days?|times|doses)",
         re.I,
     ),
     re.compile(
-        r"(?:once|one time)\s+(?:a|per|every)\s+(?:week|month|day)\s+for\s+"
-        + _NUMW
-        + r"\s+(?:consecutive\s+)?(?:weeks?|months?|days?)",
+        r"(?:once|one time)\s+(?:a|per|every)\s+(?:week|month|day)\s+" + _FOR + r"(?:weeks?|months?|days?)",
         re.I,
     ),
 ]
-_RE_SINGLE = re.compile(
-    r"\b(?:single|one|once|1)[- ](?:\w+[- ]){0,2}?(?:dose|infusion|injection|administration"
-    r"|transplantation|application|treatment|implantation)\b"
-    r"|\bonce\b(?! (?:a|per|every|weekly|daily|monthly))",
-    re.I,
-)
+_SINGLE = rf"\b(?:single|one|once|1)[- ](?:\w+[- ]){{0,2}}?(?:{_ADMINISTRATION})\b"
+_RE_SINGLE = re.compile(_SINGLE + r"|\bonce\b(?! (?:a|per|every|weekly|daily|monthly))", re.I)
 _RE_TWICE = re.compile(r"\btwice\b(?! (?:a|per|daily|weekly))", re.I)
 _RE_DAYLIST = re.compile(
     r"\b(?:on|at)?\s*(days?|weeks?|months?|D)\s*(-?\d+)"
     r"((?:\s*(?:,\s*(?:and|&)?|and|&|\+)\s*(?:(?:days?|weeks?|months?|D)\s*)?-?\d+)+)",
     re.I,
 )
-_RE_EVERY = re.compile(
-    r"every\s+(\d+|other|one|two|three|four|five|six|seven|eight|ten|twelve)?\s*"
-    r"(days?|weeks?|months?|hours?)",
-    re.I,
-)
-_RE_APART = re.compile(
-    r"(\d+|one|two|three|four|five|six|seven|eight|ten|twelve)[- ](days?|weeks?|months?|hours?)"
-    r"[- ](?:apart|intervals?|after the first)",
-    re.I,
-)
-_RE_INTERVAL_OF = re.compile(
-    r"intervals?\s+of\s+(\d+|one|two|three|four|five|six|seven|eight|ten|twelve)\s+"
-    r"(days?|weeks?|months?|hours?)",
-    re.I,
-)
+_RE_EVERY = re.compile(rf"every\s+(other|{_NUMBER})?\s*{_SPAN}", re.I)
+_RE_APART = re.compile(rf"{_NUMW}[- ]{_SPAN}[- ](?:apart|intervals?|after the first)", re.I)
+_RE_INTERVAL_OF = re.compile(rf"intervals?\s+of\s+{_NUMW}\s+{_SPAN}", re.I)
 # A list of days in a sentence about assessing, not giving, is no schedule ("mortality at day 28
 # and day 90", "follow-up on weeks 13, 19 and 26").
 _RE_GIVING = re.compile(
