@@ -981,3 +981,39 @@ def test_cells_implanted_into_a_cartilage_defect_are_local_an_injection_intra_ar
 def test_dose_ranges_units_and_typographic_forms(text, unit, low, high):
     dose = profile(study("MSCs in Disease X", interventions=[product("Allogeneic MSC", text)]))["dose"]
     assert (dose["unit"], dose["min"], dose["max"]) == (unit, pytest.approx(low), pytest.approx(high))
+
+
+# ------------------------------------------------------------ routes into a tissue, and a co-medication's route
+
+
+@pytest.mark.parametrize("text,route", [
+    ("autologous MSCs injected into the vocal folds", "local_injection"),
+    ("MSCs divided into 4 injections in the gingival region of one tooth", "local_injection"),
+    ("The bone defect will be filled with a collagen membrane with MSCs", "local_injection"),
+    ("10^8 MSCs in a collagen scaffold injecting in the infarct region during CABG", "intramyocardial"),
+    ("A matrix-cell construct with MSCs will be placed on the ischemic area and fixed with glue",
+     "intramyocardial"),
+])
+def test_the_product_put_into_or_onto_a_tissue(text, route):
+    p = profile(study("MSCs in Disease X", interventions=[product("Allogeneic MSC", text)]))
+    assert p["route"] == [route]
+
+
+def test_a_title_naming_a_cartilage_defect_is_not_an_implantation_into_it():
+    p = profile(study(
+        "Umbilical Cord MSC Transplantation in Articular Cartilage Defect",
+        interventions=[product("hUC-MSC", "2x10^7 hUC-MSCs by intra-articular injection, monthly")],
+    ))
+    assert p["route"] == ["intra_articular"]
+
+
+def test_the_route_of_a_co_medication_in_the_same_sentence_is_not_the_products():
+    p = profile(study(
+        "Adipose MSCs in Aplastic Anaemia",
+        interventions=[product(
+            "AD-MSC",
+            "Participants receive rabbit ATG at 3.5 mg/kg/dose IV from day -6 to -2, and then "
+            "patient's own AD-MSCs at a dose of 3000000 cells/kg/d on day 1-3.",
+        )],
+    ))
+    assert p["route"] == ["not_stated"] and p["dose"]["cells_per_kg"] == 3e6

@@ -64,16 +64,34 @@ def may_state_route(sentence: str, tier_index: int) -> bool:
     ) and not vocab.comedication.search(sentence)
 
 
+# Where a sentence giving a co-medication and the MSC product is cut into its clauses: "rabbit
+# ATG 3.5 mg/kg IV from day -6 to -2, and then the patient's own MSCs on days 1-3".
+_CLAUSE = re.compile(r"[;,]\s*(?:and\s+)?(?:then|followed by|after which)\b|;|\band then\b", re.I)
+
+
+def route_clauses(sentence: str):
+    """The parts of a sentence that may state the MSC product's route: the whole sentence, or,
+    when it also gives a co-medication, its clauses but those about the co-medication alone."""
+    vocab = vocabulary()
+    if not (vocab.comedication.search(sentence) and about_msc(sentence)):
+        return [sentence]
+    clauses = [c for c in _CLAUSE.split(sentence) if c.strip()]
+    if len(clauses) < 2:
+        return [sentence]
+    return [c for c in clauses if about_msc(c) or not vocab.comedication.search(c)]
+
+
 def routes_from_tiers(tiers, evidence):
     found, generic = {}, {}
     for ti, tier in enumerate(tiers):
-        for s, _origin in tier:
-            if not may_state_route(s, ti):
+        for sentence, _origin in tier:
+            if not may_state_route(sentence, ti):
                 continue
-            hits = dict(routes_in(s))
-            target = generic if hits.pop("_generic", None) else found
-            for code, m in hits.items():
-                target.setdefault(code, []).append(shorten(s, m))
+            for s in route_clauses(sentence):
+                hits = dict(routes_in(s))
+                target = generic if hits.pop("_generic", None) else found
+                for code, m in hits.items():
+                    target.setdefault(code, []).append(shorten(s, m))
         if (found or generic) and ti >= 1:
             break
     if not found:
