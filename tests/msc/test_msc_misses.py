@@ -1017,3 +1017,113 @@ def test_the_route_of_a_co_medication_in_the_same_sentence_is_not_the_products()
         )],
     ))
     assert p["route"] == ["not_stated"] and p["dose"]["cells_per_kg"] == 3e6
+
+
+# ------------------------------------------------------------ concentrates, grafts and donors
+
+
+def test_a_marrow_concentrate_made_at_surgery_is_no_msc_product_beside_a_control_without_mscs():
+    arms = [
+        {"label": "MSC", "type": "EXPERIMENTAL", "interventionNames": ["Procedure: MSC concentrate"],
+         "description": "mesenchymal stem cells concentrate into the tendon footprint during the surgery"},
+        {"label": "Control", "type": "ACTIVE_COMPARATOR", "interventionNames": ["Procedure: repair"],
+         "description": "rotator cuff repair without mesenchymal stem cells"},
+    ]
+    p = profile_from_study(study(
+        "Concentrated Bone Marrow MSCs in Rotator Cuff Repair",
+        interventions=[
+            product("MSC concentrate", "mesenchymal stem cells concentrate into the tendon footprint",
+                    kind="PROCEDURE", arms=["MSC"]),
+            product("repair", "rotator cuff repair without mesenchymal stem cells", kind="PROCEDURE",
+                    arms=["Control"]),
+        ],
+        arms=arms,
+    ))
+    assert not p["is_msc"]
+
+
+@pytest.mark.parametrize("summary", [
+    "Related or unrelated donor marrow or UCB will be infused after conditioning, with third-party "
+    "MSCs on day 0 of the stem cell transplant.",
+    "To combine intra-osseous umbilical cord blood (UCB) hematopoietic stem cells and human "
+    "mesenchymal stromal cells (hMSC) after conditioning.",
+    "Bone marrow or umbilical cord blood (UCB) stem cell transplantation with MSCs on day 0.",
+])
+def test_the_haematopoietic_graft_beside_the_mscs_is_not_their_tissue(summary):
+    p = profile(study("MSCs With a Stem Cell Transplant", summary=summary,
+                      interventions=[product("Mesenchymal stromal cells", "MSCs infused on day 0")]))
+    assert p["source"] == ["not_stated"]
+
+
+def test_ongoing_trials_and_clinical_implications_are_background():
+    p = profile(study(
+        "Allogeneic MSCs for Steroid-Resistant GVHD",
+        summary="This characteristic of BM derived MSC already has clinical implications. Ongoing "
+        "clinical trials of bone marrow MSC for GvHD are run. Present study aimed to test human "
+        "UC-MSC for GVHD treatment.",
+        interventions=[product("MSC transplantation", "1-2X10^6 MSC per kg", kind="PROCEDURE")],
+    ))
+    assert p["source"] == ["umbilical_cord"]
+
+
+def test_mscs_obtained_from_a_donor_are_allogeneic():
+    p = profile(study(
+        "BM-MSCs in Knee Osteoarthritis",
+        interventions=[product(
+            "BM-MSC",
+            "The BM-MSCs of the product were obtained from the donor recruited in the hospital; "
+            "5.0 x 10^7 cells intra-articular",
+        )],
+    ))
+    assert p["donor"] == "allogeneic"
+
+
+def test_a_product_named_for_cells_in_a_trial_whose_title_names_its_mscs():
+    p = profile(study(
+        "Regeneration of Ischemic Damage Using Wharton's Jelly as a Source of Mesenchymal Stem Cells",
+        interventions=[
+            product("CardioCell", "30 000 000 cells injected into the femoral artery and intramuscularly",
+                    kind="DRUG"),
+            product("Placebo", "0.9% NaCl", kind="DRUG"),
+        ],
+    ))
+    assert p["is_msc"] and p["source"] == ["wharton_jelly"] and p["donor"] == "allogeneic"
+    assert p["route"] == ["intra_arterial", "intramuscular"]
+
+
+def test_an_inhaled_drug_in_a_trial_whose_title_names_exosomes_from_mscs():
+    record = study(
+        "Safety of Exosome Inhalation in COVID-19 Pneumonia",
+        interventions=[product("EXO 1 inhalation", "3 ml of nanoparticles (exosomes) twice a day", kind="DRUG", arms=["EXO-1"]),
+                       product("Placebo inhalation", "saline", kind="DRUG", arms=["Placebo"])],
+        arms=[{"label": "EXO-1", "type": "EXPERIMENTAL", "interventionNames": ["Drug: EXO 1 inhalation"],
+               "description": "Participants receive standard therapy and exosomes of the first type."},
+              {"label": "Placebo", "type": "PLACEBO_COMPARATOR",
+               "interventionNames": ["Drug: Placebo inhalation"]}],
+    )
+    record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
+        "Many researchers connect the effect of MSC with their secretome, which includes MSC "
+        "derived exosomes."
+    )
+    p = profile(record)
+    assert p["is_msc"] and p["product"] == ["extracellular_vesicles"] and p["route"] == ["intratracheal"]
+
+
+@pytest.mark.parametrize("text,routes", [
+    ("MSCs given intra venous on day 1", ["intravenous"]),
+    ("Bone marrow MSC injection through the intra testicular artery", ["intra_arterial"]),
+    ("MSCs injected percutaneously into the patellar tendinosis", ["local_injection"]),
+])
+def test_routes_written_apart_or_named_by_the_tissue(text, routes):
+    p = profile(study("MSCs in Disease X", interventions=[product("MSC", text)]))
+    assert p["route"] == routes
+
+
+def test_a_sentence_about_the_advanced_therapy_medication_may_state_its_route():
+    record = study("Treatment of Refractory Tendinopathy With Autologous Stem Cells",
+                   interventions=[product("Autologous MSC", "autologous bone marrow MSCs")])
+    record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
+        "To evaluate the safety of the advanced therapy medication when applied by percutaneous "
+        "injection into the patellar tendon."
+    )
+    assert profile(record)["route"] == ["local_injection"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .record import StudyText
+from .text import blank_out
 from .vocabulary import vocabulary
 
 # Interventions that take tissue or cells from the participants rather than give them any.
@@ -31,6 +32,12 @@ def only_samples_cells(record: StudyText, product_text: str) -> bool:
     )
 
 
+# A control arm "without mesenchymal stem cells" gives none.
+_WITHOUT = re.compile(
+    r"\b(?:without|no|minus)\s+(?:\w+\s+){0,2}?(?:mesenchymal (?:stem |stromal )?cells?|MSCs?)\b", re.I
+)
+
+
 def has_msc_arm_beside_point_of_care(record: StudyText) -> bool:
     """Does one arm give MSCs that are no point-of-care fraction, beside another arm giving an
     uncultured SVF or marrow concentrate (an MSC arm against an SVF arm)?"""
@@ -38,7 +45,9 @@ def has_msc_arm_beside_point_of_care(record: StudyText) -> bool:
     texts = [(a.get("label") or "") + " " + (a.get("description") or "") for a in record.msc_arms]
     point_of_care = [t for t in texts if vocab.point_of_care.search(t)]
     msc_only = [
-        t for t in texts if vocab.msc_strong.search(t) and not vocab.point_of_care.search(t)
+        t
+        for t in texts
+        if vocab.msc_strong.search(blank_out(t, _WITHOUT)) and not vocab.point_of_care.search(t)
     ]
     return bool(point_of_care) and bool(msc_only)
 

@@ -8,6 +8,8 @@ from functools import lru_cache
 from .text import blank_out, interleaved, shorten
 from .vocabulary import ROUTE_CODES, about_msc, vocabulary
 
+_INTRA_APART = re.compile(r"\b(intra|peri) (?=[a-z]{4,})", re.I)
+
 
 @lru_cache(maxsize=65536)
 def routes_in(sentence: str):
@@ -15,6 +17,9 @@ def routes_in(sentence: str):
     intravenous, with "_generic" set."""
     vocab = vocabulary()
     found = {}
+    # "intra testicular", "intra venous": written apart, read as one word (the same length, so
+    # that spans stay those of the sentence)
+    sentence = _INTRA_APART.sub(r"\1-", sentence)
     if not vocab.any_route.search(sentence):
         return found
     s = blank_out(sentence, vocab.route_exclude)
@@ -59,7 +64,10 @@ def may_state_route(sentence: str, tier_index: int) -> bool:
         return True
     return bool(
         re.search(
-            r"\bcells?\b|\bproduct\b|investigational|study (?:drug|agent|treatment)", sentence, re.I
+            r"\bcells?\b|\bproduct\b|investigational|study (?:drug|agent|treatment)"
+            r"|advanced therapy|medicinal product|\bATMP\b",
+            sentence,
+            re.I,
         )
     ) and not vocab.comedication.search(sentence)
 
