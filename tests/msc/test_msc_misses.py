@@ -977,6 +977,8 @@ def test_cells_implanted_into_a_cartilage_defect_are_local_an_injection_intra_ar
     ("Intravenous infusion of autologous MSCs, 1x10/6 cells/kg", "per_kg", 1e6, 1e6),
     ("MSCs, 250,000 cells/kg or 1,000,000 cells/kg, intravenously", "per_kg", 2.5e5, 1e6),
     ("MSCs, 250,000 cells per 5 uL per 1 entry site, 3 million cells per brain", "total", 3e6, 3e6),
+    ("MSC - low dose (2.5x10ˆ7) intravenously", "total", 2.5e7, 2.5e7),
+    ("1x10^6 unit of umbilical-cord derived mesenchymal stem cells (UC-MSCs)/kgBW", "per_kg", 1e6, 1e6),
 ])
 def test_dose_ranges_units_and_typographic_forms(text, unit, low, high):
     dose = profile(study("MSCs in Disease X", interventions=[product("Allogeneic MSC", text)]))["dose"]
@@ -1113,6 +1115,7 @@ def test_an_inhaled_drug_in_a_trial_whose_title_names_exosomes_from_mscs():
     ("MSCs given intra venous on day 1", ["intravenous"]),
     ("Bone marrow MSC injection through the intra testicular artery", ["intra_arterial"]),
     ("MSCs injected percutaneously into the patellar tendinosis", ["local_injection"]),
+    ("endoscopic injection of umbilical cord MSCs to fistula", ["local_injection"]),
 ])
 def test_routes_written_apart_or_named_by_the_tissue(text, routes):
     p = profile(study("MSCs in Disease X", interventions=[product("MSC", text)]))
@@ -1127,3 +1130,9 @@ def test_a_sentence_about_the_advanced_therapy_medication_may_state_its_route():
         "injection into the patellar tendon."
     )
     assert profile(record)["route"] == ["local_injection"]
+
+
+def test_a_count_per_millilitre_is_a_concentration():
+    dose = profile(study("MSCs in Dry Eye", interventions=[product(
+        "ASC", "a suspension of 22 million cells per millilitre injected into the lacrimal gland")]))["dose"]
+    assert dose["min"] is None
