@@ -1136,3 +1136,13 @@ def test_a_count_per_millilitre_is_a_concentration():
     dose = profile(study("MSCs in Dry Eye", interventions=[product(
         "ASC", "a suspension of 22 million cells per millilitre injected into the lacrimal gland")]))["dose"]
     assert dose["min"] is None
+
+
+@pytest.mark.parametrize("text", [
+    "ex vivo expanded autologous mesenchymal stem cells fixed in allogenic human bone tissue",
+    "allogeneic or xenogeneic partially demineralized bone matrix seeded with autologous cultured "
+    "bone marrow MSCs",
+])
+def test_the_donor_of_a_scaffold_is_not_the_donor_of_the_cells(text):
+    p = profile(study("Bone Marrow MSCs in Bone Defects", interventions=[product("MSC construct", text)]))
+    assert p["donor"] == "autologous"
