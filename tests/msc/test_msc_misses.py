@@ -976,7 +976,7 @@ def test_cells_implanted_into_a_cartilage_defect_are_local_an_injection_intra_ar
     ("MSC a day-case 2·0×106 cells/kg i.v.", "per_kg", 2e6, 2e6),
     ("Intravenous infusion of autologous MSCs, 1x10/6 cells/kg", "per_kg", 1e6, 1e6),
     ("MSCs, 250,000 cells/kg or 1,000,000 cells/kg, intravenously", "per_kg", 2.5e5, 1e6),
-    ("MSCs, 250,000 cells per 5 uL per 1 entry site, 3 million cells per brain", "total", 3e6, 3e6),
+    ("MSCs, 2,500,000 cells per 5 uL per 1 entry site, 30 million cells per brain", "total", 3e7, 3e7),
     ("MSC - low dose (2.5x10ˆ7) intravenously", "total", 2.5e7, 2.5e7),
     ("1x10^6 unit of umbilical-cord derived mesenchymal stem cells (UC-MSCs)/kgBW", "per_kg", 1e6, 1e6),
 ])
@@ -1112,8 +1112,8 @@ def test_an_inhaled_drug_in_a_trial_whose_title_names_exosomes_from_mscs():
 
 
 @pytest.mark.parametrize("text,routes", [
-    ("MSCs given intra venous on day 1", ["intravenous"]),
-    ("Bone marrow MSC injection through the intra testicular artery", ["intra_arterial"]),
+    ("MSCs given by intra dermal injection", ["local_injection"]),
+    ("Bone marrow MSC injection in the intra testicular artery", ["intra_arterial"]),
     ("MSCs injected percutaneously into the patellar tendinosis", ["local_injection"]),
     ("endoscopic injection of umbilical cord MSCs to fistula", ["local_injection"]),
 ])
@@ -1123,7 +1123,7 @@ def test_routes_written_apart_or_named_by_the_tissue(text, routes):
 
 
 def test_a_sentence_about_the_advanced_therapy_medication_may_state_its_route():
-    record = study("Treatment of Refractory Tendinopathy With Autologous Stem Cells",
+    record = study("Treatment of Refractory Knee Pain With Autologous Stem Cells",
                    interventions=[product("Autologous MSC", "autologous bone marrow MSCs")])
     record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
         "To evaluate the safety of the advanced therapy medication when applied by percutaneous "
@@ -1146,3 +1146,22 @@ def test_a_count_per_millilitre_is_a_concentration():
 def test_the_donor_of_a_scaffold_is_not_the_donor_of_the_cells(text):
     p = profile(study("Bone Marrow MSCs in Bone Defects", interventions=[product("MSC construct", text)]))
     assert p["donor"] == "autologous"
+
+
+def test_a_sentence_saying_the_product_is_not_given_states_no_route():
+    p = profile(study("Adipose MSCs in Hemifacial Spasm", interventions=[
+        product("AD-MSC", "Autologous adipose MSCs, 2 ml injected to the facial nerve during surgery"),
+        product("Routine drug therapy",
+                "Routine drug therapy; patients do not inject adipose mesenchymal stem cells "
+                "intravenously", kind="OTHER"),
+    ]))
+    assert p["route"] == ["local_injection"]
+
+
+def test_what_follows_besides_the_mscs_is_another_product():
+    p = profile(study("UC-MSCs in Ichthyosis", interventions=[product(
+        "UC-MSC",
+        "UC-MSCs injected intravenously every 2 weeks. Besides MSCs, moisturizers such as boric "
+        "acid ointment will be given to all subjects.",
+    )]))
+    assert p["route"] == ["intravenous"]

@@ -48,9 +48,20 @@ def routes_in(sentence: str):
     return found
 
 
+# A sentence saying the product is not given ("patients of the control group do not inject stem
+# cells to the nerve") states no route of it.
+_NOT_GIVEN = re.compile(
+    r"\b(?:do|does|did|will|shall|would|are|is) not (?:\w+ ){0,2}?"
+    r"(?:receiv|inject|infus|administ|implant|transplant|get|be given|given)",
+    re.I,
+)
+
+
 @lru_cache(maxsize=65536)
 def may_state_route(sentence: str, tier_index: int) -> bool:
     vocab = vocabulary()
+    if _NOT_GIVEN.search(sentence):
+        return False
     has_msc = bool(about_msc(sentence))
     if tier_index == 0:
         return has_msc or not vocab.comedication.search(sentence)
@@ -77,6 +88,11 @@ def may_state_route(sentence: str, tier_index: int) -> bool:
 _CLAUSE = re.compile(r"[;,]\s*(?:and\s+)?(?:then|followed by|after which)\b|;|\band then\b", re.I)
 
 
+# "Besides MSCs, moisturizers such as an ointment are given": what follows the comma is another
+# product.
+_BESIDES = re.compile(r"\s*(?:besides|apart from|in addition to)\b[^,]{1,80},", re.I)
+
+
 def route_clauses(sentence: str):
     """The parts of a sentence that may state the MSC product's route: the whole sentence, or,
     when it also gives a co-medication, its clauses but those about the co-medication alone."""
@@ -84,6 +100,8 @@ def route_clauses(sentence: str):
     if not (vocab.comedication.search(sentence) and about_msc(sentence)):
         return [sentence]
     clauses = [c for c in _CLAUSE.split(sentence) if c.strip()]
+    if len(clauses) < 2 and _BESIDES.match(sentence):
+        clauses = sentence.split(",", 1)
     if len(clauses) < 2:
         return [sentence]
     return [c for c in clauses if about_msc(c) or not vocab.comedication.search(c)]
