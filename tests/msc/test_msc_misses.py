@@ -1116,6 +1116,9 @@ def test_an_inhaled_drug_in_a_trial_whose_title_names_exosomes_from_mscs():
     ("Bone marrow MSC injection in the intra testicular artery", ["intra_arterial"]),
     ("MSCs injected percutaneously into the patellar tendinosis", ["local_injection"]),
     ("endoscopic injection of umbilical cord MSCs to fistula", ["local_injection"]),
+    ("autologous MSC transplantation into the ischemic foot", ["local_injection"]),
+    ("dental implant placement in the adjacent edentulous bone with peripheral blood MSCs",
+     ["local_injection"]),
 ])
 def test_routes_written_apart_or_named_by_the_tissue(text, routes):
     p = profile(study("MSCs in Disease X", interventions=[product("MSC", text)]))
@@ -1165,3 +1168,30 @@ def test_what_follows_besides_the_mscs_is_another_product():
         "acid ointment will be given to all subjects.",
     )]))
     assert p["route"] == ["intravenous"]
+
+
+@pytest.mark.parametrize("title,is_msc", [
+    ("Mesenchymal Stem Cells for the Treatment of Pneumonia: a Retrospective Cohort Study", True),
+    ("Long Term Follow up of Patients Given Gene Therapy Using Autologous Mesenchymal Stem Cells", True),
+    ("Osteogenic Effects in Human Mesenchymal Stem Cells: Viral Administration in Vitro", False),
+    ("Mesenchymal Stem Cell Levels in the Blood of Patients After Treatment", False),
+])
+def test_an_observational_study_of_patients_treated_with_mscs(title, is_msc):
+    record = study(title, interventions=[product("Observational", "no intervention", kind="OTHER")])
+    record["protocolSection"]["designModule"]["studyType"] = "OBSERVATIONAL"
+    assert profile_from_study(record)["is_msc"] is is_msc
+
+
+def test_an_application_to_a_foot_ulcer_is_not_an_injection_into_the_foot():
+    p = profile(study("Adipose MSC Sheet for Diabetic Foot Ulcer",
+                      interventions=[product("ALLO-ASC-DFU", "Application of ALLO-ASC sheet to diabetic foot ulcer")]))
+    assert p["route"] == ["topical"]
+
+
+def test_a_cell_marker_is_no_tissue():
+    p = profile(study("ABCB5+ MSCs in Epidermolysis Bullosa",
+                      interventions=[product("allo-APZ2", "allogeneic ABCB5-positive mesenchymal stem cells, intravenously")]))
+    assert p["source"] == ["not_stated"]
+    q = profile(study("ABCB5+ MSCs in Ulcers",
+                      interventions=[product("allo-APZ2", "ABCB5+ skin-derived mesenchymal stem cells, intramuscularly")]))
+    assert q["source"] == ["skin"]

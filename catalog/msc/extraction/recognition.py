@@ -52,6 +52,14 @@ def has_msc_arm_beside_point_of_care(record: StudyText) -> bool:
     return bool(point_of_care) and bool(msc_only)
 
 
+# An observational study of cells themselves, not of patients given them.
+_STUDIES_CELLS = re.compile(
+    r"isolat|characteri[sz]|collect|harvest|biops|in vitro|concentration|\blevels?\b|\bcount",
+    re.I,
+)
+_TREATED = re.compile(r"treat(?:ed|ment)|therapy|follow[- ]?up", re.I)
+
+
 def gives_msc_product(record: StudyText, named_hits) -> bool:
     vocab = vocabulary()
     head = " ".join(
@@ -80,8 +88,16 @@ def gives_msc_product(record: StudyText, named_hits) -> bool:
     if record.observational():
         # an observational record counts only when it follows patients given an MSC product
         names = " ".join(iv.get("name") or "" for iv in record.msc_interventions)
-        return bool(vocab.msc_strong.search(names)) and not re.search(
-            r"isolat|characteri[sz]|collect|harvest|biops", names, re.I
+        if vocab.msc_strong.search(names):
+            return not _STUDIES_CELLS.search(names)
+        # or whose titles say it follows patients treated with MSCs ("Mesenchymal Stem Cells for
+        # the Treatment of Pneumonia…: a Retrospective Cohort Study", "Long Term Follow up of
+        # … Therapy Using Autologous Mesenchymal Stem Cells")
+        titles = " ".join(record.titles)
+        return bool(
+            vocab.msc_strong.search(titles)
+            and _TREATED.search(titles)
+            and not _STUDIES_CELLS.search(titles)
         )
     if strong_head:
         return True
