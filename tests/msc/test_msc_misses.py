@@ -1195,3 +1195,9 @@ def test_a_cell_marker_is_no_tissue():
     q = profile(study("ABCB5+ MSCs in Ulcers",
                       interventions=[product("allo-APZ2", "ABCB5+ skin-derived mesenchymal stem cells, intramuscularly")]))
     assert q["source"] == ["skin"]
+
+
+def test_an_artery_named_in_a_disease_is_no_route():
+    p = profile(study("Intracranial Artery Stenosis: Intravenous MSCs After Stroke",
+                      interventions=[product("MSC", "autologous MSCs intravenously")]))
+    assert p["route"] == ["intravenous"]
