@@ -1201,3 +1201,10 @@ def test_an_artery_named_in_a_disease_is_no_route():
     p = profile(study("Intracranial Artery Stenosis: Intravenous MSCs After Stroke",
                       interventions=[product("MSC", "autologous MSCs intravenously")]))
     assert p["route"] == ["intravenous"]
+
+
+def test_tissue_taken_from_the_donor_site_is_no_donor_word():
+    p = profile(study("Adipose MSCs in Scars", interventions=[product(
+        "AD-MSC", "Adipose MSCs cultured from fat collected from the donor site, injected into "
+        "the scar")]))
+    assert p["donor"] == "not_stated"
