@@ -123,10 +123,21 @@ def test_a_bare_mpc_in_an_adipose_exosome_trial_is_not_a_bone_marrow_product():
     assert all(arm["source"] == ["adipose"] for arm in p["arms"])
 
 
-def test_mpcs_named_with_mesenchymal_precursor_cells_are_the_named_product():
+def test_mesenchymal_precursor_cells_without_a_tissue_or_a_product_name_state_no_source():
+    # the labelling protocol: the words name no tissue, nor does the maker's name
     p = profile(study(
         "Allogeneic Mesenchymal Precursor Cells (MPCs) in Chronic Heart Failure",
+        summary="Mesoblast sponsors this study of its cell product.",
         interventions=[product("MPCs", "Transendocardial injection of allogeneic MPCs")],
+    ))
+    assert p["is_msc"] and p["source"] == ["not_stated"] and p["named_products"] == []
+    assert p["donor"] == "allogeneic" and p["route"] == ["intramyocardial"]
+
+
+def test_mpcs_named_by_the_product_name_are_the_named_product():
+    p = profile(study(
+        "Rexlemestrocel-L in Chronic Heart Failure",
+        interventions=[product("Rexlemestrocel-L", "Transendocardial injection of 150 million MPCs")],
     ))
     assert p["source"] == ["bone_marrow"] and [n["name"] for n in p["named_products"]] == ["Rexlemestrocel-L (MPC)"]
 
@@ -894,3 +905,306 @@ def test_candidate_cells_of_experimental_models_are_background():
 def test_the_patient_named_for_something_else_is_no_donor_word(text):
     p = profile(study("Umbilical Cord MSC Study", interventions=[product("UC-MSC", text)]))
     assert p["donor"] == "allogeneic"
+
+
+# ------------------------------------------------------------ conventions of the labelling protocol
+
+
+@pytest.mark.parametrize("text", [
+    "about 11 endocardial injections of 20 million MSCs in one procedure",
+    "MSCs injected into the infarct border zone during surgery",
+])
+def test_injections_into_the_heart_wall_are_intramyocardial(text):
+    p = profile(study("MSCs in Ischaemic Heart Failure", interventions=[product("Allogeneic MSC", text)]))
+    assert p["route"] == ["intramyocardial"]
+
+
+@pytest.mark.parametrize("text", [
+    "intracerebral transplantation of autologous MSCs",
+    "stereotactic implantation of MSCs into the striatum of each hemisphere",
+    "MSCs implanted intrastriatally by stereotactic surgery",
+])
+def test_implantation_into_the_brain_is_a_local_injection(text):
+    p = profile(study("Autologous MSCs in Parkinson's Disease", interventions=[product("Autologous MSC", text)]))
+    assert p["route"] == ["local_injection"]
+
+
+def test_an_injection_into_the_ventricles_stays_other_and_a_haemorrhage_is_no_route():
+    p = profile(study(
+        "MSCs After Intracerebral Hemorrhage",
+        interventions=[product("MSC", "Stereotactic intraventricular injection of autologous MSCs")],
+    ))
+    assert p["route"] == ["other"]
+
+
+def test_an_intraosseous_infusion_is_other_and_an_intraosseous_defect_local():
+    p = profile(study(
+        "Intra-osseous Co-transplant of Cord Blood and MSCs",
+        interventions=[product("hMSC", "Donor MSCs infused intra-osseously on day 0")],
+    ))
+    assert p["route"] == ["other"]
+    q = profile(study(
+        "Peripheral Blood MSCs in Periodontal Intraosseous Defects",
+        interventions=[product("PB-MSC", "Peripheral blood MSCs with a fibrin matrix filled into the intraosseous defect")],
+    ))
+    assert q["route"] == ["local_injection"]
+
+
+def test_cells_implanted_into_a_cartilage_defect_are_local_an_injection_intra_articular():
+    implanted = profile(study(
+        "Autologous MSCs for Cartilage Defects of the Knee",
+        conditions=["Cartilage Defect"],
+        interventions=[product("Autologous MSC", "MSCs on a collagen scaffold, implanted during arthrotomy")],
+    ))
+    assert implanted["route"] == ["local_injection"]
+    injected = profile(study(
+        "Autologous MSCs for Knee Osteoarthritis",
+        conditions=["Knee Osteoarthritis"],
+        interventions=[product("Autologous MSC", "a single injection of 50 million MSCs")],
+    ))
+    assert injected["route"] == ["intra_articular"]
+
+
+# ------------------------------------------------------------ dose forms
+
+
+@pytest.mark.parametrize("text,unit,low,high", [
+    ("a single intravenous dose (2-3 millions/Kg) of allogeneic MSCs", "per_kg", 2e6, 3e6),
+    ("MSCs at 1 million cells per body-weight kilogram, intravenously", "per_kg", 1e6, 1e6),
+    ("WJ-MSC at a dose of 1E6 ± 30% live cells / Kg of weight", "per_kg", 1e6, 1e6),
+    ("MSCs intravenously at a dose of 1-2 x 1000000 MSC/Kg body weight", "per_kg", 1e6, 2e6),
+    ("MSC a day-case 2·0×106 cells/kg i.v.", "per_kg", 2e6, 2e6),
+    ("Intravenous infusion of autologous MSCs, 1x10/6 cells/kg", "per_kg", 1e6, 1e6),
+    ("MSCs, 250,000 cells/kg or 1,000,000 cells/kg, intravenously", "per_kg", 2.5e5, 1e6),
+    ("MSCs, 2,500,000 cells per 5 uL per 1 entry site, 30 million cells per brain", "total", 3e7, 3e7),
+    ("MSC - low dose (2.5x10ˆ7) intravenously", "total", 2.5e7, 2.5e7),
+    ("1x10^6 unit of umbilical-cord derived mesenchymal stem cells (UC-MSCs)/kgBW", "per_kg", 1e6, 1e6),
+])
+def test_dose_ranges_units_and_typographic_forms(text, unit, low, high):
+    dose = profile(study("MSCs in Disease X", interventions=[product("Allogeneic MSC", text)]))["dose"]
+    assert (dose["unit"], dose["min"], dose["max"]) == (unit, pytest.approx(low), pytest.approx(high))
+
+
+# ------------------------------------------------------------ routes into a tissue, and a co-medication's route
+
+
+@pytest.mark.parametrize("text,route", [
+    ("autologous MSCs injected into the vocal folds", "local_injection"),
+    ("MSCs divided into 4 injections in the gingival region of one tooth", "local_injection"),
+    ("The bone defect will be filled with a collagen membrane with MSCs", "local_injection"),
+    ("10^8 MSCs in a collagen scaffold injecting in the infarct region during CABG", "intramyocardial"),
+    ("A matrix-cell construct with MSCs will be placed on the ischemic area and fixed with glue",
+     "intramyocardial"),
+])
+def test_the_product_put_into_or_onto_a_tissue(text, route):
+    p = profile(study("MSCs in Disease X", interventions=[product("Allogeneic MSC", text)]))
+    assert p["route"] == [route]
+
+
+def test_a_title_naming_a_cartilage_defect_is_not_an_implantation_into_it():
+    p = profile(study(
+        "Umbilical Cord MSC Transplantation in Articular Cartilage Defect",
+        interventions=[product("hUC-MSC", "2x10^7 hUC-MSCs by intra-articular injection, monthly")],
+    ))
+    assert p["route"] == ["intra_articular"]
+
+
+def test_the_route_of_a_co_medication_in_the_same_sentence_is_not_the_products():
+    p = profile(study(
+        "Adipose MSCs in Aplastic Anaemia",
+        interventions=[product(
+            "AD-MSC",
+            "Participants receive rabbit ATG at 3.5 mg/kg/dose IV from day -6 to -2, and then "
+            "patient's own AD-MSCs at a dose of 3000000 cells/kg/d on day 1-3.",
+        )],
+    ))
+    assert p["route"] == ["not_stated"] and p["dose"]["cells_per_kg"] == 3e6
+
+
+# ------------------------------------------------------------ concentrates, grafts and donors
+
+
+def test_a_marrow_concentrate_made_at_surgery_is_no_msc_product_beside_a_control_without_mscs():
+    arms = [
+        {"label": "MSC", "type": "EXPERIMENTAL", "interventionNames": ["Procedure: MSC concentrate"],
+         "description": "mesenchymal stem cells concentrate into the tendon footprint during the surgery"},
+        {"label": "Control", "type": "ACTIVE_COMPARATOR", "interventionNames": ["Procedure: repair"],
+         "description": "rotator cuff repair without mesenchymal stem cells"},
+    ]
+    p = profile_from_study(study(
+        "Concentrated Bone Marrow MSCs in Rotator Cuff Repair",
+        interventions=[
+            product("MSC concentrate", "mesenchymal stem cells concentrate into the tendon footprint",
+                    kind="PROCEDURE", arms=["MSC"]),
+            product("repair", "rotator cuff repair without mesenchymal stem cells", kind="PROCEDURE",
+                    arms=["Control"]),
+        ],
+        arms=arms,
+    ))
+    assert not p["is_msc"]
+
+
+@pytest.mark.parametrize("summary", [
+    "Related or unrelated donor marrow or UCB will be infused after conditioning, with third-party "
+    "MSCs on day 0 of the stem cell transplant.",
+    "To combine intra-osseous umbilical cord blood (UCB) hematopoietic stem cells and human "
+    "mesenchymal stromal cells (hMSC) after conditioning.",
+    "Bone marrow or umbilical cord blood (UCB) stem cell transplantation with MSCs on day 0.",
+])
+def test_the_haematopoietic_graft_beside_the_mscs_is_not_their_tissue(summary):
+    p = profile(study("MSCs With a Stem Cell Transplant", summary=summary,
+                      interventions=[product("Mesenchymal stromal cells", "MSCs infused on day 0")]))
+    assert p["source"] == ["not_stated"]
+
+
+def test_ongoing_trials_and_clinical_implications_are_background():
+    p = profile(study(
+        "Allogeneic MSCs for Steroid-Resistant GVHD",
+        summary="This characteristic of BM derived MSC already has clinical implications. Ongoing "
+        "clinical trials of bone marrow MSC for GvHD are run. Present study aimed to test human "
+        "UC-MSC for GVHD treatment.",
+        interventions=[product("MSC transplantation", "1-2X10^6 MSC per kg", kind="PROCEDURE")],
+    ))
+    assert p["source"] == ["umbilical_cord"]
+
+
+def test_mscs_obtained_from_a_donor_are_allogeneic():
+    p = profile(study(
+        "BM-MSCs in Knee Osteoarthritis",
+        interventions=[product(
+            "BM-MSC",
+            "The BM-MSCs of the product were obtained from the donor recruited in the hospital; "
+            "5.0 x 10^7 cells intra-articular",
+        )],
+    ))
+    assert p["donor"] == "allogeneic"
+
+
+def test_a_product_named_for_cells_in_a_trial_whose_title_names_its_mscs():
+    p = profile(study(
+        "Regeneration of Ischemic Damage Using Wharton's Jelly as a Source of Mesenchymal Stem Cells",
+        interventions=[
+            product("CardioCell", "30 000 000 cells injected into the femoral artery and intramuscularly",
+                    kind="DRUG"),
+            product("Placebo", "0.9% NaCl", kind="DRUG"),
+        ],
+    ))
+    assert p["is_msc"] and p["source"] == ["wharton_jelly"] and p["donor"] == "allogeneic"
+    assert p["route"] == ["intra_arterial", "intramuscular"]
+
+
+def test_an_inhaled_drug_in_a_trial_whose_title_names_exosomes_from_mscs():
+    record = study(
+        "Safety of Exosome Inhalation in COVID-19 Pneumonia",
+        interventions=[product("EXO 1 inhalation", "3 ml of nanoparticles (exosomes) twice a day", kind="DRUG", arms=["EXO-1"]),
+                       product("Placebo inhalation", "saline", kind="DRUG", arms=["Placebo"])],
+        arms=[{"label": "EXO-1", "type": "EXPERIMENTAL", "interventionNames": ["Drug: EXO 1 inhalation"],
+               "description": "Participants receive standard therapy and exosomes of the first type."},
+              {"label": "Placebo", "type": "PLACEBO_COMPARATOR",
+               "interventionNames": ["Drug: Placebo inhalation"]}],
+    )
+    record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
+        "Many researchers connect the effect of MSC with their secretome, which includes MSC "
+        "derived exosomes."
+    )
+    p = profile(record)
+    assert p["is_msc"] and p["product"] == ["extracellular_vesicles"] and p["route"] == ["intratracheal"]
+
+
+@pytest.mark.parametrize("text,routes", [
+    ("MSCs given by intra dermal injection", ["local_injection"]),
+    ("Bone marrow MSC injection in the intra testicular artery", ["intra_arterial"]),
+    ("MSCs injected percutaneously into the patellar tendinosis", ["local_injection"]),
+    ("endoscopic injection of umbilical cord MSCs to fistula", ["local_injection"]),
+    ("autologous MSC transplantation into the ischemic foot", ["local_injection"]),
+    ("dental implant placement in the adjacent edentulous bone with peripheral blood MSCs",
+     ["local_injection"]),
+])
+def test_routes_written_apart_or_named_by_the_tissue(text, routes):
+    p = profile(study("MSCs in Disease X", interventions=[product("MSC", text)]))
+    assert p["route"] == routes
+
+
+def test_a_sentence_about_the_advanced_therapy_medication_may_state_its_route():
+    record = study("Treatment of Refractory Knee Pain With Autologous Stem Cells",
+                   interventions=[product("Autologous MSC", "autologous bone marrow MSCs")])
+    record["protocolSection"]["descriptionModule"]["detailedDescription"] = (
+        "To evaluate the safety of the advanced therapy medication when applied by percutaneous "
+        "injection into the patellar tendon."
+    )
+    assert profile(record)["route"] == ["local_injection"]
+
+
+def test_a_count_per_millilitre_is_a_concentration():
+    dose = profile(study("MSCs in Dry Eye", interventions=[product(
+        "ASC", "a suspension of 22 million cells per millilitre injected into the lacrimal gland")]))["dose"]
+    assert dose["min"] is None
+
+
+@pytest.mark.parametrize("text", [
+    "ex vivo expanded autologous mesenchymal stem cells fixed in allogenic human bone tissue",
+    "allogeneic or xenogeneic partially demineralized bone matrix seeded with autologous cultured "
+    "bone marrow MSCs",
+])
+def test_the_donor_of_a_scaffold_is_not_the_donor_of_the_cells(text):
+    p = profile(study("Bone Marrow MSCs in Bone Defects", interventions=[product("MSC construct", text)]))
+    assert p["donor"] == "autologous"
+
+
+def test_a_sentence_saying_the_product_is_not_given_states_no_route():
+    p = profile(study("Adipose MSCs in Hemifacial Spasm", interventions=[
+        product("AD-MSC", "Autologous adipose MSCs, 2 ml injected to the facial nerve during surgery"),
+        product("Routine drug therapy",
+                "Routine drug therapy; patients do not inject adipose mesenchymal stem cells "
+                "intravenously", kind="OTHER"),
+    ]))
+    assert p["route"] == ["local_injection"]
+
+
+def test_what_follows_besides_the_mscs_is_another_product():
+    p = profile(study("UC-MSCs in Ichthyosis", interventions=[product(
+        "UC-MSC",
+        "UC-MSCs injected intravenously every 2 weeks. Besides MSCs, moisturizers such as boric "
+        "acid ointment will be given to all subjects.",
+    )]))
+    assert p["route"] == ["intravenous"]
+
+
+@pytest.mark.parametrize("title,is_msc", [
+    ("Mesenchymal Stem Cells for the Treatment of Pneumonia: a Retrospective Cohort Study", True),
+    ("Long Term Follow up of Patients Given Gene Therapy Using Autologous Mesenchymal Stem Cells", True),
+    ("Osteogenic Effects in Human Mesenchymal Stem Cells: Viral Administration in Vitro", False),
+    ("Mesenchymal Stem Cell Levels in the Blood of Patients After Treatment", False),
+])
+def test_an_observational_study_of_patients_treated_with_mscs(title, is_msc):
+    record = study(title, interventions=[product("Observational", "no intervention", kind="OTHER")])
+    record["protocolSection"]["designModule"]["studyType"] = "OBSERVATIONAL"
+    assert profile_from_study(record)["is_msc"] is is_msc
+
+
+def test_an_application_to_a_foot_ulcer_is_not_an_injection_into_the_foot():
+    p = profile(study("Adipose MSC Sheet for Diabetic Foot Ulcer",
+                      interventions=[product("ALLO-ASC-DFU", "Application of ALLO-ASC sheet to diabetic foot ulcer")]))
+    assert p["route"] == ["topical"]
+
+
+def test_a_cell_marker_is_no_tissue():
+    p = profile(study("ABCB5+ MSCs in Epidermolysis Bullosa",
+                      interventions=[product("allo-APZ2", "allogeneic ABCB5-positive mesenchymal stem cells, intravenously")]))
+    assert p["source"] == ["not_stated"]
+    q = profile(study("ABCB5+ MSCs in Ulcers",
+                      interventions=[product("allo-APZ2", "ABCB5+ skin-derived mesenchymal stem cells, intramuscularly")]))
+    assert q["source"] == ["skin"]
+
+
+def test_an_artery_named_in_a_disease_is_no_route():
+    p = profile(study("Intracranial Artery Stenosis: Intravenous MSCs After Stroke",
+                      interventions=[product("MSC", "autologous MSCs intravenously")]))
+    assert p["route"] == ["intravenous"]
+
+
+def test_tissue_taken_from_the_donor_site_is_no_donor_word():
+    p = profile(study("Adipose MSCs in Scars", interventions=[product(
+        "AD-MSC", "Adipose MSCs cultured from fat collected from the donor site, injected into "
+        "the scar")]))
+    assert p["donor"] == "not_stated"

@@ -67,6 +67,8 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         return []
     # "1 ± 0.5 x 10^6" is nominally 1 x 10^6; spans are given in the sentence as written
     written = len(sentence)
+    # "1E6 ± 30% live cells/kg": a tolerance in per cent after the count
+    sentence = re.sub(r"(?<=\w)\s*(?:±|\+/-)\s*\d+(?:\.\d+)?\s*%", "", sentence)
     sentence = re.sub(r"(\d+(?:\.\d+)?)\s*(?:±|\+/-)\s*\d+(?:\.\d+)?", r"\1", sentence)
     shift = written - len(sentence)
     vals = []
@@ -111,8 +113,8 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         if low < high:
             judge(m.start(), m.end(), [factor * 10**low, factor * 10**high], not in_msc_context)
     for m in vocab.re_times_plain.finditer(sentence):
-        factor, written_out = float(m.group(1)), float(m.group(2).replace(",", ""))
-        judge(m.start(), m.end(), [factor * written_out], needs_cells=True)
+        written_out = float(m.group(2).replace(",", ""))
+        judge(m.start(), m.end(), [f * written_out for f in mantissas(m.group(1))], needs_cells=True)
     for m in vocab.re_sci.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue
@@ -184,60 +186,46 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
     return vals
 
 
-_NUMW = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+# A number of doses or of days, weeks… in words or digits, and the unit of a schedule.
+_NUMBER = r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve"
+_NUMW = rf"({_NUMBER})"
+_SPAN = r"(days?|weeks?|months?|hours?)"
+# One administration, by its name: "a single infusion", "four injections".
+_ADMINISTRATION = (
+    r"dose|infusion|injection|administration|transplantation|application|treatment|implantation"
+)
+_FOR = r"for\s+" + _NUMW + r"\s+(?:consecutive\s+)?"
 _RE_NDOSE = [
     re.compile(
-        _NUMW + r"\s+(?:\w+\s+){0,3}?(?:doses|infusions|injections|administrations|transplantations"
-        r"|applications|treatments|courses|rounds|cycles|times|sessions|implantations"
-        r"|transfusions)\b(?!\s+(?:higher|lower|more|less|greater))",
+        _NUMW + rf"\s+(?:\w+\s+){{0,3}}?(?:(?:{_ADMINISTRATION})s|courses|rounds|cycles|times"
+        r"|sessions|transfusions)\b(?!\s+(?:higher|lower|more|less|greater))",
         re.I,
     ),
     re.compile(
-        r"(?:repeat\w*|given|administered|injected|infused)\s+(?:\w+\s+){0,4}?"
-        + _NUMW
-        + r"\s+times",
+        r"(?:repeat\w*|given|administered|injected|infused)\s+(?:\w+\s+){0,4}?" + _NUMW + r"\s+times",
         re.I,
     ),
     re.compile(
-        r"(?:weekly|monthly|daily|every\s+\w+\s+(?:days?|weeks?|months?))\s+(?:\w+\s+){0,2}?for\s+"
-        + _NUMW
-        + r"\s+(?:consecutive\s+)?(?:weeks?|months?|days?|times|doses)",
+        r"(?:weekly|monthly|daily|every\s+\w+\s+(?:days?|weeks?|months?))\s+(?:\w+\s+){0,2}?"
+        + _FOR + r"(?:weeks?|months?|days?|times|doses)",
         re.I,
     ),
     re.compile(
-        r"(?:once|one time)\s+(?:a|per|every)\s+(?:week|month|day)\s+for\s+"
-        + _NUMW
-        + r"\s+(?:consecutive\s+)?(?:weeks?|months?|days?)",
+        r"(?:once|one time)\s+(?:a|per|every)\s+(?:week|month|day)\s+" + _FOR + r"(?:weeks?|months?|days?)",
         re.I,
     ),
 ]
-_RE_SINGLE = re.compile(
-    r"\b(?:single|one|once|1)[- ](?:\w+[- ]){0,2}?(?:dose|infusion|injection|administration"
-    r"|transplantation|application|treatment|implantation)\b"
-    r"|\bonce\b(?! (?:a|per|every|weekly|daily|monthly))",
-    re.I,
-)
+_SINGLE = rf"\b(?:single|one|once|1)[- ](?:\w+[- ]){{0,2}}?(?:{_ADMINISTRATION})\b"
+_RE_SINGLE = re.compile(_SINGLE + r"|\bonce\b(?! (?:a|per|every|weekly|daily|monthly))", re.I)
 _RE_TWICE = re.compile(r"\btwice\b(?! (?:a|per|daily|weekly))", re.I)
 _RE_DAYLIST = re.compile(
     r"\b(?:on|at)?\s*(days?|weeks?|months?|D)\s*(-?\d+)"
     r"((?:\s*(?:,\s*(?:and|&)?|and|&|\+)\s*(?:(?:days?|weeks?|months?|D)\s*)?-?\d+)+)",
     re.I,
 )
-_RE_EVERY = re.compile(
-    r"every\s+(\d+|other|one|two|three|four|five|six|seven|eight|ten|twelve)?\s*"
-    r"(days?|weeks?|months?|hours?)",
-    re.I,
-)
-_RE_APART = re.compile(
-    r"(\d+|one|two|three|four|five|six|seven|eight|ten|twelve)[- ](days?|weeks?|months?|hours?)"
-    r"[- ](?:apart|intervals?|after the first)",
-    re.I,
-)
-_RE_INTERVAL_OF = re.compile(
-    r"intervals?\s+of\s+(\d+|one|two|three|four|five|six|seven|eight|ten|twelve)\s+"
-    r"(days?|weeks?|months?|hours?)",
-    re.I,
-)
+_RE_EVERY = re.compile(rf"every\s+(other|{_NUMBER})?\s*{_SPAN}", re.I)
+_RE_APART = re.compile(rf"{_NUMW}[- ]{_SPAN}[- ](?:apart|intervals?|after the first)", re.I)
+_RE_INTERVAL_OF = re.compile(rf"intervals?\s+of\s+{_NUMW}\s+{_SPAN}", re.I)
 # A list of days in a sentence about assessing, not giving, is no schedule ("mortality at day 28
 # and day 90", "follow-up on weeks 13, 19 and 26").
 _RE_GIVING = re.compile(
@@ -369,8 +357,8 @@ def implausible(dose) -> str | None:
 
 
 _PER_SITE = re.compile(
-    r"^\s*(?:[\w-]+\s+){0,3}?(?:per|each|/|at each|in each|into each)\s+(?:injection\s+)?"
-    r"(?:sites?|points?|locations?|spots?)\b",
+    r"^\s*(?:[\w-]+\s+){0,5}?(?:per|each|/|at each|in each|into each)\s+(?:1\s+|one\s+)?"
+    r"(?:injection\s+|entry\s+|puncture\s+)?(?:sites?|points?|locations?|spots?)\b",
     re.I,
 )
 
@@ -404,6 +392,10 @@ def dose_from_tiers(tiers, evidence, adult: bool):
             for v, perkg, span, cum in cell_counts_in(s, in_msc_context=ctx or ti == 0):
                 vals.append((v, perkg, (s, span), cum))
         if vals:
+            # a count per injection site in a sentence that also gives the count of the whole
+            # ("250,000 cells per entry site, 3 million cells per brain"): the whole
+            whole = {where[0] for _, _, where, _ in vals if not per_site(*where)}
+            vals = [x for x in vals if not (per_site(*x[2]) and x[2][0] in whole)]
             # a count per injection site beside the total of the session ("5x10^6 MSCs per
             # site; total 150x10^6"): the session's total is the dose of the administration
             totals = [x for x in vals if x[3]]

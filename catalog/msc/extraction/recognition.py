@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .record import StudyText
+from .text import blank_out
 from .vocabulary import vocabulary
 
 # Interventions that take tissue or cells from the participants rather than give them any.
@@ -31,6 +32,12 @@ def only_samples_cells(record: StudyText, product_text: str) -> bool:
     )
 
 
+# A control arm "without mesenchymal stem cells" gives none.
+_WITHOUT = re.compile(
+    r"\b(?:without|no|minus)\s+(?:\w+\s+){0,2}?(?:mesenchymal (?:stem |stromal )?cells?|MSCs?)\b", re.I
+)
+
+
 def has_msc_arm_beside_point_of_care(record: StudyText) -> bool:
     """Does one arm give MSCs that are no point-of-care fraction, beside another arm giving an
     uncultured SVF or marrow concentrate (an MSC arm against an SVF arm)?"""
@@ -38,9 +45,19 @@ def has_msc_arm_beside_point_of_care(record: StudyText) -> bool:
     texts = [(a.get("label") or "") + " " + (a.get("description") or "") for a in record.msc_arms]
     point_of_care = [t for t in texts if vocab.point_of_care.search(t)]
     msc_only = [
-        t for t in texts if vocab.msc_strong.search(t) and not vocab.point_of_care.search(t)
+        t
+        for t in texts
+        if vocab.msc_strong.search(blank_out(t, _WITHOUT)) and not vocab.point_of_care.search(t)
     ]
     return bool(point_of_care) and bool(msc_only)
+
+
+# An observational study of cells themselves, not of patients given them.
+_STUDIES_CELLS = re.compile(
+    r"isolat|characteri[sz]|collect|harvest|biops|in vitro|concentration|\blevels?\b|\bcount",
+    re.I,
+)
+_TREATED = re.compile(r"treat(?:ed|ment)|therapy|follow[- ]?up", re.I)
 
 
 def gives_msc_product(record: StudyText, named_hits) -> bool:
@@ -71,8 +88,16 @@ def gives_msc_product(record: StudyText, named_hits) -> bool:
     if record.observational():
         # an observational record counts only when it follows patients given an MSC product
         names = " ".join(iv.get("name") or "" for iv in record.msc_interventions)
-        return bool(vocab.msc_strong.search(names)) and not re.search(
-            r"isolat|characteri[sz]|collect|harvest|biops", names, re.I
+        if vocab.msc_strong.search(names):
+            return not _STUDIES_CELLS.search(names)
+        # or whose titles say it follows patients treated with MSCs ("Mesenchymal Stem Cells for
+        # the Treatment of Pneumonia…: a Retrospective Cohort Study", "Long Term Follow up of
+        # … Therapy Using Autologous Mesenchymal Stem Cells")
+        titles = " ".join(record.titles)
+        return bool(
+            vocab.msc_strong.search(titles)
+            and _TREATED.search(titles)
+            and not _STUDIES_CELLS.search(titles)
         )
     if strong_head:
         return True

@@ -149,8 +149,12 @@ class StudyText:
                 name = iv.get("name") or ""
                 if _PLACEBO_NAME.search(name) or vocab.comedication.search(name):
                     continue
+                # a biological, or a product named for cells (CardioCell) or for how it is
+                # given (EXO 1 inhalation)
                 if iv.get("type") in ("BIOLOGICAL", "GENETIC", "COMBINATION_PRODUCT") or re.search(
-                    r"\bcells?\b|stem|stromal|inject|implant|infus|transplant", name, re.I
+                    r"cells?\b|stem|stromal|inject|implant|infus|transplant|inhal|nebuli[sz]",
+                    name,
+                    re.I,
                 ):
                     self.msc_interventions.append(iv)
         int_names = {(iv.get("name") or "").strip().lower() for iv in self.msc_interventions}

@@ -8,6 +8,8 @@ from functools import lru_cache
 from .text import blank_out, interleaved, shorten
 from .vocabulary import ROUTE_CODES, about_msc, vocabulary
 
+_INTRA_APART = re.compile(r"\b(intra|peri) (?=[a-z]{4,})", re.I)
+
 
 @lru_cache(maxsize=65536)
 def routes_in(sentence: str):
@@ -15,6 +17,9 @@ def routes_in(sentence: str):
     intravenous, with "_generic" set."""
     vocab = vocabulary()
     found = {}
+    # "intra testicular", "intra venous": written apart, read as one word (the same length, so
+    # that spans stay those of the sentence)
+    sentence = _INTRA_APART.sub(r"\1-", sentence)
     if not vocab.any_route.search(sentence):
         return found
     s = blank_out(sentence, vocab.route_exclude)
@@ -43,9 +48,20 @@ def routes_in(sentence: str):
     return found
 
 
+# A sentence saying the product is not given ("patients of the control group do not inject stem
+# cells to the nerve") states no route of it.
+_NOT_GIVEN = re.compile(
+    r"\b(?:do|does|did|will|shall|would|are|is) not (?:\w+ ){0,2}?"
+    r"(?:receiv|inject|infus|administ|implant|transplant|get|be given|given)",
+    re.I,
+)
+
+
 @lru_cache(maxsize=65536)
 def may_state_route(sentence: str, tier_index: int) -> bool:
     vocab = vocabulary()
+    if _NOT_GIVEN.search(sentence):
+        return False
     has_msc = bool(about_msc(sentence))
     if tier_index == 0:
         return has_msc or not vocab.comedication.search(sentence)
@@ -59,21 +75,49 @@ def may_state_route(sentence: str, tier_index: int) -> bool:
         return True
     return bool(
         re.search(
-            r"\bcells?\b|\bproduct\b|investigational|study (?:drug|agent|treatment)", sentence, re.I
+            r"\bcells?\b|\bproduct\b|investigational|study (?:drug|agent|treatment)"
+            r"|advanced therapy|medicinal product|\bATMP\b",
+            sentence,
+            re.I,
         )
     ) and not vocab.comedication.search(sentence)
+
+
+# Where a sentence giving a co-medication and the MSC product is cut into its clauses: "rabbit
+# ATG 3.5 mg/kg IV from day -6 to -2, and then the patient's own MSCs on days 1-3".
+_CLAUSE = re.compile(r"[;,]\s*(?:and\s+)?(?:then|followed by|after which)\b|;|\band then\b", re.I)
+
+
+# "Besides MSCs, moisturizers such as an ointment are given": what follows the comma is another
+# product.
+_BESIDES = re.compile(r"\s*(?:besides|apart from|in addition to)\b[^,]{1,80},", re.I)
+
+
+def route_clauses(sentence: str):
+    """The parts of a sentence that may state the MSC product's route: the whole sentence, or,
+    when it also gives a co-medication, its clauses but those about the co-medication alone."""
+    vocab = vocabulary()
+    if not (vocab.comedication.search(sentence) and about_msc(sentence)):
+        return [sentence]
+    clauses = [c for c in _CLAUSE.split(sentence) if c.strip()]
+    if len(clauses) < 2 and _BESIDES.match(sentence):
+        clauses = sentence.split(",", 1)
+    if len(clauses) < 2:
+        return [sentence]
+    return [c for c in clauses if about_msc(c) or not vocab.comedication.search(c)]
 
 
 def routes_from_tiers(tiers, evidence):
     found, generic = {}, {}
     for ti, tier in enumerate(tiers):
-        for s, _origin in tier:
-            if not may_state_route(s, ti):
+        for sentence, _origin in tier:
+            if not may_state_route(sentence, ti):
                 continue
-            hits = dict(routes_in(s))
-            target = generic if hits.pop("_generic", None) else found
-            for code, m in hits.items():
-                target.setdefault(code, []).append(shorten(s, m))
+            for s in route_clauses(sentence):
+                hits = dict(routes_in(s))
+                target = generic if hits.pop("_generic", None) else found
+                for code, m in hits.items():
+                    target.setdefault(code, []).append(shorten(s, m))
         if (found or generic) and ti >= 1:
             break
     if not found:

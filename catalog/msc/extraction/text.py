@@ -78,6 +78,10 @@ def normalised_text(text: str) -> str:
     if text.isascii():
         return text
     text = _EXPONENT.sub(lambda m: "^" + m.group().translate(_SUPERSCRIPTS), text)
+    # the modifier circumflex of some keyboards is a caret: "10ˆ7" is "10^7"
+    text = text.replace("ˆ", "^")
+    # a raised decimal point between digits ("2·0×10^6") is a decimal point
+    text = re.sub(r"(?<=\d)[·∙](?=\d)", ".", text)
     text = unicodedata.normalize("NFKC", text).translate(_DASHES)
     return re.sub(r"\d", lambda m: str(unicodedata.digit(m.group())), text)
 

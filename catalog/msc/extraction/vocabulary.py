@@ -241,7 +241,7 @@ class Vocabulary:
 
     def _compile_dose(self):
         mult = r"\s*(?:[x×X\*·∙•.]|times)\s*"
-        exp = r"10\s*(?:\^|[eE]|\*\*|\*|exp|'|’)?\s*\(?\s*\+?([1-9]\d?)\s*\)?"
+        exp = r"10\s*(?:\^|[eE]|\*\*|\*|exp|'|’|/)?\s*\(?\s*\+?([1-9]\d?)\s*\)?"
         bare_exp = r"10\s*(?:\^|[eE]|\*\*)\s*\(?\s*\+?([1-9]\d?)\s*\)?"
         # mantissa list / range before "x 10^k": "1, 3 or 10 x 10^6", "1-2 x 10(6)"
         mlist = r"(\d+(?:[.,]\d+)?(?:\s*(?:-|–|~|to|,|or|and|/)\s*\d+(?:[.,]\d+)?)*)"
@@ -251,7 +251,7 @@ class Vocabulary:
         self.re_million = re.compile(
             r"(?<![\w.])"
             + mlist
-            + r"\s*(million|millions|millones|mill\b\.?|mio\b|mln\b|billion|billions|thousand|M\b|m\b"
+            + r"\s*(millions|million|millones|mill\b\.?|mio\b|mln\b|billions|billion|thousand|M\b|m\b"
             r"|B\b)",
             re.I,
         )
@@ -266,11 +266,16 @@ class Vocabulary:
             r"(?<![\w.])(\d+(?:\.\d+)?)\s*[x×\*·]\s*10\s*\^\s*([1-9]\d?)\s*(?:-|~|to)\s*"
             r"(?:10\s*\^\s*)?([1-9]\d?)(?![\d.]|\s*[x×\*·])"
         )
-        # "5x1,000,000 cells/kg", "2 x 1000000 MSCs": a factor times a number written out
+        # "5x1,000,000 cells/kg", "2 x 1000000 MSCs", "1-2 x 1000000 MSC/Kg": a factor (or a
+        # range of factors) times a number written out
         self.re_times_plain = re.compile(
-            r"(?<![\w.])(\d+(?:\.\d+)?)\s*[x×\*]\s*(\d{1,3}(?:,\d{3}){2,}|\d{6,})(?![\d.,]\d)"
+            r"(?<![\w.])(\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?)\s*[x×\*]\s*"
+            r"(\d{1,3}(?:,\d{3}){2,}|\d{6,})(?![\d.,]\d)"
         )
-        self.re_plain = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3}){2,}|\d{6,})(?![\d.,]\d)")
+        # "4,000,000 cells/kg", "250,000 cells/kg", "100000000 cells"
+        self.re_plain = re.compile(
+            r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3}){2,}|\d{1,3},\d{3}|\d{6,})(?![\d.,]\d)"
+        )
         # the unit's abbreviation may follow the count: "0.5 million (M) PLX cells per kg"
         unit_abbreviation = r"(?:\(\w{1,4}\)\s*)?"
         self.re_perkg = re.compile(
