@@ -7,8 +7,10 @@ instead, so that they are never skipped unnoticed.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -62,3 +64,17 @@ def require_chromium():
 def launch(playwright, executable):
     """The system Chromium through Playwright, headless."""
     return playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+
+
+# What a page shows -------------------------------------------------------------------------
+
+
+def result_count(page):
+    """The number of matching trials the list announces ("123 trials · page 1 of 7")."""
+    heading = page.locator("#results-h").inner_text()
+    return int(re.match(r"(\d+) trials?\b", heading).group(1))
+
+
+def query(page):
+    """The parameters of the page's address."""
+    return parse_qs(urlsplit(page.url).query)

@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import query, result_count
+
 # django_db: the server reads the test database (see the ``chromium`` fixture).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -17,14 +19,6 @@ CTGOV_HEADER_START = ["NCT Number", "Study Title", "Study URL", "Acronym", "Stud
 CTGOV_HEADER_END = ["Last Update Posted", "Locations", "Study Documents"]
 
 
-def result_count(page):
-    """The number of matching trials the list announces ("123 trials · page 1 of 7")."""
-    heading = page.locator("#results-h").inner_text()
-    return int(re.match(r"(\d+) trials?\b", heading).group(1))
-
-
-def query(page):
-    return parse_qs(urlsplit(page.url).query)
 
 
 def test_a_search_typed_on_the_home_page_lists_trials_with_the_words_marked(browser_page):

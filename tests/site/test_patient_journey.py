@@ -9,10 +9,11 @@ screen once the filters' drawer is closed. Skipped where no Chromium is installe
 """
 
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.browser import query, result_count
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -20,13 +21,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}
 
 
-def result_count(page):
-    heading = page.locator("#results-h").inner_text()
-    return int(re.match(r"(\d+) trials?\b", heading).group(1))
-
-
-def query(page):
-    return parse_qs(urlsplit(page.url).query)
 
 
 def focused(page):
