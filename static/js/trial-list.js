@@ -41,6 +41,7 @@
   var announce = document.querySelector("[data-list-announce]");
   var shownUrl = location.href.split("#")[0];
   var pending = null;
+  var pendingUrl = null;
 
   // The address of the search the form now describes.
   function formUrl(submitter) {
@@ -98,8 +99,11 @@
 
   // Put the page at ``url`` in place of this one: the results and the filters.
   function show(url, options) {
+    // Enter in a text field is both its change and the form's submit: one fetch serves both.
+    if (pending && url === pendingUrl) { return; }
     if (pending) { pending.abort(); }
     pending = new AbortController();
+    pendingUrl = url;
     var results = form.querySelector(".results-area");
     results.setAttribute("aria-busy", "true");
     fetch(url, { signal: pending.signal, headers: { Accept: "text/html" } })
@@ -114,6 +118,7 @@
           location.assign(got.response.url);
           return;
         }
+        pending = pendingUrl = null;
         swap(doc, fresh, options);
         var address = got.response.url.split("#")[0];
         if (options.push && address !== shownUrl) { history.pushState({ list: true }, "", address); }
