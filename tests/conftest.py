@@ -121,7 +121,12 @@ def production_server(django_db_setup, bundled_catalog, collected_static, tmp_pa
 
     from tests.servers import Gunicorn, database_url, production_env
 
-    env = production_env(database_url(connection.settings_dict), collected_static)
+    # Every test of the session reaches this server from 127.0.0.1, so the per-address limit
+    # on downloads would ration them between unrelated tests by the order they happen to run
+    # in; tests/site/test_downloads.py tests the limit itself.
+    env = production_env(
+        database_url(connection.settings_dict), collected_static, CATALOG_EXPORT_LIMIT=0
+    )
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     with Gunicorn(env, log) as server:
         yield server
