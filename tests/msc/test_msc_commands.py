@@ -44,7 +44,7 @@ def test_annotate_msc_named_trials(bundled_catalog):
 def test_msc_eval_prints_the_scores_and_meets_the_targets():
     output = run("msc_eval")
     together = output.split(
-        "sample-a + sample-b + sample-c + sample-d + tricky together: 495 trials\n"
+        "sample-a + sample-b + sample-c + sample-d + sample-e + tricky together: 655 trials\n"
     )[1]
     for field in ("source", "donor", "route", "product", "dose", "msc"):
         assert f"\n{field} " in together
@@ -55,7 +55,14 @@ def test_msc_eval_prints_the_scores_and_meets_the_targets():
 
 def test_msc_eval_prints_a_table_per_label_file():
     output = run("msc_eval")
-    samples = (("sample-a", 75), ("sample-b", 75), ("sample-c", 160), ("sample-d", 160), ("tricky", 25))
+    samples = (
+        ("sample-a", 75),
+        ("sample-b", 75),
+        ("sample-c", 160),
+        ("sample-d", 160),
+        ("sample-e", 160),
+        ("tricky", 25),
+    )
     for sample, n in samples:
         assert f"\n{sample}: {n} trials\n" in output
 

@@ -28,8 +28,9 @@ def donors_in(sentence: str, need_context: bool, product_names: tuple = ()):
             after = s[m.end() : m.end() + 60]
             if vocab.donor_after.search(after):
                 # "allogeneic hematopoietic ..." unless the same phrase goes on to name the MSCs
+                # (not a phrase after it: "autologous chondrons and allogeneic MSCs")
                 if not re.match(
-                    r"^\W{0,3}(?:[\w-]+\s+){0,3}?"
+                    r"^\W{0,3}(?:(?!(?:and|or|with|plus|versus|vs)\b|allo|auto)[\w-]+\s+){0,3}?"
                     r"(?:mesenchym|MSC|stromal|umbilical|adipose|wharton|placent|menstrual"
                     r"|dental pulp|synovi|amnio)",
                     after,

@@ -30,7 +30,8 @@ _CUMULATIVE = re.compile(
 
 def mantissas(text: str):
     # decimal comma: "0,5-1 million", "2,8 x 10e6" (a list is written "2, 8"; thousands "1,000")
-    text = re.sub(r"\b(\d+),(\d{1,2})\b", r"\1.\2", text.strip())
+    # ("0.5, 1.0,2.5 million": a comma after a decimal is a list's)
+    text = re.sub(r"(?<![.\d])(\d+),(\d{1,2})\b", r"\1.\2", text.strip())
     parts = re.split(r"\s*(?:-|–|~|to|,|or|and|/)\s*", text)
     out = []
     for p in parts:
@@ -44,9 +45,11 @@ def mantissas(text: str):
 
 
 # After a count, the other end of a range ("1×10^6 - 2×10^6 cells/kg"): the unit comes after it.
+# So is each count of a list that names the unit once, after its last count ("1x10^6,
+# 10x10^6, 20x10^6 or 40x10^6 cells/kg").
 _RANGE_TAIL = re.compile(
-    r"\s*(?:-|~|to|or|and)\s*\d+(?:[.,]\d+)?\s*(?:[x×*·]\s*10\s*(?:\^|[eE]|\*\*)?\s*\(?\+?\d{1,2}\)?"
-    r"|million|millions|billion)",
+    r"(?:\s*(?:-|~|to|or|and|,\s*(?:and|or)?)\s*\d+(?:[.,]\d+)?\s*"
+    r"(?:[x×*·]\s*10\s*(?:\^|[eE]|\*\*)?\s*\(?\+?\d{1,2}\)?|million|millions|billion))+",
     re.I,
 )
 
@@ -145,6 +148,7 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
             "million": 1e6,
             "millions": 1e6,
             "mill": 1e6,
+            "mil": 1e6,
             "mio": 1e6,
             "m": 1e6,
             "billion": 1e9,

@@ -19,6 +19,7 @@ TEXT_MODULES = (
     "conditionsModule",
     "armsInterventionsModule",
     "designModule",  # its intervention model description; its codes are plain ASCII
+    "outcomesModule",  # read for the route alone, after every other text
 )
 
 
@@ -70,7 +71,7 @@ def profile_from_study(study: dict) -> dict:
         {
             name: normalised(module) if name in TEXT_MODULES else module
             for name, module in section.items()
-            if name in TEXT_MODULES or name in ("designModule", "eligibilityModule")
+            if name in TEXT_MODULES or name == "eligibilityModule"
         }
     )
     all_head = " ".join(s for s, _ in record.tiers[0] + record.tiers[1])
@@ -85,7 +86,13 @@ def profile_from_study(study: dict) -> dict:
         record.tiers, evidence["donor"], sources, named, record.product_names
     )
     products = product_codes(record, named, evidence["product"])
-    routes = routes_from_tiers(record.tiers, evidence["route"])
+    routes = routes_from_tiers(record.tiers, evidence["route"], record.product_names)
+    if not routes:
+        # the outcome measures last: "time from the WJ-MSC infusion to …" states a route, but
+        # only when nothing else does
+        routes = routes_from_tiers(
+            [[], [], [], [], record.outcome_sentences], evidence["route"], record.product_names
+        )
     if not routes:
         routes = implied_route(record, evidence["route"])
     dose = dose_from_tiers(record.tiers, evidence["dose"], record.adult())

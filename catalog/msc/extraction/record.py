@@ -19,6 +19,24 @@ _PLACEBO_NAME = re.compile(
     r"|physiotherapy|rehabilitation|surgery alone",
     re.I,
 )
+# "XCEL-M-ALPHA and standard rehabilitation": a product given with the control treatment.
+_GIVEN_WITH = re.compile(r"\s(?:and|plus|with|\+)\s|\s\+|\+\s", re.I)
+
+
+def is_control_name(name: str) -> bool:
+    """Does an intervention's name say it is a placebo or control treatment, and only that?"""
+    m = _PLACEBO_NAME.search(name)
+    if not m:
+        return False
+    if _GIVEN_WITH.search(name):
+        # "X and standard rehabilitation" gives X too, unless the rest is a control as well
+        # ("placebo and standard care") or says the product is left out ("without cells")
+        rest = _PLACEBO_NAME.sub(" ", name)
+        rest = _GIVEN_WITH.sub(" ", rest)
+        return not re.search(r"[A-Za-z]{3,}", re.sub(r"\b(?:the|of|a|an|only|alone|group)\b", " ", rest, flags=re.I))
+    return True
+
+
 _NONCELL_TYPES = {
     "DRUG",
     "DEVICE",
@@ -77,6 +95,14 @@ class StudyText:
         self.description = dm.get("detailedDescription") or ""
         self.interventions = list(am.get("interventions") or [])
         self.arms = list(am.get("armGroups") or [])
+        om = p.get("outcomesModule") or {}
+        self.outcome_sentences = [
+            (s, "outcome")
+            for kind in ("primaryOutcomes", "secondaryOutcomes", "otherOutcomes")
+            for outcome in om.get(kind) or []
+            for text in (outcome.get("measure"), outcome.get("description"))
+            for s in sentences(text or "")
+        ]
 
         # Which interventions are the MSC product?
         self.msc_interventions = []
@@ -84,7 +110,7 @@ class StudyText:
             name = iv.get("name") or ""
             head = " ".join([name] + list(iv.get("otherNames") or []))
             full = head + " " + (iv.get("description") or "")
-            if _PLACEBO_NAME.search(name) and not vocab.msc_strong.search(name):
+            if is_control_name(name) and not vocab.msc_strong.search(name):
                 continue
             if vocab.msc_terms.search(head) or vocab.named_any.search(head):
                 self.msc_interventions.append(iv)

@@ -58,11 +58,18 @@ _NOT_GIVEN = re.compile(
 
 
 @lru_cache(maxsize=65536)
-def may_state_route(sentence: str, tier_index: int) -> bool:
+def may_state_route(
+    sentence: str, tier_index: int, product_names: tuple = (), follows_msc: bool = False
+) -> bool:
+    """May this sentence of the given tier state the MSC product's route? A sentence naming the
+    product by its own code or brand ("Patients receive OTI-010 IV on day 0") speaks of it as
+    much as one with MSC words, and so does one that goes on from a sentence about the product
+    (`follows_msc`: "… MSCs mixed with collagen gel." then "The mixture is divided into 4
+    injections in the gingiva.") unless it names another product."""
     vocab = vocabulary()
     if _NOT_GIVEN.search(sentence):
         return False
-    has_msc = bool(about_msc(sentence))
+    has_msc = bool(about_msc(sentence)) or any(name in sentence for name in product_names)
     if tier_index == 0:
         return has_msc or not vocab.comedication.search(sentence)
     if tier_index == 1:
@@ -73,12 +80,15 @@ def may_state_route(sentence: str, tier_index: int) -> bool:
         return False  # "donor lymphocyte infusions": another cell product's route
     if has_msc:
         return True
-    return bool(
-        re.search(
-            r"\bcells?\b|\bproduct\b|investigational|study (?:drug|agent|treatment)"
-            r"|advanced therapy|medicinal product|\bATMP\b",
-            sentence,
-            re.I,
+    return (
+        follows_msc
+        or bool(
+            re.search(
+                r"\bcells?\b|\bproduct\b|investigational|study (?:drug|agent|treatment)"
+                r"|advanced therapy|medicinal product|\bATI?MP\b",
+                sentence,
+                re.I,
+            )
         )
     ) and not vocab.comedication.search(sentence)
 
@@ -107,19 +117,42 @@ def route_clauses(sentence: str):
     return [c for c in clauses if about_msc(c) or not vocab.comedication.search(c)]
 
 
-def routes_from_tiers(tiers, evidence):
+# A sentence that gives something ("divided into 4 injections"), not one that describes the
+# patients ("patients with a perianal fistula will be included").
+_GIVES = re.compile(
+    r"inject|infus|implant|administ|deliver|transplant|appli|graft|given|instill|placed", re.I
+)
+
+# "… that has seen them applied to bony non-union": what was done before, not in this trial.
+_PAST_USE = re.compile(r"\b(?:has|have|had)\b", re.I)
+
+
+def routes_from_tiers(tiers, evidence, product_names=()):
+    """The route codes of the first tiers that state one (the product's own texts, then the
+    titles, the summary, the description, the outcome measures)."""
     found, generic = {}, {}
     for ti, tier in enumerate(tiers):
+        previous_about_msc = False
         for sentence, _origin in tier:
-            if not may_state_route(sentence, ti):
+            follows_msc = (
+                previous_about_msc
+                and bool(_GIVES.search(sentence))
+                and not _PAST_USE.search(sentence)
+            )
+            previous_about_msc = about_msc(sentence) and not vocabulary().background.search(
+                sentence
+            )
+            if not may_state_route(sentence, ti, product_names, follows_msc):
                 continue
             for s in route_clauses(sentence):
                 hits = dict(routes_in(s))
                 target = generic if hits.pop("_generic", None) else found
                 for code, m in hits.items():
                     target.setdefault(code, []).append(shorten(s, m))
-        if (found or generic) and ti >= 1:
+        if found and ti >= 1:
             break
+        # a bare "infusion" only says intravenous when no later text names where the product
+        # goes ("… by infusion" in the arm, "intratendinous infusion" in the description)
     if not found:
         found = generic  # "infused" with no vessel named: intravenous
     evidence.extend(interleaved(found))

@@ -54,6 +54,15 @@ _WHERE_MSCS_ARE_FOUND = re.compile(
 )
 
 
+# Taking a tissue from the patients to make their own MSCs.
+_HARVESTS = {
+    "bone_marrow": re.compile(
+        r"bone[- ]marrow (?:aspiration|aspirate|harvest|collection|sampling)|\bBMA\b", re.I
+    ),
+    "adipose": re.compile(r"liposuction|lipo-?aspirat\w*|(?:fat|adipose tissue) (?:harvest|biopsy)", re.I),
+}
+
+
 def sources_from_tiers(tiers, named, evidence):
     """Tissue codes from the first pool of text that names any: the product texts with the
     titles (and the keywords, unless they name several tissues: a keyword list is not this
@@ -75,12 +84,14 @@ def sources_from_tiers(tiers, named, evidence):
                 continue  # none, or a list of the tissues MSCs can come from
             if (pi >= 1 and vocab.background.search(s)) or _WHERE_MSCS_ARE_FOUND.search(s):
                 continue
+            if vocab.not_msc.search(s) and not vocab.msc_strong.search(s):
+                continue  # "mononuclear stem cells from the bone marrow": another cell product
             for code, m in found.items():
                 hits.setdefault(code, []).append(shorten(s, m))
         if hits:
             chosen = hits
             break
-    if pi == 0 and len(set(chosen) & set(CORD_TISSUES)) > 1:
+    if pi == 0 and "cord_blood" in chosen and len(set(chosen) & set(CORD_TISSUES)) > 1:
         # Cord blood, Wharton's jelly and umbilical cord apart: the product's name decides.
         named_cord = {
             code
@@ -104,5 +115,18 @@ def sources_from_tiers(tiers, named, evidence):
             chosen.setdefault(n["source"], []).append(named_product_evidence(tiers, n))
     if "wharton_jelly" in codes:
         codes.discard("umbilical_cord")
+    if not codes:
+        # "2 intrathecal MSC injections, 1 and 2 months after bone marrow aspiration": the one
+        # tissue taken from the patients for the product is its source
+        harvested = {}
+        for tier in tiers:
+            for s, _origin in tier:
+                for code, rx in _HARVESTS.items():
+                    m = rx.search(s)
+                    if m and not vocab.background.search(s):
+                        harvested.setdefault(code, []).append(shorten(s, m))
+        if len(harvested) == 1:
+            chosen = harvested
+            codes = set(harvested)
     evidence.extend(interleaved({c: chosen.get(c, []) for c in sorted(codes)}))
     return [c for c in SOURCE_CODES if c in codes]

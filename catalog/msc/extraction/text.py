@@ -16,8 +16,23 @@ def sentences(text: str):
     for part in _SENT_SPLIT.split(text):
         part = part.strip(" \t-*•")
         if len(part) > 2:
-            out.append(part)
+            if out and out[-1].endswith(":") and len(part.split()) <= _SHORT_VALUE_WORDS:
+                # "Investigational Product Administration:" then "Intravenous" on its own line:
+                # a heading and its value are one statement
+                out[-1] = f"{out[-1]} {part}"
+            else:
+                out.append(part)
+            if len(out) > 1 and _FIELD.match(out[-2]) and _FIELD.match(out[-1]):
+                # "Drug Name: HB-adMSCs", "Route: Intravenous", "Dose: 200 million": the lines
+                # of one form describe one product
+                out[-2:] = [f"{out[-2]}, {out[-1]}"]
     return out
+
+
+# The longest line read as the value of the heading line before it.
+_SHORT_VALUE_WORDS = 4
+# A short "Label: value" line of a form (joined lines of one form stay short enough to match).
+_FIELD = re.compile(r"^[A-Z][\w /()-]{0,40}: \S.{0,80}$")
 
 
 def strip_type(name: str) -> str:
@@ -77,6 +92,8 @@ def normalised_text(text: str) -> str:
         text = _MD_ESCAPE.sub(r"\1", text)
     if text.isascii():
         return text
+    # a soft hyphen, or a "¬" used as one, inside a word ("hemato¬poietic") is no break
+    text = re.sub(r"(?<=\w)[\u00ad¬](?=\w)", "", text)
     text = _EXPONENT.sub(lambda m: "^" + m.group().translate(_SUPERSCRIPTS), text)
     # the modifier circumflex of some keyboards is a caret: "10ˆ7" is "10^7"
     text = text.replace("ˆ", "^")

@@ -251,7 +251,8 @@ class Vocabulary:
         self.re_million = re.compile(
             r"(?<![\w.])"
             + mlist
-            + r"\s*(millions|million|millones|mill\b\.?|mio\b|mln\b|billions|billion|thousand|M\b|m\b"
+            + r"\s*(millions|million|millones|mill\b\.?|mil\b|mio\b|mln\b|billions|billion|thousand|M\b"
+            r"|m\b"
             r"|B\b)",
             re.I,
         )
@@ -274,7 +275,8 @@ class Vocabulary:
         )
         # "4,000,000 cells/kg", "250,000 cells/kg", "100000000 cells"
         self.re_plain = re.compile(
-            r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3}){2,}|\d{1,3},\d{3}|\d{6,})(?![\d.,]\d)"
+            # ("500.000 cells/kg": three zeros after a point are a thousands separator)
+            r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3}){2,}|\d{1,3},\d{3}|\d{1,3}\.000|\d{6,})(?![\d.,]\d)"
         )
         # the unit's abbreviation may follow the count: "0.5 million (M) PLX cells per kg"
         unit_abbreviation = r"(?:\(\w{1,4}\)\s*)?"
