@@ -26,7 +26,8 @@ def donors_in(sentence: str, need_context: bool, product_names: tuple = ()):
     for code, rx in (("autologous", vocab.auto), ("allogeneic", vocab.allo)):
         for m in rx.finditer(s):
             after = s[m.end() : m.end() + 60]
-            if vocab.donor_after.search(after):
+            # ("autograft MSCs co-transplanted with islets": the donor words name the MSCs)
+            if vocab.donor_after.search(after) and not about_msc(m.group()):
                 # "allogeneic hematopoietic ..." unless the same phrase goes on to name the MSCs
                 # (not a phrase after it: "autologous chondrons and allogeneic MSCs")
                 if not re.match(

@@ -170,9 +170,11 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
     for m in vocab.re_word_million.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue
+        if re.search(r"\d\s*\(\s*$", sentence[: m.start()]):
+            continue  # "1.000.000 (one million) cells/kg": the count before says it
         factor = vocab.words[m.group(1).lower()]
         scale = 1e9 if m.group(2).lower().startswith("b") else 1e6
-        judge(m.start(), m.end(), [factor * scale], needs_cells=True)
+        judge(m.start(), m.end(), [factor * scale], needs_cells=not in_msc_context)
     for m in vocab.re_plain.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue

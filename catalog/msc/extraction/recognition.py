@@ -94,11 +94,11 @@ def gives_msc_product(record: StudyText, named_hits) -> bool:
         # the Treatment of Pneumonia…: a Retrospective Cohort Study", "Long Term Follow up of
         # … Therapy Using Autologous Mesenchymal Stem Cells")
         titles = " ".join(record.titles)
-        return bool(
-            vocab.msc_strong.search(titles)
-            and _TREATED.search(titles)
-            and not _STUDIES_CELLS.search(titles)
-        )
+        if _TREATED.search(titles) and not _STUDIES_CELLS.search(titles):
+            # "Long-term Follow-up … of CS20AT04": the titles name the treatment, the titles or
+            # the keywords say it is MSCs
+            return bool(vocab.msc_strong.search(titles + " " + " ".join(record.keywords)))
+        return False
     if strong_head:
         return True
     if strong_title and (record.msc_interventions or not record.interventions):

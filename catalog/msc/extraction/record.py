@@ -63,10 +63,12 @@ _BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]")
 
 def code_names(names):
     """The names of a product as the prose writes them: each name, and each without its
-    bracketed qualifier ("HCR040 (Phase 1)" is written "HCR040" in the summary)."""
+    bracketed qualifier ("HCR040 (Phase 1)" is written "HCR040" in the summary); a name listing
+    several ("HC-SVT-1001 (initial protocol); HC-SVT-1002") gives each."""
     out = []
     for name in names:
-        for form in (name, _BRACKETED.sub("", name or "").strip()):
+        bare = _BRACKETED.sub("", name or "").strip()
+        for form in (name, bare, *(part.strip() for part in bare.split(";"))):
             if form and form not in out:
                 out.append(form)
     return out
@@ -131,7 +133,7 @@ class StudyText:
                 self.msc_interventions.append(iv)
         title_text = " ".join(self.titles + self.keywords)
         if not self.msc_interventions:
-            # a code-named product (EN001) that the summary or description calls MSCs
+            # a code-named product (EN001) that the summary or description call MSCs
             prose = sentences(self.summary) + sentences(self.description)
             for iv in self.interventions:
                 name = (iv.get("name") or "").strip()
@@ -142,6 +144,15 @@ class StudyText:
                     for n in code_names([name] + list(iv.get("otherNames") or []))
                     if len(n) >= 3
                 ]
+                # or that a title explains in brackets: "HC-SVT-1001 (Autologous … Mesenchymal
+                # Cells …)"
+                explained = re.compile(
+                    "(?:" + "|".join(re.escape(n) for n in names) + r")\s*\([^)]*?(?:mesenchym|MSC)",
+                    re.I,
+                )
+                if any(explained.search(title) for title in self.titles):
+                    self.msc_interventions.append(iv)
+                    continue
                 for sent in prose:
                     low = sent.lower()
                     if (

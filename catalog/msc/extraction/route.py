@@ -173,11 +173,14 @@ def implied_route(record, evidence):
         + record.description
     )
     for when, verb, code in vocab.implied_routes:
-        if when.search(disease):
+        condition = when.search(disease) if when else None
+        if when is None or condition:
             m = verb.search(product)
             if m:
                 evidence.append(
-                    f"implied by the condition ({when.search(disease).group()}) and '{m.group()}'"
+                    f"implied by the condition ({condition.group()}) and '{m.group()}'"
+                    if condition
+                    else f"implied by '{m.group()}' (a product put in place, not given into a vein)"
                 )
                 return [code]
     return []

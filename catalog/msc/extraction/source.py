@@ -57,9 +57,15 @@ _WHERE_MSCS_ARE_FOUND = re.compile(
 # Taking a tissue from the patients to make their own MSCs.
 _HARVESTS = {
     "bone_marrow": re.compile(
-        r"bone[- ]marrow (?:aspiration|aspirate|harvest|collection|sampling)|\bBMA\b", re.I
+        r"bone[- ]marrow (?:aspiration|aspirate|harvest|collection|sampling)|\bBMA\b"
+        r"|(?:isolated|obtained|harvested) from (?:the )?(?:patient.?s.? )?bone[- ]marrow",
+        re.I,
     ),
-    "adipose": re.compile(r"liposuction|lipo-?aspirat\w*|(?:fat|adipose tissue) (?:harvest|biopsy)", re.I),
+    "adipose": re.compile(
+        r"liposuction|lipo-?aspirat\w*|(?:fat|adipose tissue) (?:harvest|biopsy)"
+        r"|(?:isolated|obtained|harvested) from (?:the )?(?:patient.?s.? )?(?:adipose|fat) tissue",
+        re.I,
+    ),
 }
 
 

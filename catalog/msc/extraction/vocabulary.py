@@ -211,7 +211,8 @@ class Vocabulary:
             [p for code in ROUTE_CODES for p in r[code]] + list(r["generic_iv"])
         )
         self.implied_routes = [
-            (re.compile(x["when"], re.I), re.compile(x["verb"], re.I), x["route"])
+            # no `when`: whatever the condition
+            (re.compile(x["when"], re.I) if x.get("when") else None, re.compile(x["verb"], re.I), x["route"])
             for x in r.get("implied", [])
         ]
         self.comedication = alternation(r["comedication"])
@@ -244,10 +245,11 @@ class Vocabulary:
         exp = r"10\s*(?:\^|[eE]|\*\*|\*|exp|'|’|/)?\s*\(?\s*\+?([1-9]\d?)\s*\)?"
         bare_exp = r"10\s*(?:\^|[eE]|\*\*)\s*\(?\s*\+?([1-9]\d?)\s*\)?"
         # mantissa list / range before "x 10^k": "1, 3 or 10 x 10^6", "1-2 x 10(6)"
-        mlist = r"(\d+(?:[.,]\d+)?(?:\s*(?:-|–|~|to|,|or|and|/)\s*\d+(?:[.,]\d+)?)*)"
+        mlist = r"(\d+(?:[.,]\d+)?(?:\s*(?:,\s*(?:or|and)|-|–|~|to|,|or|and|/)\s*\d+(?:[.,]\d+)?)*)"
         self.re_sci = re.compile(r"(?<![\w.])" + mlist + mult + exp + r"(?!\d)")
         self.re_bare = re.compile(r"(?<![\w.×x*])" + bare_exp + r"(?!\d)")
-        self.re_enot = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[eE]\s*\+?0?([1-9]\d?)\b")
+        # ("1E6cells/Kg": the unit may follow with no space)
+        self.re_enot = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[eE]\s*\+?0?([1-9]\d?)(?!\d)")
         self.re_million = re.compile(
             r"(?<![\w.])"
             + mlist
