@@ -149,20 +149,29 @@ class TrialPartInline:
         return formset
 
 
-class CollaborationInline(TrialPartInline, admin.TabularInline):
+class SharedRecordInline(TrialPartInline, admin.TabularInline):
+    """A trial's ordered links to a shared record (an organization, a condition), chosen by
+    autocomplete: `link` names the link's field."""
+
+    link = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.fields = ("position", cls.link)
+        cls.autocomplete_fields = (cls.link,)
+        cls.verbose_name_plural = cls.collection
+
+
+class CollaborationInline(SharedRecordInline):
     model = Collaboration
     collection = "collaborators"
-    fields = ("position", "organization")
-    autocomplete_fields = ("organization",)
-    verbose_name_plural = "collaborators"
+    link = "organization"
 
 
-class TrialConditionInline(TrialPartInline, admin.TabularInline):
+class TrialConditionInline(SharedRecordInline):
     model = TrialCondition
     collection = "conditions"
-    fields = ("position", "condition")
-    autocomplete_fields = ("condition",)
-    verbose_name_plural = "conditions"
+    link = "condition"
 
 
 class TrialMeshInline(TrialPartInline, admin.TabularInline):
@@ -233,7 +242,26 @@ class OfficialInline(TrialPartInline, admin.TabularInline):
     classes = ("collapse",)
 
 
-class MscProfileInline(admin.StackedInline):
+class CuratedWithItsTrial:
+    """A trial's MSC profile is curated as part of the trial: the trial's permissions decide who
+    sees and changes it, and nobody adds one (the rules do) or deletes one on its own."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("catalog.view_trial") or self.has_change_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("catalog.change_trial")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MscProfileInline(CuratedWithItsTrial, admin.StackedInline):
     """The trial's MSC profile: what a curator sets here becomes curated (see MscProfileForm);
     saved with the trial's page, under its version lock, and recorded in its history."""
 
@@ -268,21 +296,6 @@ class MscProfileInline(admin.StackedInline):
         ),
         (None, {"fields": ("note",)}),
     )
-
-    # Curating the profile is editing the trial: the trial's permissions decide.
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("catalog.view_trial") or self.has_change_permission(
-            request, obj
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.has_perm("catalog.change_trial")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # The trial admin --------------------------------------------------------------------------------
@@ -941,8 +954,21 @@ class DeletedWithTheirTrial:
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows seen in the admin but written elsewhere (by the trial's page, imports or syncs)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Intervention)
-class InterventionAdmin(TrialColumn, DeletedWithTheirTrial, admin.ModelAdmin):
+class InterventionAdmin(TrialColumn, DeletedWithTheirTrial, ReadOnlyAdmin):
     """Read-only: interventions are edited in their trial; listed for the arms' autocomplete
     (type the trial's NCT ID to see its interventions)."""
 
@@ -959,12 +985,6 @@ class InterventionAdmin(TrialColumn, DeletedWithTheirTrial, admin.ModelAdmin):
                 *[f.name for f in Intervention._meta.concrete_fields], "trial__id", "trial__nct_id"
             )
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # Shared records ---------------------------------------------------------------------------------
@@ -1011,17 +1031,6 @@ class MeshTermAdmin(admin.ModelAdmin):
 
 
 # History and sync state: read only ---------------------------------------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TrialChange)
@@ -1082,7 +1091,7 @@ class MscReviewKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(MscProfile)
-class MscReviewAdmin(DeletedWithTheirTrial, admin.ModelAdmin):
+class MscReviewAdmin(CuratedWithItsTrial, DeletedWithTheirTrial, admin.ModelAdmin):
     """The curators' queue: MSC profiles the rules ask a curator to look at (blank although the
     record speaks of MSCs, an implausible dose, a value no sentence states). "Confirm" makes the
     values under review curated as they are; "Correct" opens the trial's page, whose MSC profile
@@ -1142,18 +1151,6 @@ class MscReviewAdmin(DeletedWithTheirTrial, admin.ModelAdmin):
             if service.confirm_msc_review(profile.trial, request.user):
                 confirmed += 1
         messages.success(request, f"Confirmed the values under review of {confirmed} trial(s).")
-
-    # Curating the profile is editing the trial: the trial's permissions decide.
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("catalog.view_trial") or self.has_change_permission(
-            request, obj
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.has_perm("catalog.change_trial")
-
-    def has_add_permission(self, request):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         # Deleted with its trial only, by whoever may delete the trial.

@@ -8,6 +8,7 @@ The order of the declarations is the order of a search in words; a facet's ``pos
 its place on the page. To add a parameter, add its ``Param`` here (docs/search.md).
 """
 
+import dataclasses
 import re
 
 from catalog.models import (
@@ -81,6 +82,29 @@ class Doses(Choice):
                 f"is not a number of doses (1 to {msc_query.MAX_N_DOSES}, or N+ for N or more)"
             )
         return str(int(match[1])) + ("+" if match[2] else "")
+
+
+def _partial_date(end):
+    return f.PartialDateField(end=end, required=False)
+
+
+def range_params(low, high, field, form_field, form):
+    """A "from … to" pair of parameters on one trial column: ``low`` and ``high`` are their
+    (name, label) pairs, ``form_field(end)`` makes the form field of either end (``end`` for
+    the upper one) and ``form`` is the pair's input, labelled "From" and "to"."""
+    return [
+        Param(
+            name,
+            label,
+            FormFieldKind(form_field(end)),
+            filter=f.filter_range(field, lookup),
+            form=dataclasses.replace(form, label=word),
+        )
+        for (name, label), lookup, word, end in (
+            (low, "gte", "From", False),
+            (high, "lte", "to", True),
+        )
+    ]
 
 
 def _cells():
@@ -589,56 +613,29 @@ PARAMS = Registry(
             words=lambda query: "",
         ),
         # Ranges
-        Param(
-            "start_from",
-            "Starting from",
-            FormFieldKind(f.PartialDateField(required=False)),
-            filter=f.filter_range("start_date", "gte"),
-            form=Input("Dates and enrollment", "Start date", "From", "date"),
+        *range_params(
+            ("start_from", "Starting from"),
+            ("start_to", "Starting until"),
+            "start_date",
+            _partial_date,
+            Input("Dates and enrollment", "Start date", "", "date"),
         ),
-        Param(
-            "start_to",
-            "Starting until",
-            FormFieldKind(f.PartialDateField(end=True, required=False)),
-            filter=f.filter_range("start_date", "lte"),
-            form=Input("Dates and enrollment", "Start date", "to", "date"),
+        *range_params(
+            ("updated_from", "Updated from"),
+            ("updated_to", "Updated until"),
+            "last_update_posted",
+            _partial_date,
+            Input("Dates and enrollment", "Last update", "", "date"),
         ),
-        Param(
-            "updated_from",
-            "Updated from",
-            FormFieldKind(f.PartialDateField(required=False)),
-            filter=f.filter_range("last_update_posted", "gte"),
-            form=Input("Dates and enrollment", "Last update", "From", "date"),
-        ),
-        Param(
-            "updated_to",
-            "Updated until",
-            FormFieldKind(f.PartialDateField(end=True, required=False)),
-            filter=f.filter_range("last_update_posted", "lte"),
-            form=Input("Dates and enrollment", "Last update", "to", "date"),
-        ),
-        Param(
-            "enrollment_min",
-            "Enrollment from",
-            FormFieldKind(f.WholeNumberField(required=False)),
-            filter=f.filter_range("enrollment_count", "gte"),
-            form=Input(
+        *range_params(
+            ("enrollment_min", "Enrollment from"),
+            ("enrollment_max", "Enrollment up to"),
+            "enrollment_count",
+            lambda end: f.WholeNumberField(required=False),
+            Input(
                 "Dates and enrollment",
                 "Enrollment (participants)",
-                "From",
-                "number",
-                attrs=(("min", "0"), ("step", "1")),
-            ),
-        ),
-        Param(
-            "enrollment_max",
-            "Enrollment up to",
-            FormFieldKind(f.WholeNumberField(required=False)),
-            filter=f.filter_range("enrollment_count", "lte"),
-            form=Input(
-                "Dates and enrollment",
-                "Enrollment (participants)",
-                "to",
+                "",
                 "number",
                 attrs=(("min", "0"), ("step", "1")),
             ),

@@ -63,16 +63,10 @@ def ago(value):
     return f"{timesince(value, depth=1)} ago"
 
 
-@register.filter
-def ctgov_text(value):
-    """A ClinicalTrials.gov text (Markdown dialect) as safe HTML."""
-    return text.render_text(value)
-
-
-@register.filter
-def eligibility(value):
-    """Eligibility criteria split into their inclusion and exclusion sections."""
-    return text.split_eligibility(value)
+# A ClinicalTrials.gov text (Markdown dialect) as safe HTML; eligibility criteria split into
+# their inclusion and exclusion sections.
+register.filter("ctgov_text", text.render_text)
+register.filter("eligibility", text.split_eligibility)
 
 
 @register.filter
@@ -91,14 +85,8 @@ def month_name(value):
         return value
 
 
-@register.simple_tag
-def trial_title(trial):
-    return sharing.page_title(trial)
-
-
-@register.simple_tag
-def trial_description(trial):
-    return sharing.description(trial)
+register.simple_tag(sharing.page_title, name="trial_title")
+register.simple_tag(sharing.description, name="trial_description")
 
 
 @register.simple_tag

@@ -81,14 +81,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("output", help="File to write (OUT.json.gz, OUT.json) or -.")
-        parser.add_argument(
-            "--public-only",
-            action="store_true",
-            help="Only the published trials (by default every trial is written).",
-        )
-        parser.add_argument(
-            "--batch-size", type=int, default=200, help="Trials read per batch (200)."
-        )
+        parser.add_argument("--public-only", action="store_true", help="Only published trials.")
+        parser.add_argument("--batch-size", type=int, default=200, help="Trials per batch (200).")
 
     def handle(self, *args, output, public_only, batch_size, verbosity, **options):
         if batch_size < 1:

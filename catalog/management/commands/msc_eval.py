@@ -28,13 +28,8 @@ class Command(BaseCommand):
             default=str(settings.BASE_DIR / "data" / "msc-trials-2022.json.gz"),
             help="The study records the labels were written from (default: the bundled 2022 data).",
         )
-        parser.add_argument(
-            "--misses", action="store_true", help="List the trials each field got wrong."
-        )
-        parser.add_argument(
-            "--sample",
-            help="Score only this label file (its name without .json, e.g. held_out).",
-        )
+        parser.add_argument("--misses", action="store_true", help="List each field's misses.")
+        parser.add_argument("--sample", help="Score only this label file (e.g. held_out).")
 
     def handle(self, *args, labels, data, misses, sample, **options):
         samples = label_files(labels)

@@ -14,25 +14,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--all",
-            action="store_true",
-            dest="everything",
-            help="Place again every site the gazetteer placed (after a gazetteer update).",
-        )
-        parser.add_argument(
-            "--measure", action="store_true", help="Only say how many sites are placed."
-        )
-        parser.add_argument(
-            "--tables-only",
-            action="store_true",
-            help="Only build the gazetteer's tables and save them (no database is read).",
-        )
+        flags = {
+            "--all": "Place again every site the gazetteer placed (after a gazetteer update).",
+            "--measure": "Only say how many sites are placed.",
+            "--tables-only": "Only build the gazetteer's tables and save them (no database is read).",
+        }
+        for flag, text in flags.items():
+            parser.add_argument(flag, action="store_true", help=text)
         parser.add_argument(
             "--unplaced", type=int, default=0, metavar="N", help="List the N commonest unplaced."
         )
 
-    def handle(self, *args, everything, measure, unplaced, tables_only, **options):
+    def handle(self, *args, measure, unplaced, tables_only, **options):
+        everything = options["all"]
         if tables_only:
             gazetteer()
             self.stdout.write(f"gazetteer tables: {tables_path()}")
