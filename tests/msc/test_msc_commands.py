@@ -44,7 +44,7 @@ def test_annotate_msc_named_trials(bundled_catalog):
 def test_msc_eval_prints_the_scores_and_meets_the_targets():
     output = run("msc_eval")
     together = output.split(
-        "sample-a + sample-b + sample-c + sample-d + sample-e + sample-f + tricky together: 815 trials\n"
+        "sample-a + sample-b + sample-c + sample-d + sample-e + sample-f + sample-g + tricky together: 975 trials\n"
     )[1]
     for field in ("source", "donor", "route", "product", "dose", "msc"):
         assert f"\n{field} " in together
@@ -62,6 +62,7 @@ def test_msc_eval_prints_a_table_per_label_file():
         ("sample-d", 160),
         ("sample-e", 160),
         ("sample-f", 160),
+        ("sample-g", 160),
         ("tricky", 25),
     )
     for sample, n in samples:

@@ -92,6 +92,7 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
             if m_nc:
                 return
         if vocab.not_dose_before.search(before):
+            taken.append((start, end))  # and no part of it is a count either ("10^7" of it)
             return
         cumulative = bool(_CUMULATIVE.search(sentence[max(0, start - 40) : start])) and not (
             _EACH.search(after)
@@ -131,6 +132,10 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         if overlaps(m.start(), m.end()):
             continue
         judge(m.start(), m.end(), [10.0 ** int(m.group(1))], not in_msc_context, notation=True)
+    for m in vocab.re_lost_exponent.finditer(sentence):
+        if overlaps(m.start(), m.end()):
+            continue
+        judge(m.start(), m.end(), [10.0 ** int(m.group(1) or m.group(2))], needs_cells=True)
     for m in vocab.re_enot.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue

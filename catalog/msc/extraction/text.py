@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SENT_SPLIT = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(\[\"'])|\n+|(?<=:)\s+(?=[A-Z])|•")
+# ("2•10^7 cells": a bullet between digits is a multiplication sign, not a new item)
+_SENT_SPLIT = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(\[\"'])|\n+|(?<=:)\s+(?=[A-Z])|•(?!\d)|(?<!\d)•")
 
 
 def sentences(text: str):

@@ -248,6 +248,11 @@ class Vocabulary:
         mlist = r"(\d+(?:[.,]\d+)?(?:\s*(?:,\s*(?:or|and)|-|–|~|to|,|or|and|/)\s*\d+(?:[.,]\d+)?)*)"
         self.re_sci = re.compile(r"(?<![\w.])" + mlist + mult + exp + r"(?!\d)")
         self.re_bare = re.compile(r"(?<![\w.×x*])" + bare_exp + r"(?!\d)")
+        # "at 106 cells/kg", "10(6) MSCs": an exponent whose superscript was lost. 106 cells are
+        # no dose, so 10^6 is what was written.
+        self.re_lost_exponent = re.compile(
+            r"(?<![\w.,×x*^•·])(?<![×x*•·] )(?:10([5-9])(?=\s*(?:cells?\b|[A-Za-z-]*MSCs?\b|/\s*kg))|10\(([5-9])\))"
+        )
         # ("1E6cells/Kg": the unit may follow with no space)
         self.re_enot = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[eE]\s*\+?0?([1-9]\d?)(?!\d)")
         self.re_million = re.compile(
