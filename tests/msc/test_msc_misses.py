@@ -1575,3 +1575,23 @@ def test_exponents_whose_superscript_was_lost(text, unit, value):
 def test_a_cap_on_the_dose_is_no_dose_of_its_own():
     p = profile(study("MSC Therapy", interventions=[product("hCT-MSC", "Targeted dose is 2x10^6 MSCs/kg with a maximum dose of 10 x 10^7 cells/kg.")]))
     assert (p["dose"]["min"], p["dose"]["max"]) == (2e6, 2e6)
+
+
+@pytest.mark.parametrize("text,route", [
+    ("Before infusion of the MSCs at the osteotomy site the implant is dipped in the solution", "local_injection"),
+    ("The factor derived from mesenchymal stem cells was injected on the wound", "local_injection"),
+    ("Expanded MSCs delivered through the core-decompression tract", "local_injection"),
+    ("A Study of Extracorporeal Mesenchymal Stromal Cell Therapy in a CRRT circuit", "other"),
+])
+def test_routes_at_a_surgical_site_on_a_wound_and_outside_the_body(text, route):
+    p = profile(study("MSC Therapy", interventions=[product("MSC", text)]))
+    assert p["route"] == [route]
+
+
+def test_an_oxygenator_outside_the_body_is_no_route_of_the_mscs():
+    q = profile(study(
+        "MSCs in ARDS",
+        summary="Patients on extracorporeal membrane oxygenation receive allogeneic MSCs intravenously.",
+        interventions=[product("MSC", "allogeneic MSCs")],
+    ))
+    assert q["route"] == ["intravenous"]
