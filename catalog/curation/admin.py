@@ -149,29 +149,20 @@ class TrialPartInline:
         return formset
 
 
-class SharedRecordInline(TrialPartInline, admin.TabularInline):
-    """A trial's ordered links to a shared record (an organization, a condition), chosen by
-    autocomplete: `link` names the link's field."""
-
-    link = None
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls.fields = ("position", cls.link)
-        cls.autocomplete_fields = (cls.link,)
-        cls.verbose_name_plural = cls.collection
-
-
-class CollaborationInline(SharedRecordInline):
+class CollaborationInline(TrialPartInline, admin.TabularInline):
     model = Collaboration
     collection = "collaborators"
-    link = "organization"
+    fields = ("position", "organization")
+    autocomplete_fields = ("organization",)
+    verbose_name_plural = "collaborators"
 
 
-class TrialConditionInline(SharedRecordInline):
+class TrialConditionInline(TrialPartInline, admin.TabularInline):
     model = TrialCondition
     collection = "conditions"
-    link = "condition"
+    fields = ("position", "condition")
+    autocomplete_fields = ("condition",)
+    verbose_name_plural = "conditions"
 
 
 class TrialMeshInline(TrialPartInline, admin.TabularInline):

@@ -91,7 +91,10 @@ def profile_from_study(study: dict) -> dict:
         # the outcome measures last: "time from the WJ-MSC infusion to …" states a route, but
         # only when nothing else does
         routes = routes_from_tiers(
-            [[], [], [], [], record.outcome_sentences], evidence["route"], record.product_names
+            [record.outcome_sentences],
+            evidence["route"],
+            record.product_names,
+            first_tier=len(record.tiers),
         )
     if not routes:
         routes = implied_route(record, evidence["route"])

@@ -21,20 +21,19 @@ _PLACEBO_NAME = re.compile(
 )
 # "XCEL-M-ALPHA and standard rehabilitation": a product given with the control treatment.
 _GIVEN_WITH = re.compile(r"\s(?:and|plus|with|\+)\s|\s\+|\+\s", re.I)
+_FILLER = re.compile(r"\b(?:the|of|a|an|only|alone|group)\b", re.I)
 
 
 def is_control_name(name: str) -> bool:
     """Does an intervention's name say it is a placebo or control treatment, and only that?"""
-    m = _PLACEBO_NAME.search(name)
-    if not m:
+    if not _PLACEBO_NAME.search(name):
         return False
-    if _GIVEN_WITH.search(name):
-        # "X and standard rehabilitation" gives X too, unless the rest is a control as well
-        # ("placebo and standard care") or says the product is left out ("without cells")
-        rest = _PLACEBO_NAME.sub(" ", name)
-        rest = _GIVEN_WITH.sub(" ", rest)
-        return not re.search(r"[A-Za-z]{3,}", re.sub(r"\b(?:the|of|a|an|only|alone|group)\b", " ", rest, flags=re.I))
-    return True
+    if not _GIVEN_WITH.search(name):
+        return True
+    # "X and standard rehabilitation" gives X too, unless the rest is a control as well
+    # ("placebo and standard care") or says the product is left out ("without cells")
+    rest = _FILLER.sub(" ", _GIVEN_WITH.sub(" ", _PLACEBO_NAME.sub(" ", name)))
+    return not re.search(r"[A-Za-z]{3,}", rest)
 
 
 _NONCELL_TYPES = {
@@ -146,10 +145,8 @@ class StudyText:
                 ]
                 # or that a title explains in brackets: "HC-SVT-1001 (Autologous … Mesenchymal
                 # Cells …)"
-                explained = re.compile(
-                    "(?:" + "|".join(re.escape(n) for n in names) + r")\s*\([^)]*?(?:mesenchym|MSC)",
-                    re.I,
-                )
+                alternatives = "|".join(re.escape(n) for n in names)
+                explained = re.compile(rf"(?:{alternatives})\s*\([^)]*?(?:mesenchym|MSC)", re.I)
                 if any(explained.search(title) for title in self.titles):
                     self.msc_interventions.append(iv)
                     continue

@@ -127,11 +127,13 @@ _GIVES = re.compile(
 _PAST_USE = re.compile(r"\b(?:has|have|had)\b", re.I)
 
 
-def routes_from_tiers(tiers, evidence, product_names=()):
+def routes_from_tiers(tiers, evidence, product_names=(), first_tier=0):
     """The route codes of the first tiers that state one (the product's own texts, then the
-    titles, the summary, the description, the outcome measures)."""
+    titles, the summary, the description); ``first_tier`` is the index of ``tiers[0]`` when
+    they start further down (the outcome measures, read after all of those)."""
+    vocab = vocabulary()
     found, generic = {}, {}
-    for ti, tier in enumerate(tiers):
+    for ti, tier in enumerate(tiers, first_tier):
         previous_about_msc = False
         for sentence, _origin in tier:
             follows_msc = (
@@ -139,9 +141,7 @@ def routes_from_tiers(tiers, evidence, product_names=()):
                 and bool(_GIVES.search(sentence))
                 and not _PAST_USE.search(sentence)
             )
-            previous_about_msc = about_msc(sentence) and not vocabulary().background.search(
-                sentence
-            )
+            previous_about_msc = about_msc(sentence) and not vocab.background.search(sentence)
             if not may_state_route(sentence, ti, product_names, follows_msc):
                 continue
             for s in route_clauses(sentence):
@@ -149,10 +149,10 @@ def routes_from_tiers(tiers, evidence, product_names=()):
                 target = generic if hits.pop("_generic", None) else found
                 for code, m in hits.items():
                     target.setdefault(code, []).append(shorten(s, m))
-        if found and ti >= 1:
-            break
         # a bare "infusion" only says intravenous when no later text names where the product
         # goes ("… by infusion" in the arm, "intratendinous infusion" in the description)
+        if found and ti >= 1:
+            break
     if not found:
         found = generic  # "infused" with no vessel named: intravenous
     evidence.extend(interleaved(found))

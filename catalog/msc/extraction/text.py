@@ -10,6 +10,12 @@ import unicodedata
 _SENT_SPLIT = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(\[\"'])|\n+|(?<=:)\s+(?=[A-Z])|•(?!\d)|(?<!\d)•")
 
 
+# The longest line read as the value of the heading line before it.
+_SHORT_VALUE_WORDS = 4
+# A short "Label: value" line of a form (joined lines of one form stay short enough to match).
+_FIELD = re.compile(r"^[A-Z][\w /()-]{0,40}: \S.{0,80}$")
+
+
 def sentences(text: str):
     if not text:
         return []
@@ -28,12 +34,6 @@ def sentences(text: str):
                 # of one form describe one product
                 out[-2:] = [f"{out[-2]}, {out[-1]}"]
     return out
-
-
-# The longest line read as the value of the heading line before it.
-_SHORT_VALUE_WORDS = 4
-# A short "Label: value" line of a form (joined lines of one form stay short enough to match).
-_FIELD = re.compile(r"^[A-Z][\w /()-]{0,40}: \S.{0,80}$")
 
 
 def strip_type(name: str) -> str:

@@ -211,8 +211,11 @@ class Vocabulary:
             [p for code in ROUTE_CODES for p in r[code]] + list(r["generic_iv"])
         )
         self.implied_routes = [
-            # no `when`: whatever the condition
-            (re.compile(x["when"], re.I) if x.get("when") else None, re.compile(x["verb"], re.I), x["route"])
+            (
+                re.compile(x["when"], re.I) if x.get("when") else None,  # none: any condition
+                re.compile(x["verb"], re.I),
+                x["route"],
+            )
             for x in r.get("implied", [])
         ]
         self.comedication = alternation(r["comedication"])
@@ -251,7 +254,8 @@ class Vocabulary:
         # "at 106 cells/kg", "10(6) MSCs": an exponent whose superscript was lost. 106 cells are
         # no dose, so 10^6 is what was written.
         self.re_lost_exponent = re.compile(
-            r"(?<![\w.,×x*^•·])(?<![×x*•·] )(?:10([5-9])(?=\s*(?:cells?\b|[A-Za-z-]*MSCs?\b|/\s*kg))|10\(([5-9])\))"
+            r"(?<![\w.,×x*^•·])(?<![×x*•·] )"
+            r"(?:10([5-9])(?=\s*(?:cells?\b|[A-Za-z-]*MSCs?\b|/\s*kg))|10\(([5-9])\))"
         )
         # ("1E6cells/Kg": the unit may follow with no space)
         self.re_enot = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[eE]\s*\+?0?([1-9]\d?)(?!\d)")
