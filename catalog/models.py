@@ -8,8 +8,10 @@ for audit.
 
 import calendar
 import datetime
+import json
 import re
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -25,22 +27,19 @@ from django.utils.functional import cached_property
 
 NCT_ID_RE = re.compile(r"\ANCT[0-9]{8}\Z")  # as catalog.registry.ctgov.NCT_ID_RE
 
+# The code lists, each code with its label: ClinicalTrials.gov's enumerations, and the catalog's
+# own for MSC profiles and history. They are data (code_lists.json), read once here; a list's
+# members are named by its codes in capitals (OverallStatus.RECRUITING, MscSource.BONE_MARROW).
+CODE_LISTS = json.loads((Path(__file__).with_name("code_lists.json")).read_text(encoding="utf-8"))
 
-class OverallStatus(models.TextChoices):
-    NOT_YET_RECRUITING = "NOT_YET_RECRUITING", "Not yet recruiting"
-    RECRUITING = "RECRUITING", "Recruiting"
-    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION", "Enrolling by invitation"
-    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING", "Active, not recruiting"
-    SUSPENDED = "SUSPENDED", "Suspended"
-    TERMINATED = "TERMINATED", "Terminated"
-    COMPLETED = "COMPLETED", "Completed"
-    WITHDRAWN = "WITHDRAWN", "Withdrawn"
-    UNKNOWN = "UNKNOWN", "Unknown status"
-    AVAILABLE = "AVAILABLE", "Available"
-    NO_LONGER_AVAILABLE = "NO_LONGER_AVAILABLE", "No longer available"
-    TEMPORARILY_NOT_AVAILABLE = "TEMPORARILY_NOT_AVAILABLE", "Temporarily not available"
-    APPROVED_FOR_MARKETING = "APPROVED_FOR_MARKETING", "Approved for marketing"
-    WITHHELD = "WITHHELD", "Withheld"
+
+def code_list(name):
+    """The code list ``name`` of code_lists.json, as Django choices."""
+    members = [(code.upper(), (code, label)) for code, label in CODE_LISTS[name].items()]
+    return models.TextChoices(name, members, module=__name__, qualname=name)
+
+
+OverallStatus = code_list("OverallStatus")
 
 
 # What each status means for someone reading a trial page.
@@ -127,234 +126,38 @@ STATUS_GROUPS = {
 }
 
 
-class Phase(models.TextChoices):
-    NA = "NA", "Not applicable"
-    EARLY_PHASE1 = "EARLY_PHASE1", "Early phase 1"
-    PHASE1 = "PHASE1", "Phase 1"
-    PHASE2 = "PHASE2", "Phase 2"
-    PHASE3 = "PHASE3", "Phase 3"
-    PHASE4 = "PHASE4", "Phase 4"
-
-
-class StudyType(models.TextChoices):
-    INTERVENTIONAL = "INTERVENTIONAL", "Interventional"
-    OBSERVATIONAL = "OBSERVATIONAL", "Observational"
-    EXPANDED_ACCESS = "EXPANDED_ACCESS", "Expanded access"
-
-
-class DateType(models.TextChoices):
-    ACTUAL = "ACTUAL", "Actual"
-    ESTIMATED = "ESTIMATED", "Estimated"
-
-
-class DatePrecision(models.TextChoices):
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-
-
-class Allocation(models.TextChoices):
-    RANDOMIZED = "RANDOMIZED", "Randomized"
-    NON_RANDOMIZED = "NON_RANDOMIZED", "Non-randomized"
-    NA = "NA", "Not applicable"
-
-
-class InterventionModel(models.TextChoices):
-    SINGLE_GROUP = "SINGLE_GROUP", "Single group"
-    PARALLEL = "PARALLEL", "Parallel"
-    CROSSOVER = "CROSSOVER", "Crossover"
-    FACTORIAL = "FACTORIAL", "Factorial"
-    SEQUENTIAL = "SEQUENTIAL", "Sequential"
-
-
-class PrimaryPurpose(models.TextChoices):
-    TREATMENT = "TREATMENT", "Treatment"
-    PREVENTION = "PREVENTION", "Prevention"
-    DIAGNOSTIC = "DIAGNOSTIC", "Diagnostic"
-    ECT = "ECT", "Educational/counseling/training"
-    SUPPORTIVE_CARE = "SUPPORTIVE_CARE", "Supportive care"
-    SCREENING = "SCREENING", "Screening"
-    HEALTH_SERVICES_RESEARCH = "HEALTH_SERVICES_RESEARCH", "Health services research"
-    BASIC_SCIENCE = "BASIC_SCIENCE", "Basic science"
-    DEVICE_FEASIBILITY = "DEVICE_FEASIBILITY", "Device feasibility"
-    OTHER = "OTHER", "Other"
-
-
-class Masking(models.TextChoices):
-    NONE = "NONE", "None (open label)"
-    SINGLE = "SINGLE", "Single"
-    DOUBLE = "DOUBLE", "Double"
-    TRIPLE = "TRIPLE", "Triple"
-    QUADRUPLE = "QUADRUPLE", "Quadruple"
-
-
-class WhoMasked(models.TextChoices):
-    PARTICIPANT = "PARTICIPANT", "Participant"
-    CARE_PROVIDER = "CARE_PROVIDER", "Care provider"
-    INVESTIGATOR = "INVESTIGATOR", "Investigator"
-    OUTCOMES_ASSESSOR = "OUTCOMES_ASSESSOR", "Outcomes assessor"
-
-
-class ObservationalModel(models.TextChoices):
-    COHORT = "COHORT", "Cohort"
-    CASE_CONTROL = "CASE_CONTROL", "Case-control"
-    CASE_ONLY = "CASE_ONLY", "Case-only"
-    CASE_CROSSOVER = "CASE_CROSSOVER", "Case-crossover"
-    ECOLOGIC_OR_COMMUNITY = "ECOLOGIC_OR_COMMUNITY", "Ecologic or community"
-    FAMILY_BASED = "FAMILY_BASED", "Family-based"
-    DEFINED_POPULATION = "DEFINED_POPULATION", "Defined population"
-    NATURAL_HISTORY = "NATURAL_HISTORY", "Natural history"
-    OTHER = "OTHER", "Other"
-
-
-class TimePerspective(models.TextChoices):
-    RETROSPECTIVE = "RETROSPECTIVE", "Retrospective"
-    PROSPECTIVE = "PROSPECTIVE", "Prospective"
-    CROSS_SECTIONAL = "CROSS_SECTIONAL", "Cross-sectional"
-    OTHER = "OTHER", "Other"
-
-
-class Sex(models.TextChoices):
-    ALL = "ALL", "All"
-    FEMALE = "FEMALE", "Female"
-    MALE = "MALE", "Male"
-
-
-class AgeGroup(models.TextChoices):
-    CHILD = "CHILD", "Child (birth–17)"
-    ADULT = "ADULT", "Adult (18–64)"
-    OLDER_ADULT = "OLDER_ADULT", "Older adult (65+)"
-
-
-class EnrollmentType(models.TextChoices):
-    ACTUAL = "ACTUAL", "Actual"
-    ESTIMATED = "ESTIMATED", "Estimated"
-
-
-class ResponsiblePartyType(models.TextChoices):
-    SPONSOR = "SPONSOR", "Sponsor"
-    PRINCIPAL_INVESTIGATOR = "PRINCIPAL_INVESTIGATOR", "Principal investigator"
-    SPONSOR_INVESTIGATOR = "SPONSOR_INVESTIGATOR", "Sponsor-investigator"
-
-
-class AgencyClass(models.TextChoices):
-    NIH = "NIH", "NIH"
-    FED = "FED", "Other U.S. federal agency"
-    OTHER_GOV = "OTHER_GOV", "Other government"
-    INDIV = "INDIV", "Individual"
-    INDUSTRY = "INDUSTRY", "Industry"
-    NETWORK = "NETWORK", "Network"
-    AMBIG = "AMBIG", "Ambiguous"
-    OTHER = "OTHER", "Other"
-    UNKNOWN = "UNKNOWN", "Unknown"
-
-
-class ArmType(models.TextChoices):
-    EXPERIMENTAL = "EXPERIMENTAL", "Experimental"
-    ACTIVE_COMPARATOR = "ACTIVE_COMPARATOR", "Active comparator"
-    PLACEBO_COMPARATOR = "PLACEBO_COMPARATOR", "Placebo comparator"
-    SHAM_COMPARATOR = "SHAM_COMPARATOR", "Sham comparator"
-    NO_INTERVENTION = "NO_INTERVENTION", "No intervention"
-    OTHER = "OTHER", "Other"
-
-
-class InterventionType(models.TextChoices):
-    BEHAVIORAL = "BEHAVIORAL", "Behavioral"
-    BIOLOGICAL = "BIOLOGICAL", "Biological"
-    COMBINATION_PRODUCT = "COMBINATION_PRODUCT", "Combination product"
-    DEVICE = "DEVICE", "Device"
-    DIAGNOSTIC_TEST = "DIAGNOSTIC_TEST", "Diagnostic test"
-    DIETARY_SUPPLEMENT = "DIETARY_SUPPLEMENT", "Dietary supplement"
-    DRUG = "DRUG", "Drug"
-    GENETIC = "GENETIC", "Genetic"
-    PROCEDURE = "PROCEDURE", "Procedure"
-    RADIATION = "RADIATION", "Radiation"
-    OTHER = "OTHER", "Other"
-
-
-class OutcomeKind(models.TextChoices):
-    PRIMARY = "primary", "Primary"
-    SECONDARY = "secondary", "Secondary"
-    OTHER = "other", "Other"
-
-
-class RecruitmentStatus(models.TextChoices):
-    """A site's recruitment status (ClinicalTrials.gov's RecruitmentStatus)."""
-
-    ACTIVE_NOT_RECRUITING = "ACTIVE_NOT_RECRUITING", "Active, not recruiting"
-    COMPLETED = "COMPLETED", "Completed"
-    ENROLLING_BY_INVITATION = "ENROLLING_BY_INVITATION", "Enrolling by invitation"
-    NOT_YET_RECRUITING = "NOT_YET_RECRUITING", "Not yet recruiting"
-    RECRUITING = "RECRUITING", "Recruiting"
-    SUSPENDED = "SUSPENDED", "Suspended"
-    TERMINATED = "TERMINATED", "Terminated"
-    WITHDRAWN = "WITHDRAWN", "Withdrawn"
-    AVAILABLE = "AVAILABLE", "Available"
-
-
-class OfficialRole(models.TextChoices):
-    STUDY_CHAIR = "STUDY_CHAIR", "Study chair"
-    STUDY_DIRECTOR = "STUDY_DIRECTOR", "Study director"
-    PRINCIPAL_INVESTIGATOR = "PRINCIPAL_INVESTIGATOR", "Principal investigator"
-    SUB_INVESTIGATOR = "SUB_INVESTIGATOR", "Sub-investigator"
-
-
-class ContactRole(models.TextChoices):
-    STUDY_CHAIR = "STUDY_CHAIR", "Study chair"
-    STUDY_DIRECTOR = "STUDY_DIRECTOR", "Study director"
-    PRINCIPAL_INVESTIGATOR = "PRINCIPAL_INVESTIGATOR", "Principal investigator"
-    SUB_INVESTIGATOR = "SUB_INVESTIGATOR", "Sub-investigator"
-    CONTACT = "CONTACT", "Contact"
-
-
-class MeshKind(models.TextChoices):
-    CONDITION = "condition", "Condition MeSH term"
-    CONDITION_ANCESTOR = "condition_ancestor", "Condition MeSH ancestor"
-    INTERVENTION = "intervention", "Intervention MeSH term"
-    INTERVENTION_ANCESTOR = "intervention_ancestor", "Intervention MeSH ancestor"
-
-
-class RecordSource(models.TextChoices):
-    """Where a trial's record came from; see docs/records.md for the priority between them."""
-
-    REGISTRY = "REGISTRY", "ClinicalTrials.gov record"
-    SEED_DOCUMENT = "SEED_DOCUMENT", "seed document"
-
-
-class BioSpecRetention(models.TextChoices):
-    NONE_RETAINED = "NONE_RETAINED", "None retained"
-    SAMPLES_WITH_DNA = "SAMPLES_WITH_DNA", "Samples with DNA"
-    SAMPLES_WITHOUT_DNA = "SAMPLES_WITHOUT_DNA", "Samples without DNA"
-
-
-class IpdSharing(models.TextChoices):
-    YES = "YES", "Yes"
-    NO = "NO", "No"
-    UNDECIDED = "UNDECIDED", "Undecided"
-
-
-class IpdInfoType(models.TextChoices):
-    STUDY_PROTOCOL = "STUDY_PROTOCOL", "Study protocol"
-    SAP = "SAP", "Statistical analysis plan"
-    ICF = "ICF", "Informed consent form"
-    CSR = "CSR", "Clinical study report"
-    ANALYTIC_CODE = "ANALYTIC_CODE", "Analytic code"
-
-
-class ResultSection(models.TextChoices):
-    FLOW = "flow", "Participant flow"
-    BASELINE = "baseline", "Baseline characteristics"
-    OUTCOME = "outcome", "Outcome measure"
-    ADVERSE_EVENTS = "adverse_events", "Adverse events"
-
-
-class FlowStepKind(models.TextChoices):
-    MILESTONE = "milestone", "Milestone"
-    DROP_WITHDRAW = "drop_withdraw", "Dropped out or withdrew"
-
-
-class AdverseEventKind(models.TextChoices):
-    SERIOUS = "serious", "Serious"
-    OTHER = "other", "Other"
+Phase = code_list("Phase")
+StudyType = code_list("StudyType")
+DateType = code_list("DateType")
+DatePrecision = code_list("DatePrecision")
+Allocation = code_list("Allocation")
+InterventionModel = code_list("InterventionModel")
+PrimaryPurpose = code_list("PrimaryPurpose")
+Masking = code_list("Masking")
+WhoMasked = code_list("WhoMasked")
+ObservationalModel = code_list("ObservationalModel")
+TimePerspective = code_list("TimePerspective")
+Sex = code_list("Sex")
+AgeGroup = code_list("AgeGroup")
+EnrollmentType = code_list("EnrollmentType")
+ResponsiblePartyType = code_list("ResponsiblePartyType")
+AgencyClass = code_list("AgencyClass")
+ArmType = code_list("ArmType")
+InterventionType = code_list("InterventionType")
+OutcomeKind = code_list("OutcomeKind")
+# A site's recruitment status (ClinicalTrials.gov's RecruitmentStatus).
+RecruitmentStatus = code_list("RecruitmentStatus")
+OfficialRole = code_list("OfficialRole")
+ContactRole = code_list("ContactRole")
+MeshKind = code_list("MeshKind")
+# Where a trial's record came from; see docs/records.md for the priority between them.
+RecordSource = code_list("RecordSource")
+BioSpecRetention = code_list("BioSpecRetention")
+IpdSharing = code_list("IpdSharing")
+IpdInfoType = code_list("IpdInfoType")
+ResultSection = code_list("ResultSection")
+FlowStepKind = code_list("FlowStepKind")
+AdverseEventKind = code_list("AdverseEventKind")
 
 
 IPD_INFO_TYPES = tuple(IpdInfoType.values)
@@ -463,6 +266,15 @@ def text_array(**kwargs):
     return ArrayField(models.CharField(max_length=64), default=list, blank=True, **kwargs)
 
 
+def name_indexes(table, field):
+    """The indexes a shared record is looked up by: its name in capitals (an exact match in any
+    case) and its name's English words (full-text search)."""
+    return [
+        models.Index(Upper(field), name=f"{table}_upper_{field}"),
+        GinIndex(SearchVector(field, config="english"), name=f"{table}_{field}_search"),
+    ]
+
+
 class Organization(models.Model):
     """A sponsor or collaborator, with its ClinicalTrials.gov agency class."""
 
@@ -491,10 +303,7 @@ class MeshTerm(models.Model):
     class Meta:
         ordering = ["term"]
         verbose_name = "MeSH term"
-        indexes = [
-            models.Index(Upper("term"), name="meshterm_upper_term"),
-            GinIndex(SearchVector("term", config="english"), name="meshterm_term_search"),
-        ]
+        indexes = name_indexes("meshterm", "term")
 
     def __str__(self):
         return self.term
@@ -510,10 +319,7 @@ class Condition(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [
-            models.Index(Upper("name"), name="condition_upper_name"),
-            GinIndex(SearchVector("name", config="english"), name="condition_name_search"),
-        ]
+        indexes = name_indexes("condition", "name")
 
     def __str__(self):
         return self.name
@@ -622,6 +428,12 @@ class TrialQuerySet(models.QuerySet):
     RELATED_CANDIDATES_PER_KEY = 100
     # And at most this many per word of the trial's title: a word held by more tells nothing.
     RELATED_CANDIDATES_PER_WORD = 300
+    # The keys trials share: a table of them, and when another trial's row holds this one's key.
+    RELATED_KEYS = (
+        ("condition", "o.condition_id = mine.condition_id"),
+        ("mesh", "o.mesh_term_id = mine.mesh_term_id AND o.kind = mine.kind"),
+        ("intervention", "lower(o.name) = lower(mine.name)"),
+    )
 
     def related_to(self, trial, limit=5):
         """The public trials most like ``trial``, scored in one query by what they share:
@@ -636,6 +448,17 @@ class TrialQuerySet(models.QuerySet):
             "mesh": TrialMesh._meta.db_table,
             "intervention": Intervention._meta.db_table,
         }
+        # Trials sharing a key with this one, at most RELATED_CANDIDATES_PER_KEY per key.
+        candidates_by_key = "\n              UNION\n".join(
+            f"""
+                SELECT other.trial_id
+                  FROM {{{table}}} mine
+                 CROSS JOIN LATERAL (
+                       SELECT o.trial_id FROM {{{table}}} o WHERE {same_key}
+                        LIMIT %(per_key)s) other
+                 WHERE mine.trial_id = %(pk)s"""
+            for table, same_key in self.RELATED_KEYS
+        )
         sql = """
             WITH words (lexeme) AS MATERIALIZED (
                 SELECT lexeme
@@ -666,27 +489,7 @@ class TrialQuerySet(models.QuerySet):
                  GROUP BY hits.trial_id
             ),
             candidates (trial_id) AS MATERIALIZED (
-                SELECT other.trial_id
-                  FROM {condition} mine
-                 CROSS JOIN LATERAL (
-                       SELECT o.trial_id FROM {condition} o
-                        WHERE o.condition_id = mine.condition_id LIMIT %(per_key)s) other
-                 WHERE mine.trial_id = %(pk)s
-              UNION
-                SELECT other.trial_id
-                  FROM {mesh} mine
-                 CROSS JOIN LATERAL (
-                       SELECT o.trial_id FROM {mesh} o
-                        WHERE o.mesh_term_id = mine.mesh_term_id AND o.kind = mine.kind
-                        LIMIT %(per_key)s) other
-                 WHERE mine.trial_id = %(pk)s
-              UNION
-                SELECT other.trial_id
-                  FROM {intervention} mine
-                 CROSS JOIN LATERAL (
-                       SELECT o.trial_id FROM {intervention} o
-                        WHERE lower(o.name) = lower(mine.name) LIMIT %(per_key)s) other
-                 WHERE mine.trial_id = %(pk)s
+                {candidates_by_key}
               UNION
                 SELECT trial_id FROM likeness
             ),
@@ -726,7 +529,7 @@ class TrialQuerySet(models.QuerySet):
                AND (score.points > 0 OR likeness.points > 0)
              ORDER BY score DESC, likeness DESC, t.last_update_posted DESC NULLS LAST, t.nct_id
              LIMIT %(limit)s
-        """.format(**tables)
+        """.format(candidates_by_key=candidates_by_key.format(**tables), **tables)
         return self.model.objects.raw(
             sql,
             {
@@ -1063,47 +866,59 @@ class Trial(models.Model):
         return list(TrialChange.objects.public_summary(self))
 
 
-class Collaboration(models.Model):
+class SharedRecordLink(models.Model):
+    """A trial's link to a record that trials share (an organization, a condition, a MeSH
+    term), kept in the order of the trial's record."""
+
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField(default=0)
+    linked = ""  # the name of the foreign key to the shared record
+
+    class Meta:
+        abstract = True
+        ordering = ["position"]
+
+    def __str__(self):
+        return str(getattr(self, self.linked))
+
+
+class Collaboration(SharedRecordLink):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position"]
-
-    def __str__(self):
-        return str(self.organization)
+    linked = "organization"
 
 
-class TrialCondition(models.Model):
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE)
+class TrialCondition(SharedRecordLink):
     condition = models.ForeignKey(Condition, on_delete=models.PROTECT)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position"]
-
-    def __str__(self):
-        return str(self.condition)
+    linked = "condition"
 
 
-class TrialMesh(models.Model):
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE)
+class TrialMesh(SharedRecordLink):
     mesh_term = models.ForeignKey(MeshTerm, on_delete=models.PROTECT)
     kind = models.CharField(max_length=24, choices=MeshKind.choices)
-    position = models.PositiveSmallIntegerField(default=0)
+    linked = "mesh_term"
 
-    class Meta:
+    class Meta(SharedRecordLink.Meta):
         ordering = ["kind", "position"]
         indexes = [models.Index(fields=["mesh_term", "kind"])]
 
-    def __str__(self):
-        return str(self.mesh_term)
 
+class TrialPart(models.Model):
+    """A part of one trial's record (an arm, a site, an outcome ...), kept in the record's
+    order."""
 
-class Intervention(models.Model):
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="interventions")
     position = models.PositiveSmallIntegerField(default=0)
+    named_by = ""  # the field that names the part (in the admin and in its history)
+
+    class Meta:
+        abstract = True
+        ordering = ["trial", "position"]
+
+    def __str__(self):
+        return getattr(self, self.named_by)
+
+
+class Intervention(TrialPart):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="interventions")
     type = models.CharField(max_length=24, choices=InterventionType.choices, blank=True)
     name = models.TextField()
     description = models.TextField(blank=True)
@@ -1115,8 +930,7 @@ class Intervention(models.Model):
         help_text="The arms, as the record lists them.",
     )
 
-    class Meta:
-        ordering = ["trial", "position"]
+    class Meta(TrialPart.Meta):
         indexes = [
             models.Index(fields=["type"]),
             models.Index(fields=["type", "trial"], name="intervention_type_trial"),
@@ -1129,9 +943,8 @@ class Intervention(models.Model):
         return f"{self.get_type_display()}: {self.name}" if self.type else self.name
 
 
-class Arm(models.Model):
+class Arm(TrialPart):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="arms")
-    position = models.PositiveSmallIntegerField(default=0)
     label = models.TextField()
     type = models.CharField(max_length=24, choices=ArmType.choices, blank=True)
     description = models.TextField(blank=True)
@@ -1139,37 +952,26 @@ class Arm(models.Model):
         models.TextField(), default=list, blank=True, help_text="As the record lists them."
     )
     interventions = models.ManyToManyField(Intervention, related_name="arms", blank=True)
-
-    class Meta:
-        ordering = ["trial", "position"]
-
-    def __str__(self):
-        return self.label
+    named_by = "label"
 
 
-class Outcome(models.Model):
+class Outcome(TrialPart):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="outcomes")
     kind = models.CharField(max_length=9, choices=OutcomeKind.choices)
-    position = models.PositiveSmallIntegerField(default=0)
     measure = models.TextField()
     time_frame = models.TextField(blank=True)
     description = models.TextField(blank=True)
+    named_by = "measure"
 
     class Meta:
         ordering = ["trial", "kind", "position"]
 
-    def __str__(self):
-        return self.measure
+
+GeoSource = code_list("GeoSource")
 
 
-class GeoSource(models.TextChoices):
-    RECORD = "record", "The record's geoPoint"
-    GAZETTEER = "gazetteer", "The site's city in the gazetteer"
-
-
-class Site(models.Model):
+class Site(TrialPart):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="sites")
-    position = models.PositiveSmallIntegerField(default=0)
     facility = models.TextField(blank=True)
     status = models.CharField(max_length=32, choices=RecruitmentStatus.choices, blank=True)
     city = models.CharField(max_length=200, blank=True)
@@ -1185,8 +987,7 @@ class Site(models.Model):
     )
     contacts = models.JSONField(default=list, blank=True, help_text="{name, role, phone, email}.")
 
-    class Meta:
-        ordering = ["trial", "position"]
+    class Meta(TrialPart.Meta):
         indexes = [
             models.Index(fields=["latitude", "longitude"], name="site_lat_lon"),
             models.Index(fields=["country", "trial"]),
@@ -1212,41 +1013,28 @@ class Site(models.Model):
         super().save(*args, **kwargs)
 
 
-class CentralContact(models.Model):
+class CentralContact(TrialPart):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="central_contacts")
-    position = models.PositiveSmallIntegerField(default=0)
     name = models.CharField(max_length=300, blank=True)
     role = models.CharField(max_length=32, choices=ContactRole.choices, blank=True)
     phone = models.CharField(max_length=100, blank=True)
     phone_ext = models.CharField(max_length=32, blank=True)
     email = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["trial", "position"]
-
-    def __str__(self):
-        return self.name
+    named_by = "name"
 
 
-class Official(models.Model):
+class Official(TrialPart):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="officials")
-    position = models.PositiveSmallIntegerField(default=0)
     name = models.CharField(max_length=300, blank=True)
     affiliation = models.CharField(max_length=500, blank=True)
     role = models.CharField(max_length=32, choices=OfficialRole.choices, blank=True)
-
-    class Meta:
-        ordering = ["trial", "position"]
-
-    def __str__(self):
-        return self.name
+    named_by = "name"
 
 
-class TrialDocument(models.Model):
+class TrialDocument(TrialPart):
     """A large document (protocol, statistical analysis plan, consent form) the registry holds."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="documents")
-    position = models.PositiveSmallIntegerField(default=0)
     type_abbrev = models.CharField(max_length=32, blank=True)
     has_protocol = models.BooleanField(null=True, blank=True)
     has_sap = models.BooleanField("has a statistical analysis plan", null=True, blank=True)
@@ -1255,9 +1043,6 @@ class TrialDocument(models.Model):
     date = models.CharField(max_length=10, blank=True, help_text="The document's date, ISO.")
     upload_date = models.CharField(max_length=16, blank=True, help_text="ISO date and time.")
     filename = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["trial", "position"]
 
     def __str__(self):
         return self.label or self.filename
@@ -1272,18 +1057,12 @@ class TrialDocument(models.Model):
         return f"https://cdn.clinicaltrials.gov/large-docs/{nct_id[-2:]}/{nct_id}/{self.filename}"
 
 
-class FormerNctId(models.Model):
+class FormerNctId(TrialPart):
     """An NCT ID the trial was registered under before (``nctIdAliases``): it leads here."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="former_ids")
-    position = models.PositiveSmallIntegerField(default=0)
     nct_id = models.CharField("former NCT ID", max_length=11, db_index=True)
-
-    class Meta:
-        ordering = ["trial", "position"]
-
-    def __str__(self):
-        return self.nct_id
+    named_by = "nct_id"
 
 
 # Posted results: the groups each part compares, the measures with their values per group, the
@@ -1291,12 +1070,11 @@ class FormerNctId(models.Model):
 # ``Trial.source_extra`` and comes back in the export.
 
 
-class ResultMeasure(models.Model):
+class ResultMeasure(TrialPart):
     """A baseline characteristic or an outcome measure of the posted results."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="result_measures")
     section = models.CharField(max_length=16, choices=ResultSection.choices)
-    position = models.PositiveSmallIntegerField(default=0)
     type = models.CharField(max_length=24, blank=True, help_text="PRIMARY, SECONDARY, ...")
     title = models.TextField(blank=True)
     description = models.TextField(blank=True)
@@ -1306,15 +1084,13 @@ class ResultMeasure(models.Model):
     dispersion_type = models.CharField(max_length=40, blank=True)
     unit_of_measure = models.TextField(blank=True)
     time_frame = models.TextField(blank=True)
+    named_by = "title"
 
     class Meta:
         ordering = ["trial", "section", "position"]
 
-    def __str__(self):
-        return self.title
 
-
-class ResultGroup(models.Model):
+class ResultGroup(TrialPart):
     """A group of participants compared in one part of the results (its code, e.g. ``FG000``,
     is what the values of that part point to). Outcome measures have groups of their own."""
 
@@ -1323,7 +1099,6 @@ class ResultGroup(models.Model):
     measure = models.ForeignKey(
         ResultMeasure, null=True, blank=True, on_delete=models.CASCADE, related_name="groups"
     )
-    position = models.PositiveSmallIntegerField(default=0)
     code = models.CharField(max_length=16, blank=True)
     title = models.TextField(blank=True)
     description = models.TextField(blank=True)
@@ -1371,14 +1146,13 @@ class ResultMeasurement(models.Model):
         return f"{self.group_code}: {self.value}"
 
 
-class FlowStep(models.Model):
+class FlowStep(TrialPart):
     """A milestone (STARTED, COMPLETED, ...) or a drop-out reason of a participant-flow period."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="flow_steps")
     period_position = models.PositiveSmallIntegerField(default=0)
     period_title = models.TextField(blank=True)
     kind = models.CharField(max_length=16, choices=FlowStepKind.choices)
-    position = models.PositiveSmallIntegerField(default=0)
     type = models.TextField(blank=True)
 
     class Meta:
@@ -1404,12 +1178,11 @@ class FlowCount(models.Model):
         return f"{self.group_code}: {self.num_subjects}"
 
 
-class AdverseEvent(models.Model):
+class AdverseEvent(TrialPart):
     """A serious or other adverse event term, counted per group (``counts``)."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="adverse_events")
     kind = models.CharField(max_length=8, choices=AdverseEventKind.choices)
-    position = models.PositiveSmallIntegerField(default=0)
     term = models.TextField(blank=True)
     organ_system = models.TextField(blank=True)
     source_vocabulary = models.CharField(max_length=100, blank=True)
@@ -1589,11 +1362,7 @@ def _field_order():
     return {name: index for index, name in enumerate(names)}
 
 
-class ChangeKind(models.TextChoices):
-    IMPORT = "import", "Import"
-    SYNC = "sync", "Sync with ClinicalTrials.gov"
-    CURATOR = "curator", "Curator"
-    REVERT = "revert", "Reverted to the source record"
+ChangeKind = code_list("ChangeKind")
 
 
 class TrialChangeQuerySet(models.QuerySet):
@@ -1748,57 +1517,11 @@ class CatalogLoad(models.Model):
 # /api/msc/<NCT ID>, which are also the list filters' values.
 
 
-class MscSource(models.TextChoices):
-    BONE_MARROW = "bone_marrow", "Bone marrow"
-    UMBILICAL_CORD = "umbilical_cord", "Umbilical cord"
-    WHARTON_JELLY = "wharton_jelly", "Wharton's jelly"
-    CORD_BLOOD = "cord_blood", "Cord blood"
-    PLACENTA = "placenta", "Placenta"
-    AMNIOTIC = "amniotic", "Amniotic membrane or fluid"
-    ADIPOSE = "adipose", "Adipose tissue"
-    DENTAL_PULP = "dental_pulp", "Dental pulp"
-    MENSTRUAL_BLOOD = "menstrual_blood", "Menstrual blood"
-    SYNOVIUM = "synovium", "Synovium"
-    SKIN = "skin", "Skin"
-    IPSC = "ipsc", "iPSC-derived"
-    OTHER = "other", "Other tissue"
-    NOT_STATED = "not_stated", "Not stated"
-
-
-class MscDonor(models.TextChoices):
-    AUTOLOGOUS = "autologous", "Autologous (the patient's own cells)"
-    ALLOGENEIC = "allogeneic", "Allogeneic (a donor's cells)"
-    BOTH = "both", "Both autologous and allogeneic"
-    NOT_STATED = "not_stated", "Not stated"
-
-
-class MscProduct(models.TextChoices):
-    CELLS = "cells", "Living cells"
-    EXTRACELLULAR_VESICLES = "extracellular_vesicles", "Extracellular vesicles / exosomes"
-    SECRETOME = "secretome", "Secretome / conditioned medium"
-    GENETICALLY_MODIFIED = "genetically_modified", "Genetically modified cells"
-    COMBINATION = "combination", "Combined with a scaffold or another product"
-
-
-class MscRoute(models.TextChoices):
-    INTRAVENOUS = "intravenous", "Intravenous"
-    INTRA_ARTERIAL = "intra_arterial", "Intra-arterial (incl. intracoronary)"
-    INTRATHECAL = "intrathecal", "Intrathecal"
-    INTRAMUSCULAR = "intramuscular", "Intramuscular"
-    INTRA_ARTICULAR = "intra_articular", "Intra-articular"
-    INTRAMYOCARDIAL = "intramyocardial", "Intramyocardial"
-    LOCAL_INJECTION = "local_injection", "Local injection (lesion or tissue)"
-    TOPICAL = "topical", "Topical"
-    INTRATRACHEAL = "intratracheal", "Intratracheal / inhaled"
-    OCULAR = "ocular", "Ocular"
-    INTRANASAL = "intranasal", "Intranasal"
-    OTHER = "other", "Other route"
-    NOT_STATED = "not_stated", "Not stated"
-
-
-class DoseUnit(models.TextChoices):
-    PER_KG = "per_kg", "cells per kg"
-    TOTAL = "total", "cells in total"
+MscSource = code_list("MscSource")
+MscDonor = code_list("MscDonor")
+MscProduct = code_list("MscProduct")
+MscRoute = code_list("MscRoute")
+DoseUnit = code_list("DoseUnit")
 
 
 def code_array(choices):

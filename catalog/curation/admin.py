@@ -34,6 +34,7 @@ from catalog.curation.forms import (
     UploadForm,
 )
 from catalog.models import (
+    COLLECTION_LABELS,
     MSC_REVIEW_KINDS,
     Arm,
     CentralContact,
@@ -135,13 +136,29 @@ class CuratedFilter(admin.SimpleListFilter):
         return queryset
 
 
-# Inlines: a trial's parts. Each names the collection it edits (a curated-field key). -----------
+# Inlines: a trial's parts. -----------------------------------------------------------------------
+
+
+def trial_collection(model):
+    """The trial's collection ``model``'s rows make up (``sites``, ``conditions``): the name its
+    edits are recorded and curated under."""
+    for field in Trial._meta.many_to_many:
+        if field.remote_field.through is model:
+            return field.name
+    return model._meta.get_field("trial").remote_field.related_name
 
 
 class TrialPartInline:
-    collection = None
+    """A trial's part on the trial's page, folded away until opened."""
+
     extra = 0
+    classes = ("collapse",)
     formfield_overrides = PLAIN_TEXT
+
+    def __init__(self, parent_model, admin_site):
+        super().__init__(parent_model, admin_site)
+        self.collection = trial_collection(self.model)
+        self.verbose_name_plural = COLLECTION_LABELS[self.collection]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -149,53 +166,52 @@ class TrialPartInline:
         return formset
 
 
-class CollaborationInline(TrialPartInline, admin.TabularInline):
-    model = Collaboration
-    collection = "collaborators"
-    fields = ("position", "organization")
-    autocomplete_fields = ("organization",)
-    verbose_name_plural = "collaborators"
+class SharedRecordInline(TrialPartInline, admin.TabularInline):
+    """A trial's links to records trials share (organizations, conditions, MeSH terms), each
+    picked by name."""
 
+    fields_before = ()  # fields shown before the position and the linked record
+    classes = ()
 
-class TrialConditionInline(TrialPartInline, admin.TabularInline):
-    model = TrialCondition
-    collection = "conditions"
-    fields = ("position", "condition")
-    autocomplete_fields = ("condition",)
-    verbose_name_plural = "conditions"
+    def get_fields(self, request, obj=None):
+        return (*self.fields_before, "position", self.model.linked)
 
-
-class TrialMeshInline(TrialPartInline, admin.TabularInline):
-    model = TrialMesh
-    collection = "mesh_terms"
-    fields = ("kind", "position", "mesh_term")
-    autocomplete_fields = ("mesh_term",)
-    classes = ("collapse",)
-    verbose_name_plural = "MeSH terms"
+    def get_autocomplete_fields(self, request):
+        return (self.model.linked,)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("mesh_term")
+        return super().get_queryset(request).select_related(self.model.linked)
+
+
+class CollaborationInline(SharedRecordInline):
+    model = Collaboration
+
+
+class TrialConditionInline(SharedRecordInline):
+    model = TrialCondition
+
+
+class TrialMeshInline(SharedRecordInline):
+    model = TrialMesh
+    fields_before = ("kind",)
+    classes = ("collapse",)
 
 
 class InterventionInline(TrialPartInline, admin.StackedInline):
     model = Intervention
     form = InterventionForm
-    collection = "interventions"
     fields = (("position", "type", "name"), "description", ("other_names", "arm_group_labels"))
-    classes = ("collapse",)
 
 
 class ArmInline(TrialPartInline, admin.StackedInline):
     model = Arm
     form = ArmForm
-    collection = "arms"
     fields = (
         ("position", "type", "label"),
         "description",
         ("intervention_names", "interventions"),
     )
     autocomplete_fields = ("interventions",)
-    classes = ("collapse",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("interventions")
@@ -203,34 +219,25 @@ class ArmInline(TrialPartInline, admin.StackedInline):
 
 class OutcomeInline(TrialPartInline, admin.StackedInline):
     model = Outcome
-    collection = "outcomes"
     fields = (("kind", "position"), "measure", ("time_frame", "description"))
-    classes = ("collapse",)
 
 
 class SiteInline(TrialPartInline, admin.TabularInline):
     """Locations in a compact table, folded away; each opens on its own page for the rest."""
 
     model = Site
-    collection = "sites"
     fields = ("position", "facility", "status", "city", "state", "zip", "country")
     show_change_link = True
-    classes = ("collapse",)
-    verbose_name_plural = "locations"
 
 
 class CentralContactInline(TrialPartInline, admin.TabularInline):
     model = CentralContact
-    collection = "central_contacts"
     fields = ("position", "name", "role", "phone", "phone_ext", "email")
-    classes = ("collapse",)
 
 
 class OfficialInline(TrialPartInline, admin.TabularInline):
     model = Official
-    collection = "officials"
     fields = ("position", "name", "role", "affiliation")
-    classes = ("collapse",)
 
 
 class CuratedWithItsTrial:
@@ -853,9 +860,12 @@ class TrialPartAdmin(admin.ModelAdmin):
     """Edits one part of a trial (a site...): recorded as a curator's change of the trial's
     collection, which becomes curated; the form is locked by the trial's version."""
 
-    collection = None
     formfield_overrides = PLAIN_TEXT
     autocomplete_fields = ("trial",)
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        self.collection = trial_collection(model)
 
     def get_readonly_fields(self, request, obj=None):
         return ("trial",) if obj else ()
@@ -895,7 +905,6 @@ class TrialPartAdmin(admin.ModelAdmin):
 @admin.register(Site)
 class SiteAdmin(TrialColumn, TrialPartAdmin):
     form = SiteForm
-    collection = "sites"
     list_display = ("facility", "city", "state", "country", "status", "trial_id_label")
     list_filter = ("status", "country")
     search_fields = ("facility", "city", "country", "trial__nct_id")
@@ -981,37 +990,44 @@ class InterventionAdmin(TrialColumn, DeletedWithTheirTrial, ReadOnlyAdmin):
 # Shared records ---------------------------------------------------------------------------------
 
 
-@admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    formfield_overrides = PLAIN_TEXT
-    list_display = ("name", "agency_class", "led")
-    list_filter = ("agency_class",)
-    search_fields = ("name",)
+def trial_count_column(description):
+    """A changelist column of how many trials use a shared record (annotated as trial_count)."""
 
-    @admin.display(description="trials led", ordering="led_count")
-    def led(self, organization):
-        return organization.led_count
+    @admin.display(description=description, ordering="trial_count")
+    def column(self, record):
+        return record.trial_count
+
+    return column
+
+
+class SharedRecordAdmin(admin.ModelAdmin):
+    """A record trials share, listed with how many trials use it."""
+
+    formfield_overrides = PLAIN_TEXT
+    counted = ""  # the relation whose trials are counted
+    trial_count = trial_count_column("trials")
 
     def get_queryset(self, request):
-        organizations = super().get_queryset(request).annotate(led_count=Count("led_trials"))
-        return organizations.order_by("name", "pk")
+        records = super().get_queryset(request).annotate(trial_count=Count(self.counted))
+        return records.order_by(*self.model._meta.ordering, "pk")
+
+
+@admin.register(Organization)
+class OrganizationAdmin(SharedRecordAdmin):
+    counted = "led_trials"
+    list_display = ("name", "agency_class", "trial_count")
+    list_filter = ("agency_class",)
+    search_fields = ("name",)
+    trial_count = trial_count_column("trials led")
 
 
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
-    formfield_overrides = PLAIN_TEXT
+class ConditionAdmin(SharedRecordAdmin):
+    counted = "trialcondition"
     list_display = ("name", "mesh_term", "trial_count")
     list_select_related = ("mesh_term",)
     search_fields = ("name", "mesh_term__term")
     autocomplete_fields = ("mesh_term",)
-
-    @admin.display(description="trials", ordering="trial_count")
-    def trial_count(self, condition):
-        return condition.trial_count
-
-    def get_queryset(self, request):
-        conditions = super().get_queryset(request).annotate(trial_count=Count("trialcondition"))
-        return conditions.order_by("name")
 
 
 @admin.register(MeshTerm)

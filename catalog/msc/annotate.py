@@ -34,8 +34,8 @@ class AnnotateSummary:
     profiled: int = 0
     msc: int = 0
     curated: int = 0
-    seconds: float = 0.0
     failures: list = field(default_factory=list)
+    seconds: float = 0.0  # set when the run ends
 
     def __str__(self):
         return (

@@ -26,12 +26,9 @@ from catalog.models import (
     Arm,
     CentralContact,
     Collaboration,
-    Condition,
     Intervention,
-    MeshTerm,
     MscProfile,
     Official,
-    Organization,
     Outcome,
     Site,
     Trial,
@@ -101,47 +98,6 @@ class RowShape:
         if tail is None:
             tail = self._tails[key] = self.values(item)
         return tail
-
-
-@dataclass
-class SharedRows:
-    organizations: dict
-    conditions: dict
-    mesh: dict
-    msc_profiles: dict = None  # {real NCT ID: MscProfile values}
-
-    @classmethod
-    def ensure(cls, profile):
-        """The primary keys of the profile's organizations, conditions and MeSH terms."""
-        orgs, mesh, conditions = set(), {}, {}
-        for parsed in profile.studies:
-            if parsed.lead_sponsor:
-                orgs.add(tuple(parsed.lead_sponsor))
-            orgs.update(tuple(c) for c in parsed.collaborators)
-            for _kind, mesh_id, term in parsed.mesh:
-                mesh.setdefault(mesh_id, term)
-            names = {t.lower(): i for k, i, t in parsed.mesh if k == "condition"}
-            for name in parsed.conditions:
-                conditions.setdefault(name, names.get(name.lower()))
-        MeshTerm.objects.bulk_create(
-            [MeshTerm(mesh_id=i, term=t) for i, t in mesh.items()], ignore_conflicts=True
-        )
-        mesh_pks = dict(MeshTerm.objects.filter(mesh_id__in=mesh).values_list("mesh_id", "pk"))
-        Organization.objects.bulk_create(
-            [Organization(name=n, agency_class=c) for n, c in orgs], ignore_conflicts=True
-        )
-        org_pks = {
-            (n, c): pk
-            for n, c, pk in Organization.objects.values_list("name", "agency_class", "pk")
-        }
-        Condition.objects.bulk_create(
-            [Condition(name=n, mesh_term_id=mesh_pks.get(m)) for n, m in conditions.items()],
-            ignore_conflicts=True,
-        )
-        condition_pks = dict(
-            Condition.objects.filter(name__in=conditions).values_list("name", "pk")
-        )
-        return cls(org_pks, condition_pks, mesh_pks, real_msc_profiles())
 
 
 class Writer:
@@ -313,19 +269,6 @@ def ensure_declared_indexes():
             for index in missing:
                 editor.add_index(Trial, index)
     return [index.name for index in missing]
-
-
-def real_msc_profiles():
-    """{NCT ID: the profile's column values} of the real trials, curated values left out."""
-    names = [f.attname for f in MscProfile._meta.concrete_fields if f.attname != "trial_id"]
-    profiles = {}
-    for row in MscProfile.objects.filter(trial__is_synthetic=False).values(
-        "trial__nct_id", *names
-    ):
-        nct_id = row.pop("trial__nct_id")
-        row["curated"] = {}
-        profiles[nct_id] = row
-    return profiles
 
 
 # The load ---------------------------------------------------------------------------------------

@@ -15,7 +15,10 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import SimpleNamespace
+
+from django.apps import apps
 
 # An NCT ID is "NCT" and eight ASCII digits, exactly (``\d`` would also take other scripts'
 # digits, and ``$`` a trailing line break). Imported and stored IDs must match it as they are.
@@ -48,11 +51,7 @@ AGE_UNITS_IN_YEARS = {
     "minute": 1 / (365.25 * 24 * 60),
 }
 
-OUTCOME_KEYS = (
-    ("primary", "primaryOutcomes"),
-    ("secondary", "secondaryOutcomes"),
-    ("other", "otherOutcomes"),
-)
+OUTCOME_KEYS = tuple((kind, f"{kind}Outcomes") for kind in ("primary", "secondary", "other"))
 MESH_KEYS = (
     ("condition", "conditionBrowseModule", "meshes"),
     ("condition_ancestor", "conditionBrowseModule", "ancestors"),
@@ -208,29 +207,50 @@ def _count(value, what):
     return value
 
 
-# Lists of objects read key by key into rows: (row's name, the object's key, what the value is:
-# the longest text allowed, None for text of any length, or _bool for true or false).
-CENTRAL_CONTACT_KEYS = (
-    ("name", "name", 300),
-    ("role", "role", 32),
-    ("phone", "phone", 100),
-    ("phone_ext", "phoneExt", 32),
-    ("email", "email", 300),
-)
-OFFICIAL_KEYS = (
-    ("name", "name", 300),
-    ("affiliation", "affiliation", 500),
-    ("role", "role", 32),
-)
-DOCUMENT_KEYS = (
-    ("type_abbrev", "typeAbbrev", 32),
-    ("has_protocol", "hasProtocol", _bool),
-    ("has_sap", "hasSap", _bool),
-    ("has_icf", "hasIcf", _bool),
-    ("label", "label", None),
-    ("date", "date", 10),
-    ("upload_date", "uploadDate", 16),
-    ("filename", "filename", 300),
+def camel_case(name):
+    """ClinicalTrials.gov's key for a catalog field (``lower_limit`` → ``lowerLimit``)."""
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
+class ObjectKeys:
+    """How a list of objects is read, key by key, into rows of the catalog's ``model_name``:
+    each of ``names`` from its camelCase key (``phone_ext`` from ``phoneExt``), as text no longer
+    than the model's column allows, or as true or false for a boolean column. Iterating gives
+    (name, key, what the value is: the longest text allowed, None for any length, or _bool)."""
+
+    def __init__(self, model_name, *names):
+        self.model_name = model_name
+        self.names = names
+
+    @cached_property
+    def readers(self):
+        # Looked up on first use: the models are loaded by then, and stay the one place a
+        # column's length is written.
+        model = apps.get_model("catalog", self.model_name)
+        readers = []
+        for name in self.names:
+            column = model._meta.get_field(name)
+            kind = _bool if column.get_internal_type() == "BooleanField" else column.max_length
+            readers.append((name, camel_case(name), kind))
+        return tuple(readers)
+
+    def __iter__(self):
+        return iter(self.readers)
+
+
+CENTRAL_CONTACT_KEYS = ObjectKeys("CentralContact", "name", "role", "phone", "phone_ext", "email")
+OFFICIAL_KEYS = ObjectKeys("Official", "name", "affiliation", "role")
+DOCUMENT_KEYS = ObjectKeys(
+    "TrialDocument",
+    "type_abbrev",
+    "has_protocol",
+    "has_sap",
+    "has_icf",
+    "label",
+    "date",
+    "upload_date",
+    "filename",
 )
 
 
@@ -552,34 +572,28 @@ AE_GROUP_TOTALS = (
     ("other_affected", "otherNumAffected"),
     ("other_at_risk", "otherNumAtRisk"),
 )
-MEASURE_KEYS = (
-    ("type", "type", 24),
-    ("title", "title", None),
-    ("description", "description", None),
-    ("population_description", "populationDescription", None),
-    ("reporting_status", "reportingStatus", 16),
-    ("param_type", "paramType", 40),
-    ("dispersion_type", "dispersionType", 40),
-    ("unit_of_measure", "unitOfMeasure", None),
-    ("time_frame", "timeFrame", None),
+MEASURE_KEYS = ObjectKeys(
+    "ResultMeasure",
+    "type",
+    "title",
+    "description",
+    "population_description",
+    "reporting_status",
+    "param_type",
+    "dispersion_type",
+    "unit_of_measure",
+    "time_frame",
 )
-MEASUREMENT_KEYS = (
-    ("value", "value"),
-    ("spread", "spread"),
-    ("lower_limit", "lowerLimit"),
-    ("upper_limit", "upperLimit"),
+MEASUREMENT_KEYS = tuple(
+    (name, camel_case(name)) for name in ("value", "spread", "lower_limit", "upper_limit")
 )
 FLOW_STEP_KEYS = (
     ("milestone", "milestones", "achievements"),
     ("drop_withdraw", "dropWithdraws", "reasons"),
 )
 EVENT_KEYS = (("serious", "seriousEvents"), ("other", "otherEvents"))
-EVENT_TEXTS = (
-    ("term", "term", None),
-    ("organ_system", "organSystem", None),
-    ("source_vocabulary", "sourceVocabulary", 100),
-    ("assessment_type", "assessmentType", 32),
-    ("notes", "notes", None),
+EVENT_TEXTS = ObjectKeys(
+    "AdverseEvent", "term", "organ_system", "source_vocabulary", "assessment_type", "notes"
 )
 
 
@@ -747,7 +761,7 @@ class _Rows(list):
         return self
 
 
-DOCUMENT_FIELDS = tuple(name for name, _, _ in DOCUMENT_KEYS)
+DOCUMENT_FIELDS = DOCUMENT_KEYS.names
 
 # Where in a v2 study each collection a curator may take over lives: the remainder of the source
 # record gives way there, so the curated rows are what the export says.
@@ -797,7 +811,7 @@ def results_from_trial(trial):
         "measures": [
             {
                 "section": m.section,
-                **_row_values(m, [name for name, _, _ in MEASURE_KEYS]),
+                **_row_values(m, MEASURE_KEYS.names),
                 "measurements": [
                     _row_values(
                         v,
@@ -827,7 +841,7 @@ def results_from_trial(trial):
         "events": [
             {
                 "kind": e.kind,
-                **_row_values(e, [name for name, _, _ in EVENT_TEXTS]),
+                **_row_values(e, EVENT_TEXTS.names),
                 "counts": [
                     _row_values(c, ["group_code", "num_events", "num_affected", "num_at_risk"])
                     for c in e.counts.all()

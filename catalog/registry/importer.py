@@ -734,7 +734,7 @@ class Importer:
             arms = Arm.objects.bulk_create(
                 Arm(trial=trial, position=i, **item) for i, item in enumerate(parsed.arms)
             )
-            Arm.interventions.through.objects.bulk_create(_arm_links(arms, interventions))
+            Arm.interventions.through.objects.bulk_create(arm_links(arms, interventions))
         for name, model in (
             ("outcomes", Outcome),
             ("sites", Site),
@@ -880,7 +880,7 @@ class Importer:
         return pk
 
 
-def _arm_links(arms, interventions):
+def arm_links(arms, interventions):
     """Link arms to interventions as the record does: by ``Type: name`` or by arm label."""
     through = Arm.interventions.through
     by_label = {}

@@ -28,10 +28,10 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from catalog.models import Arm, Intervention
+from catalog.models import Arm, Condition, Intervention, MeshTerm, MscProfile, Organization
 from catalog.places import placing
 from catalog.registry import ctgov
-from catalog.registry.importer import _arm_links, iter_studies
+from catalog.registry.importer import arm_links, iter_studies
 
 SYNTHETIC_FIRST = 90_000_000
 SITE_TAIL_FROM = 20
@@ -269,7 +269,7 @@ def _link_positions(parsed):
     """Which arm (by position) uses which intervention (by position), by the import rules."""
     arms = [Arm(pk=i, **item) for i, item in enumerate(parsed.arms)]
     interventions = [Intervention(pk=i, **item) for i, item in enumerate(parsed.interventions)]
-    return [(link.arm_id, link.intervention_id) for link in _arm_links(arms, interventions)]
+    return [(link.arm_id, link.intervention_id) for link in arm_links(arms, interventions)]
 
 
 @dataclass
@@ -370,3 +370,58 @@ class Generator:
             pool = home if rng.random() < SAME_COUNTRY else profile.sites
             chosen.append(pool[int(rng.random() * len(pool))])
         return [(site, site_status) for site in chosen]
+
+
+# The shared rows synthetic trials point to ----------------------------------------------------------
+
+
+@dataclass
+class SharedRows:
+    organizations: dict
+    conditions: dict
+    mesh: dict
+    msc_profiles: dict = None  # {real NCT ID: MscProfile values}
+
+    @classmethod
+    def ensure(cls, profile):
+        """The primary keys of the profile's organizations, conditions and MeSH terms."""
+        orgs, mesh, conditions = set(), {}, {}
+        for parsed in profile.studies:
+            if parsed.lead_sponsor:
+                orgs.add(tuple(parsed.lead_sponsor))
+            orgs.update(tuple(c) for c in parsed.collaborators)
+            for _kind, mesh_id, term in parsed.mesh:
+                mesh.setdefault(mesh_id, term)
+            names = {t.lower(): i for k, i, t in parsed.mesh if k == "condition"}
+            for name in parsed.conditions:
+                conditions.setdefault(name, names.get(name.lower()))
+        MeshTerm.objects.bulk_create(
+            [MeshTerm(mesh_id=i, term=t) for i, t in mesh.items()], ignore_conflicts=True
+        )
+        mesh_pks = dict(MeshTerm.objects.filter(mesh_id__in=mesh).values_list("mesh_id", "pk"))
+        Organization.objects.bulk_create(
+            [Organization(name=n, agency_class=c) for n, c in orgs], ignore_conflicts=True
+        )
+        org_pks = {
+            (n, c): pk
+            for n, c, pk in Organization.objects.values_list("name", "agency_class", "pk")
+        }
+        Condition.objects.bulk_create(
+            [Condition(name=n, mesh_term_id=mesh_pks.get(m)) for n, m in conditions.items()],
+            ignore_conflicts=True,
+        )
+        condition_pks = dict(
+            Condition.objects.filter(name__in=conditions).values_list("name", "pk")
+        )
+        return cls(org_pks, condition_pks, mesh_pks, real_msc_profiles())
+
+
+def real_msc_profiles():
+    """{NCT ID: the profile's column values} of the real trials, curated values left out."""
+    names = [f.attname for f in MscProfile._meta.concrete_fields if f.attname != "trial_id"]
+    profiles = {}
+    for row in MscProfile.objects.filter(trial__is_synthetic=False).values("trial__nct_id", *names):
+        nct_id = row.pop("trial__nct_id")
+        row["curated"] = {}
+        profiles[nct_id] = row
+    return profiles

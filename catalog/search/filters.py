@@ -163,14 +163,14 @@ def filter_condition(queryset, value, query):
     )
 
 
-def filter_country(queryset, value, query):
-    sites = Site.objects.filter(UpperIn("country", value))
-    return queryset.filter(pk__in=sites.values("trial_id"))
+def filter_site(column):
+    """Trials with a site whose ``column`` (country, city) is one of the values, in any case."""
 
+    def filter_sites(queryset, value, query):
+        sites = Site.objects.filter(UpperIn(column, value))
+        return queryset.filter(pk__in=sites.values("trial_id"))
 
-def filter_city(queryset, value, query):
-    sites = Site.objects.filter(UpperIn("city", value))
-    return queryset.filter(pk__in=sites.values("trial_id"))
+    return filter_sites
 
 
 def filter_sponsor(queryset, value, query):

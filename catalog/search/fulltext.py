@@ -33,6 +33,7 @@ whole search; then those holding the words as typed, next to each other; then co
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import (
@@ -240,14 +241,34 @@ SEARCH_IDS_SQL = r"""
 
 
 def update_search_vectors(trials):
-    """Recompute the stored vector and identifiers for a queryset of trials, in one UPDATE."""
+    """Recompute the stored vector and identifiers for a queryset of trials, in one UPDATE;
+    returns how many trials it updated."""
+    set_sql, set_params = _set_search_columns_sql(trials.db)
+    ids_sql, ids_params = trials.order_by().values("pk").query.sql_with_params()
+    with connections[trials.db].cursor() as cursor:
+        cursor.execute(f"{set_sql} WHERE id IN ({ids_sql})", [*set_params, *ids_params])
+        return cursor.rowcount
+
+
+@cache
+def _set_search_columns_sql(alias):
+    """``UPDATE catalog_trial SET search_vector = ..., search_ids = ...`` with its parameters,
+    compiled once: building and compiling the expression costs more than running it for one
+    trial, and the importer runs it for every trial it writes."""
     from django.contrib.postgres.fields import ArrayField
     from django.db.models import CharField
+    from django.db.models.sql import UpdateQuery
 
-    return trials.update(
-        search_vector=search_vector_expression(),
-        search_ids=RawSQL(SEARCH_IDS_SQL, [], output_field=ArrayField(CharField())),
+    from catalog.models import Trial
+
+    query = UpdateQuery(Trial)
+    query.add_update_values(
+        {
+            "search_vector": search_vector_expression(),
+            "search_ids": RawSQL(SEARCH_IDS_SQL, [], output_field=ArrayField(CharField())),
+        }
     )
+    return query.get_compiler(alias).as_sql()
 
 
 # Identifiers as typed ------------------------------------------------------------------------

@@ -107,6 +107,56 @@ def range_params(low, high, field, form_field, form):
     ]
 
 
+def dose_params():
+    """The MSC dose range: ``dose_min`` and ``dose_max``, cells per administration in the unit
+    ``dose_unit`` names."""
+    ends = (
+        (
+            ("dose_min", "Dose from", "From", "1e6", 1e8),
+            "at least this many cells per administration (e.g. 1e6), in dose_unit. A dose"
+            " escalation matches when any of its doses does.",
+            DOSE_HELP,
+            _dose_words,
+        ),
+        (
+            ("dose_max", "Dose up to", "to", "1e8", 2e8),
+            "at most this many cells per administration, in dose_unit.",
+            "",
+            # Said with the lower bound when there is one.
+            lambda query: "" if "dose_min" in query.values else _dose_words(query),
+        ),
+    )
+    return [
+        Param(
+            name,
+            label,
+            _cells(),
+            within=MSC_PROFILE,
+            filter=lambda cells, values, upper=(name == "dose_max"): msc_query.dose_q(
+                values.get("dose_unit") or DoseUnit.TOTAL,
+                *((None, cells) if upper else (cells, None)),
+            ),
+            api=Api(
+                split=False,
+                strip=True,
+                doc="Only studies stating a dose of " + doc,
+                schema=CELLS_SCHEMA,
+                example=example,
+            ),
+            form=Input(
+                "MSC dose",
+                "Cells per administration",
+                word,
+                attrs=_cell_input(placeholder),
+                help=form_help,
+            ),
+            chip=_dose_chip,
+            words=words,
+        )
+        for (name, label, word, placeholder, example), doc, form_help, words in ends
+    ]
+
+
 def _cells():
     return FormFieldKind(f.CellCountField(required=False), "is not a number of cells (e.g. 1e6)")
 
@@ -118,6 +168,82 @@ def _cell_input(placeholder):
         ("maxlength", "40"),
         ("placeholder", placeholder),
     )
+
+
+def column_facet(position, column, **options):
+    """The counts of a trial column's values."""
+    sql = f"SELECT {column}, count(*) FROM {{b}} WHERE {column} <> '' GROUP BY 1"
+    return Facet(position, sql, columns=(column,), **options)
+
+
+def array_facet(position, column):
+    """The counts of the values of a trial's array column (a trial counts once per value)."""
+    sql = f"SELECT v, count(*) FROM {{b}} CROSS JOIN LATERAL unnest({{b}}.{column}) AS v GROUP BY 1"
+    return Facet(position, sql, columns=(column,))
+
+
+def site_param(column, label, position, limit):
+    """A filter on a column of the trials' sites (country, city), any case, counted as a facet
+    of its ``limit`` most common values."""
+    sites = (
+        f"SELECT s.trial_id, s.{column} AS label FROM catalog_site s"
+        f" JOIN {{b}} ON {{b}}.id = s.trial_id WHERE s.{column} <> ''"
+    )
+    facet = Facet(position, _top(sites), limit=limit)
+    return Param(column, label, Texts(), filter=f.filter_site(column), facet=facet)
+
+
+def column_param(name, label, kind, column, position, **options):
+    """A filter on a trial column holding one code (``array``: a list of codes, any of them
+    matching), counted as a facet."""
+    if options.pop("array", False):
+        matches, facet = f.filter_overlap(column), array_facet(position, column)
+    else:
+        matches, facet = f.filter_in(column), column_facet(position, column)
+    return Param(name, label, kind, filter=matches, facet=facet, **options)
+
+
+def boolean_param(name, label, column, position, yes, no):
+    """A yes-or-no filter on a trial column, counted as a facet labelled ``yes`` and ``no``."""
+    kind = Choice(BOOLEAN_CHOICES, single=True)
+    facet = boolean_facet(position, column, yes, no)
+    return Param(name, label, kind, filter=f.filter_boolean(column), facet=facet)
+
+
+def boolean_facet(position, column, yes, no):
+    """The counts of a yes-or-no trial column, labelled ``yes`` and ``no``."""
+    sql = (
+        f"SELECT CASE WHEN {column} THEN 'true' ELSE 'false' END, count(*) FROM {{b}}"
+        f" WHERE {column} IS NOT NULL GROUP BY 1"
+    )
+    choices = (("true", yes), ("false", no))
+    return Facet(position, sql, choices=choices, columns=(column,), single=True)
+
+
+def msc_codes_param(name, label, choices, profile_field, position, what, example):
+    """A filter on one list of codes of the MSC profile (sources, products, routes)."""
+    return Param(
+        name,
+        label,
+        Choice(choices),
+        within=MSC_PROFILE,
+        filter=lambda codes, values: msc_query.codes_q(profile_field, codes),
+        facet=Facet(position, msc_query.FACET_SQL[name]),
+        api=Api(
+            repeat=True,
+            strip=True,
+            doc=f"Only studies whose MSC profile has one of these {what} (comma-separated"
+            " codes; see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC"
+            " product.",
+            example=example,
+        ),
+    )
+
+
+def field_search_param(name, label, matching, api_name, doc, synonyms=True):
+    """A search of one part of the record (ClinicalTrials.gov's ``query.*`` parameters)."""
+    api = Api((api_name,), split=False, doc=doc + (SEARCH_HELP if synonyms else ""))
+    return Param(name, label, Search(synonyms=synonyms), filter=f.filter_search(matching), api=api)
 
 
 def _unit(query):
@@ -216,18 +342,14 @@ PARAMS = Registry(
                 hint="MeSH terms; a condition's name as trials give it works too.",
             ),
         ),
-        Param(
+        # The status judged by today's date (``Trial.current_status``): a record whose active
+        # status has gone unverified for two years counts as "Unknown status".
+        column_param(
             "status",
             "Status",
             Choice(OverallStatus, api_error="is not a study status"),
-            # The status judged by today's date (``Trial.current_status``): a record whose
-            # active status has gone unverified for two years counts as "Unknown status".
-            filter=f.filter_in("current_status"),
-            facet=Facet(
-                1,
-                "SELECT current_status, count(*) FROM {b} GROUP BY 1",
-                columns=("current_status",),
-            ),
+            "current_status",
+            1,
             api=Api(
                 ("filter.overallStatus",),
                 strip=True,
@@ -235,56 +357,10 @@ PARAMS = Registry(
                 example=["RECRUITING", "NOT_YET_RECRUITING"],
             ),
         ),
-        Param(
-            "phase",
-            "Phase",
-            Choice(Phase),
-            filter=f.filter_overlap("phases"),
-            facet=Facet(
-                2,
-                "SELECT p, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.phases) AS p GROUP BY 1",
-                columns=("phases",),
-            ),
-        ),
-        Param(
-            "type",
-            "Study type",
-            Choice(StudyType),
-            filter=f.filter_in("study_type"),
-            facet=Facet(
-                9,
-                "SELECT study_type, count(*) FROM {b} WHERE study_type <> '' GROUP BY 1",
-                columns=("study_type",),
-            ),
-        ),
-        Param(
-            "country",
-            "Country",
-            Texts(),
-            filter=f.filter_country,
-            facet=Facet(
-                11,
-                _top(
-                    "SELECT s.trial_id, s.country AS label FROM catalog_site s"
-                    " JOIN {b} ON {b}.id = s.trial_id WHERE s.country <> ''"
-                ),
-                limit=200,
-            ),
-        ),
-        Param(
-            "city",
-            "City",
-            Texts(),
-            filter=f.filter_city,
-            facet=Facet(
-                12,
-                _top(
-                    "SELECT s.trial_id, s.city AS label FROM catalog_site s"
-                    " JOIN {b} ON {b}.id = s.trial_id WHERE s.city <> ''"
-                ),
-                limit=10,
-            ),
-        ),
+        column_param("phase", "Phase", Choice(Phase), "phases", 2, array=True),
+        column_param("type", "Study type", Choice(StudyType), "study_type", 9),
+        site_param("country", "Country", 11, limit=200),
+        site_param("city", "City", 12, limit=10),
         # Trials near a place (catalog.search.places): a city with a radius, a US state or a
         # country, read by the gazetteer; ClinicalTrials.gov's filter.geo in the API.
         Param(
@@ -401,45 +477,12 @@ PARAMS = Registry(
                 help="Trials whose stated age limits include this age.",
             ),
         ),
-        Param(
-            "age_group",
-            "Age group",
-            Choice(AgeGroup),
-            filter=f.filter_overlap("std_ages"),
-            facet=Facet(
-                16,
-                "SELECT a, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.std_ages) AS a"
-                " GROUP BY 1",
-                columns=("std_ages",),
-            ),
+        column_param("age_group", "Age group", Choice(AgeGroup), "std_ages", 16, array=True),
+        boolean_param(
+            "healthy", "Healthy volunteers", "healthy_volunteers", 17, "Accepted", "Not accepted"
         ),
-        Param(
-            "healthy",
-            "Healthy volunteers",
-            Choice(BOOLEAN_CHOICES, single=True),
-            filter=f.filter_boolean("healthy_volunteers"),
-            facet=Facet(
-                17,
-                """SELECT CASE WHEN healthy_volunteers THEN 'true' ELSE 'false' END, count(*)
-                     FROM {b} WHERE healthy_volunteers IS NOT NULL GROUP BY 1""",
-                choices=(("true", "Accepted"), ("false", "Not accepted")),
-                columns=("healthy_volunteers",),
-                single=True,
-            ),
-        ),
-        Param(
-            "has_results",
-            "Results",
-            Choice(BOOLEAN_CHOICES, single=True),
-            filter=f.filter_boolean("has_results"),
-            facet=Facet(
-                18,
-                "SELECT CASE WHEN has_results THEN 'true' ELSE 'false' END, count(*) FROM {b}"
-                " GROUP BY 1",
-                choices=(("true", "With results"), ("false", "Without results")),
-                columns=("has_results",),
-                single=True,
-            ),
+        boolean_param(
+            "has_results", "Results", "has_results", 18, "With results", "Without results"
         ),
         Param(
             "intervention_type",
@@ -455,21 +498,14 @@ PARAMS = Registry(
             ),
         ),
         # The MSC profile (catalog.msc.query): only trials giving an MSC product count.
-        Param(
+        msc_codes_param(
             "source",
             "Cell source",
-            Choice(MscSource),
-            within=MSC_PROFILE,
-            filter=lambda codes, values: msc_query.codes_q("sources", codes),
-            facet=Facet(4, msc_query.FACET_SQL["source"]),
-            api=Api(
-                repeat=True,
-                strip=True,
-                doc="Only studies whose MSC profile has one of these cell sources (comma-separated"
-                " codes; see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC"
-                " product.",
-                example=["umbilical_cord", "wharton_jelly"],
-            ),
+            MscSource,
+            "sources",
+            4,
+            "cell sources",
+            ["umbilical_cord", "wharton_jelly"],
         ),
         Param(
             "donor",
@@ -490,37 +526,17 @@ PARAMS = Registry(
                 example=["allogeneic"],
             ),
         ),
-        Param(
+        msc_codes_param(
             "product",
             "MSC product",
-            Choice(MscProduct),
-            within=MSC_PROFILE,
-            filter=lambda codes, values: msc_query.codes_q("products", codes),
-            facet=Facet(6, msc_query.FACET_SQL["product"]),
-            api=Api(
-                repeat=True,
-                strip=True,
-                doc="Only studies whose MSC profile has one of these products (comma-separated"
-                " codes; see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC"
-                " product.",
-                example=["extracellular_vesicles"],
-            ),
+            MscProduct,
+            "products",
+            6,
+            "products",
+            ["extracellular_vesicles"],
         ),
-        Param(
-            "route",
-            "Route",
-            Choice(MscRoute),
-            within=MSC_PROFILE,
-            filter=lambda codes, values: msc_query.codes_q("routes", codes),
-            facet=Facet(7, msc_query.FACET_SQL["route"]),
-            api=Api(
-                repeat=True,
-                strip=True,
-                doc="Only studies whose MSC profile has one of these routes (comma-separated"
-                " codes; see /api/msc/{nctId}). Any MSC filter keeps only studies giving an MSC"
-                " product.",
-                example=["intravenous", "intrathecal"],
-            ),
+        msc_codes_param(
+            "route", "Route", MscRoute, "routes", 7, "routes", ["intravenous", "intrathecal"]
         ),
         Param(
             "n_doses",
@@ -544,58 +560,7 @@ PARAMS = Registry(
                 example=["1", "4+"],
             ),
         ),
-        Param(
-            "dose_min",
-            "Dose from",
-            _cells(),
-            within=MSC_PROFILE,
-            filter=lambda low, values: msc_query.dose_q(
-                values.get("dose_unit") or DoseUnit.TOTAL, low, None
-            ),
-            api=Api(
-                split=False,
-                strip=True,
-                doc="Only studies stating a dose of at least this many cells per administration"
-                " (e.g. 1e6), in dose_unit. A dose escalation matches when any of its doses does.",
-                schema=CELLS_SCHEMA,
-                example=1e8,
-            ),
-            form=Input(
-                "MSC dose",
-                "Cells per administration",
-                "From",
-                attrs=_cell_input("1e6"),
-                help=DOSE_HELP,
-            ),
-            chip=_dose_chip,
-            words=_dose_words,
-        ),
-        Param(
-            "dose_max",
-            "Dose up to",
-            _cells(),
-            within=MSC_PROFILE,
-            filter=lambda high, values: msc_query.dose_q(
-                values.get("dose_unit") or DoseUnit.TOTAL, None, high
-            ),
-            api=Api(
-                split=False,
-                strip=True,
-                doc="Only studies stating a dose of at most this many cells per administration,"
-                " in dose_unit.",
-                schema=CELLS_SCHEMA,
-                example=2e8,
-            ),
-            form=Input(
-                "MSC dose",
-                "Cells per administration",
-                "to",
-                attrs=_cell_input("1e8"),
-            ),
-            chip=_dose_chip,
-            # Said with the lower bound when there is one.
-            words=lambda query: "" if "dose_min" in query.values else _dose_words(query),
-        ),
+        *dose_params(),
         Param(
             "dose_unit",
             "Dose unit",
@@ -642,47 +607,34 @@ PARAMS = Registry(
         ),
         # Field searches and IDs (ClinicalTrials.gov's query.cond, query.intr, query.locn,
         # query.titles and filter.ids; they work on the list page too, kept as hidden fields).
-        Param(
+        field_search_param(
             "cond_q",
             "Condition search",
-            Search(),
-            filter=f.filter_search(fulltext.matching_conditions),
-            api=Api(
-                ("query.cond",),
-                split=False,
-                doc="Search conditions and their MeSH terms." + SEARCH_HELP,
-            ),
+            fulltext.matching_conditions,
+            "query.cond",
+            "Search conditions and their MeSH terms.",
         ),
-        Param(
+        field_search_param(
             "intr_q",
             "Intervention search",
-            Search(),
-            filter=f.filter_search(fulltext.matching_interventions),
-            api=Api(
-                ("query.intr",),
-                split=False,
-                doc="Search interventions and their MeSH terms." + SEARCH_HELP,
-            ),
+            fulltext.matching_interventions,
+            "query.intr",
+            "Search interventions and their MeSH terms.",
         ),
-        Param(
+        field_search_param(
             "locn_q",
             "Location search",
-            Search(synonyms=False),
-            filter=f.filter_search(fulltext.matching_locations),
-            api=Api(
-                ("query.locn",),
-                split=False,
-                doc="Search locations: facility, city, state, ZIP code, country.",
-            ),
+            fulltext.matching_locations,
+            "query.locn",
+            "Search locations: facility, city, state, ZIP code, country.",
+            synonyms=False,
         ),
-        Param(
+        field_search_param(
             "title_q",
             "Title search",
-            Search(),
-            filter=f.filter_search(fulltext.matching_titles),
-            api=Api(
-                ("query.titles",), split=False, doc="Search titles and acronyms." + SEARCH_HELP
-            ),
+            fulltext.matching_titles,
+            "query.titles",
+            "Search titles and acronyms.",
         ),
         Param(
             "ids",

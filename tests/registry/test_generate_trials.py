@@ -9,7 +9,7 @@ from django.db import connection
 
 from catalog.models import Arm, MscProfile, Site, Trial
 from catalog.registry import bulkload
-from catalog.registry.synthetic import Generator, Profile
+from catalog.registry.synthetic import Generator, Profile, SharedRows
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_a_bulk_load_rebuilds_every_index_and_foreign_key(bundled_catalog, profi
             return indexes, [r[0] for r in cursor.fetchall()]
 
     before = schema()
-    shared = bulkload.SharedRows.ensure(profile)
+    shared = SharedRows.ensure(profile)
     start = bulkload.next_synthetic_number()
     trials = Generator(profile, 1, start).trials(300)
     bulkload.load(trials, 300, shared, bulk=True, workers=1)

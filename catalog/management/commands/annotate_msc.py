@@ -1,4 +1,6 @@
-"""``python manage.py annotate_msc``: compute the MSC profile of every trial in the catalog."""
+"""Compute the MSC profile (source, donor, product, route, dose, evidence) of every trial, or of
+the trials named (``python manage.py annotate_msc [NCT ID ...]``); values a curator set are
+kept."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,18 +10,11 @@ from catalog.registry.ctgov import normalize_nct_id
 
 
 class Command(BaseCommand):
-    help = (
-        "Compute the MSC profile (source, donor, product, route, dose, evidence) of every trial, "
-        "or of the trials named; values a curator set are kept."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("nct_ids", nargs="*", help="Only these trials (NCT IDs).")
-        parser.add_argument(
-            "--missing",
-            action="store_true",
-            help="Only trials that have no profile yet (used on start).",
-        )
+        parser.add_argument("--missing", action="store_true", help="Only trials with no profile.")
 
     def handle(self, *args, nct_ids, missing, verbosity, **options):
         trials = Trial.objects.all()

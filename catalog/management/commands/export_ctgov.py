@@ -1,10 +1,11 @@
-"""``python manage.py export_ctgov OUT.json.gz``: the whole catalog in the API v2 format.
+"""Write the whole catalog as a JSON array of ClinicalTrials.gov API v2 studies
+(``python manage.py export_ctgov OUT.json.gz``).
 
-Writes a JSON array of v2 study objects (``catalog.ctgov.study_from_trial``), in NCT ID order,
-gzipped when the name ends in ``.gz`` (``-`` writes plain JSON to standard output). Trials are
-read in batches, so memory stays flat however large the catalog. The file is written beside
-its destination and renamed into place at the end: an interrupted export leaves no half file.
-``import_ctgov`` reads it back: into an empty database it gives the same catalog.
+The studies are v2 study objects (``catalog.registry.ctgov.study_from_trial``), in NCT ID
+order, gzipped when the name ends in ``.gz`` (``-`` writes plain JSON to standard output).
+Trials are read in batches, so memory stays flat however large the catalog. The file is written
+beside its destination and renamed into place at the end: an interrupted export leaves no half
+file. ``import_ctgov`` reads it back: into an empty database it gives the same catalog.
 """
 
 import gzip
@@ -74,10 +75,7 @@ def write_studies(trials, stream, batch_size):
 
 
 class Command(BaseCommand):
-    help = (
-        "Write the whole catalog as a JSON array of ClinicalTrials.gov API v2 studies "
-        "(gzipped when OUT ends in .gz; - for standard output)."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("output", help="File to write (OUT.json.gz, OUT.json) or -.")

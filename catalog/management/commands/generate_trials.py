@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Trial
 from catalog.registry import bulkload
-from catalog.registry.synthetic import Generator, Profile, synthetic_nct_id
+from catalog.registry.synthetic import Generator, Profile, SharedRows, synthetic_nct_id
 
 PHASES = {
     "load": "trials written",
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             raise CommandError("give --count N (a whole number, 0 or more), or --delete")
         started = time.monotonic()
         profile = Profile.from_files(settings.CATALOG_BUNDLED_DATA)
-        shared = bulkload.SharedRows.ensure(profile)
+        shared = SharedRows.ensure(profile)
         start = bulkload.next_synthetic_number()
         if start + count > 100_000_000:
             raise CommandError("the synthetic NCT ID range (NCT90000000 up) would overflow")

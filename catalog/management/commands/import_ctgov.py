@@ -1,4 +1,10 @@
-"""``python manage.py import_ctgov PATH...``: import ClinicalTrials.gov API v2 study files."""
+"""Import ClinicalTrials.gov API v2 studies (``python manage.py import_ctgov PATH ...``): a study
+object, an API page ({"studies": [...]}), a JSON array, any of them gzipped, a directory of
+such files, or the zip of the ClinicalTrials.gov website's JSON download.
+
+A stored trial is overwritten only by a newer record, unless --force. --if-empty is the first
+load (run on every start): it imports unless a first load has completed, and resumes one that
+was interrupted."""
 
 import sys
 import time
@@ -10,27 +16,12 @@ from catalog.search.fulltext import refresh_vocabulary
 
 
 class Command(BaseCommand):
-    help = (
-        "Import ClinicalTrials.gov API v2 studies: a study object, an API page "
-        '({"studies": [...]}), a JSON array, any of them gzipped, a directory of such files, '
-        "or the zip of the ClinicalTrials.gov website's JSON download."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="Files, directories or zips to import.")
-        parser.add_argument(
-            "--force",
-            action="store_true",
-            help="Overwrite stored trials even when the file's record is older.",
-        )
-        parser.add_argument(
-            "--if-empty",
-            action="store_true",
-            help=(
-                "The first load (used on every start): import unless a first load has "
-                "completed; one that was interrupted is resumed."
-            ),
-        )
+        parser.add_argument("--force", action="store_true", help="Overwrite newer trials too.")
+        parser.add_argument("--if-empty", action="store_true", help="Only a first load.")
 
     def handle(self, *args, paths, force, if_empty, verbosity, **options):
         from catalog.models import CatalogLoad, Trial

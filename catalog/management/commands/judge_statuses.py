@@ -1,4 +1,6 @@
-"""``python manage.py judge_statuses``: judge every trial's status by today's date."""
+"""Show as "Unknown status" every trial whose active status has gone unverified for two years,
+as ClinicalTrials.gov does, and restore any that was verified since
+(``python manage.py judge_statuses``: every trial's status judged by today's date)."""
 
 import datetime
 
@@ -8,10 +10,7 @@ from catalog.models import Trial
 
 
 class Command(BaseCommand):
-    help = (
-        'Show as "Unknown status" every trial whose active status has gone unverified for two '
-        "years, as ClinicalTrials.gov does, and restore any that was verified since."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="Judge as of this day (YYYY-MM-DD) instead of today.")

@@ -42,15 +42,6 @@ def donors_in(sentence: str, need_context: bool, product_names: tuple = ()):
     return out
 
 
-# A sentence about taking the tissue the cells are made from ("The adipose tissue sample is
-# provided by healthy donors", "bone marrow is aspirated from the patient's iliac crest"): whose
-# tissue it is, is whose cells they are.
-_TISSUE_TAKEN = re.compile(
-    r"(?:adipose|\bfat\b|bone marrow|umbilical cord|placenta\w*|wharton|dental pulp)\W+"
-    r"(?:[\w-]+\W+){0,3}?(?:samples?|harvest\w*|aspirat\w*|obtained|collected|donated|provided|"
-    r"biops\w+)|lipo-?aspirat\w*|liposuction",
-    re.I,
-)
 _PERINATAL_WORDS = re.compile(r"umbilical|cord|wharton|\bWJ|placent|amni|decidu", re.I)
 
 
@@ -73,7 +64,7 @@ def donor_from_tiers(tiers, evidence, sources, named, product_names=()):
         for s, _origin in tier:
             if ti >= 2 and vocab.background.search(s):
                 continue
-            need_context = ti != 0 and not _TISSUE_TAKEN.search(s)
+            need_context = ti != 0 and not vocab.tissue_taken.search(s)
             d = donors_in(s, need_context=need_context, product_names=product_names)
             for code, m in d.items():
                 found.setdefault(code, []).append(shorten(s, m))

@@ -13,12 +13,6 @@ import re
 from .text import sentences, shorten, strip_type
 from .vocabulary import vocabulary
 
-_PLACEBO_NAME = re.compile(
-    r"placebo|saline|sham|vehicle|\bcontrol\b|standard (?:of )?(?:care|treatment|therapy)"
-    r"|conventional|usual care|without (?:the )?(?:cells|MSC)|no (?:cells|MSC)|excipient"
-    r"|physiotherapy|rehabilitation|surgery alone",
-    re.I,
-)
 # "XCEL-M-ALPHA and standard rehabilitation": a product given with the control treatment.
 _GIVEN_WITH = re.compile(r"\s(?:and|plus|with|\+)\s|\s\+|\+\s", re.I)
 _FILLER = re.compile(r"\b(?:the|of|a|an|only|alone|group)\b", re.I)
@@ -26,13 +20,14 @@ _FILLER = re.compile(r"\b(?:the|of|a|an|only|alone|group)\b", re.I)
 
 def is_control_name(name: str) -> bool:
     """Does an intervention's name say it is a placebo or control treatment, and only that?"""
-    if not _PLACEBO_NAME.search(name):
+    control_name = vocabulary().control_name
+    if not control_name.search(name):
         return False
     if not _GIVEN_WITH.search(name):
         return True
     # "X and standard rehabilitation" gives X too, unless the rest is a control as well
     # ("placebo and standard care") or says the product is left out ("without cells")
-    rest = _FILLER.sub(" ", _GIVEN_WITH.sub(" ", _PLACEBO_NAME.sub(" ", name)))
+    rest = _FILLER.sub(" ", _GIVEN_WITH.sub(" ", control_name.full.sub(" ", name)))
     return not re.search(r"[A-Za-z]{3,}", rest)
 
 
@@ -136,7 +131,11 @@ class StudyText:
             prose = sentences(self.summary) + sentences(self.description)
             for iv in self.interventions:
                 name = (iv.get("name") or "").strip()
-                if len(name) < 3 or _PLACEBO_NAME.search(name) or vocab.comedication.search(name):
+                if (
+                    len(name) < 3
+                    or vocab.control_name.search(name)
+                    or vocab.comedication.search(name)
+                ):
                     continue
                 names = [
                     n.lower()
@@ -172,7 +171,7 @@ class StudyText:
                 name = iv.get("name") or ""
                 if (
                     iv.get("type") in _PRODUCT_TYPES
-                    and not _PLACEBO_NAME.search(name)
+                    and not vocab.control_name.search(name)
                     and not vocab.comedication.search(name)
                 ):
                     self.msc_interventions.append(iv)
@@ -181,7 +180,7 @@ class StudyText:
         ):
             for iv in self.interventions:
                 name = iv.get("name") or ""
-                if _PLACEBO_NAME.search(name) or vocab.comedication.search(name):
+                if vocab.control_name.search(name) or vocab.comedication.search(name):
                     continue
                 # a biological, or a product named for cells (CardioCell) or for how it is
                 # given (EXO 1 inhalation)
@@ -236,7 +235,7 @@ class StudyText:
                 continue
             name = iv.get("name") or ""
             if (
-                _PLACEBO_NAME.search(name)
+                vocab.control_name.search(name)
                 or vocab.comedication.search(name)
                 or (iv.get("type") or "")
                 in ("DEVICE", "BEHAVIORAL", "RADIATION", "DIAGNOSTIC_TEST", "DIETARY_SUPPLEMENT")

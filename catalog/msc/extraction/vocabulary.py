@@ -172,6 +172,7 @@ class Vocabulary:
         self.point_of_care = alternation(m["point_of_care"])
         self.culture = alternation(m["culture"])
         self.tool_only = alternation(m["tool_only"])
+        self.control_name = alternation(m["control_names"])
         self.sources = {}
         for code in SOURCE_CODES:
             s = data["source"][code]
@@ -204,6 +205,7 @@ class Vocabulary:
         self.donor_phrase = alternation(d["exclude_phrases"])
         self.perinatal = set(d["perinatal"])
         self.offshelf = set(d["offshelf_sources"])
+        self.tissue_taken = alternation(d["tissue_taken"])
         r = data["route"]
         self.routes = {code: alternation(r[code]) for code in ROUTE_CODES}
         self.generic_iv = alternation(r["generic_iv"])
@@ -292,8 +294,12 @@ class Vocabulary:
         # the unit's abbreviation may follow the count: "0.5 million (M) PLX cells per kg"
         unit_abbreviation = r"(?:\(\w{1,4}\)\s*)?"
         self.re_perkg = re.compile(
-            r"^\s*" + unit_abbreviation + r"(?:of\s+)?(?:" + self.cell_words
-            + r")?\s*(?:\([^)]{0,30}\)\s*)?" + self.per_kg,
+            r"^\s*"
+            + unit_abbreviation
+            + r"(?:of\s+)?(?:"
+            + self.cell_words
+            + r")?\s*(?:\([^)]{0,30}\)\s*)?"
+            + self.per_kg,
             re.I,
         )
         self.re_cellsafter = re.compile(
