@@ -21,9 +21,17 @@ SYSTEM_FIXTURES = {"production_server", "scratch_postgres", "scratch_template", 
 
 
 def pytest_collection_modifyitems(items):
+    slow_files = set()
     for item in items:
-        if SYSTEM_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if SYSTEM_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
+            "system"
+        ):
             item.add_marker(pytest.mark.system)
+            slow_files.add(item.path)
+    # The files with system tests first, each file's tests in their order: the workers
+    # (``make test`` runs a file per worker at a time) take the long files while there are
+    # short ones left to even out the end, instead of one worker finishing a long file alone.
+    items.sort(key=lambda item: item.path not in slow_files)
 
 
 @pytest.fixture(scope="session")
