@@ -452,9 +452,9 @@ class TrialQuerySet(models.QuerySet):
         candidates_by_key = "\n              UNION\n".join(
             f"""
                 SELECT other.trial_id
-                  FROM {{{table}}} mine
+                  FROM {tables[table]} mine
                  CROSS JOIN LATERAL (
-                       SELECT o.trial_id FROM {{{table}}} o WHERE {same_key}
+                       SELECT o.trial_id FROM {tables[table]} o WHERE {same_key}
                         LIMIT %(per_key)s) other
                  WHERE mine.trial_id = %(pk)s"""
             for table, same_key in self.RELATED_KEYS
@@ -529,7 +529,7 @@ class TrialQuerySet(models.QuerySet):
                AND (score.points > 0 OR likeness.points > 0)
              ORDER BY score DESC, likeness DESC, t.last_update_posted DESC NULLS LAST, t.nct_id
              LIMIT %(limit)s
-        """.format(candidates_by_key=candidates_by_key.format(**tables), **tables)
+        """.format(candidates_by_key=candidates_by_key, **tables)
         return self.model.objects.raw(
             sql,
             {

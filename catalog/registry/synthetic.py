@@ -372,7 +372,7 @@ class Generator:
         return [(site, site_status) for site in chosen]
 
 
-# The shared rows synthetic trials point to ----------------------------------------------------------
+# The shared rows synthetic trials point to --------------------------------------------------------
 
 
 @dataclass

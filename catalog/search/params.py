@@ -170,10 +170,10 @@ def _cell_input(placeholder):
     )
 
 
-def column_facet(position, column, **options):
+def column_facet(position, column):
     """The counts of a trial column's values."""
     sql = f"SELECT {column}, count(*) FROM {{b}} WHERE {column} <> '' GROUP BY 1"
-    return Facet(position, sql, columns=(column,), **options)
+    return Facet(position, sql, columns=(column,))
 
 
 def array_facet(position, column):
@@ -193,10 +193,10 @@ def site_param(column, label, position, limit):
     return Param(column, label, Texts(), filter=f.filter_site(column), facet=facet)
 
 
-def column_param(name, label, kind, column, position, **options):
+def column_param(name, label, kind, column, position, array=False, **options):
     """A filter on a trial column holding one code (``array``: a list of codes, any of them
     matching), counted as a facet."""
-    if options.pop("array", False):
+    if array:
         matches, facet = f.filter_overlap(column), array_facet(position, column)
     else:
         matches, facet = f.filter_in(column), column_facet(position, column)
