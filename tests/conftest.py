@@ -2,14 +2,15 @@
 
 Tests run against a real PostgreSQL: the embedded server under var/ unless DATABASE_URL names
 another. Tests that need the bundled catalog ask for ``bundled_catalog``; it is imported once
-per session, so tests must not use ``transactional_db`` (which would empty the tables).
+per run (tests/catalog_template.py), so tests must not use ``transactional_db`` (which would
+empty the tables).
 """
 
 import os
 
 import pytest
 
-from tests.statuses import STATUSES_JUDGED_ON
+from tests import catalog_template
 
 # Nor do the servers the tests start judge them by the calendar (catalog.site.statuses): they
 # would write to the test database under the other tests.
@@ -20,41 +21,45 @@ os.environ["CATALOG_JUDGE_STATUSES_DAILY"] = "0"
 SYSTEM_FIXTURES = {"production_server", "scratch_postgres", "scratch_template", "chromium"}
 
 
-def pytest_collection_modifyitems(items):
-    slow_files = set()
+def pytest_configure(config):
+    catalog_template.start_run()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    slow_files, catalog_files = set(), set()
     for item in items:
-        if SYSTEM_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
-            "system"
-        ):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if SYSTEM_FIXTURES & fixtures or item.get_closest_marker("system"):
             item.add_marker(pytest.mark.system)
             slow_files.add(item.path)
-    # The files with system tests first, each file's tests in their order: the workers
-    # (``make test`` runs a file per worker at a time) take the long files while there are
-    # short ones left to even out the end, instead of one worker finishing a long file alone.
-    items.sort(key=lambda item: item.path not in slow_files)
+        if "bundled_catalog" in fixtures:
+            catalog_files.add(item.path)
+    # The files that need no catalog first, while the catalog is imported in the background;
+    # then, within each part, the files with system tests first, each file's tests in their
+    # order: the workers (``make test`` runs a file per worker at a time) take the long files
+    # while there are short ones left to even out the end, instead of one worker finishing a
+    # long file alone.
+    items.sort(key=lambda item: (item.path in catalog_files, item.path not in slow_files))
+    if catalog_files and not config.option.collectonly:
+        catalog_template.start_import()
 
 
 @pytest.fixture(scope="session")
 def bundled_catalog(django_db_setup, django_db_blocker):
-    """The bundled 1,536 studies and the five seed trials, imported once for the session."""
-    from django.conf import settings
+    """The bundled 1,536 studies and the five seed trials, imported once for the whole run
+    (``tests/catalog_template.py``) and copied into this process's test database."""
     from django.core.management import call_command
     from django.db import connection
-
-    from catalog.models import Trial
-    from catalog.registry.importer import Importer
 
     name = connection.settings_dict["NAME"]
     if not name.startswith("test_"):
         # pytest-django sets up the test database only for a run with a test marked django_db;
-        # never import into (and later flush) the development database instead.
+        # never replace (and later flush) the development database instead.
         pytest.fail(f"bundled_catalog would write to {name!r}: mark the test django_db")
     with django_db_blocker.unblock():
-        summary = Importer().run(settings.CATALOG_BUNDLED_DATA)
-        # Statuses judged by a fixed day, not the calendar's, so that no test changes its answer
-        # as records age (tests/site/test_statuses.py judges by days of its own).
-        Trial.objects.judge_statuses(STATUSES_JUDGED_ON)
-    yield summary
+        catalog_template.copy_into(connection)
+    yield
     with django_db_blocker.unblock():
         call_command("flush", "--noinput", verbosity=0)
 
