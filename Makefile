@@ -24,10 +24,11 @@ load: migrate
 run: load
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The suite on every core (TEST_WORKERS=0: in one process), a test file per worker at a time.
+# The suite on every core (TEST_WORKERS=0: in one process), a test file per worker at a time,
+# in the order tests/conftest.py gives them.
 TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Record again the responses tests/search/test_recorded_responses.py compares (after a change
 # of behaviour made on purpose; review the diff of tests/search/recorded_responses.json).

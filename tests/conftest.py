@@ -32,14 +32,15 @@ def pytest_collection_modifyitems(config, items):
         fixtures = set(getattr(item, "fixturenames", ()))
         if SYSTEM_FIXTURES & fixtures or item.get_closest_marker("system"):
             item.add_marker(pytest.mark.system)
+        if item.get_closest_marker("system") or item.get_closest_marker("slow"):
             slow_files.add(item.path)
         if "bundled_catalog" in fixtures:
             catalog_files.add(item.path)
     # The files that need no catalog first, while the catalog is imported in the background;
-    # then, within each part, the files with system tests first, each file's tests in their
-    # order: the workers (``make test`` runs a file per worker at a time) take the long files
-    # while there are short ones left to even out the end, instead of one worker finishing a
-    # long file alone.
+    # then, within each part, the files with system or slow tests first, each file's tests in
+    # their order: the workers (``make test`` runs a file per worker at a time, in this order)
+    # take the long files while there are short ones left to even out the end, instead of one
+    # worker finishing a long file alone.
     items.sort(key=lambda item: (item.path in catalog_files, item.path not in slow_files))
     if catalog_files and not config.option.collectonly:
         catalog_template.start_import()

@@ -105,6 +105,7 @@ def test_the_corpus_is_large_and_covers_every_public_url():
         assert any(r.path.startswith(example(url).split("?")[0]) for r in requests), url
 
 
+@pytest.mark.slow
 def test_no_server_error_no_reflected_script_nothing_written(bundled_catalog, settings):
     settings.DEBUG = False  # production's error handling
     User.objects.create_user("curator", password="the right passphrase")

@@ -195,6 +195,7 @@ def _dumped(data):
 
 
 @pytest.mark.django_db
+@pytest.mark.slow
 def test_public_editor_and_api_responses_match_the_recording(bundled_catalog, client):
     from django.contrib.auth.models import Group, User
     from django.test import Client

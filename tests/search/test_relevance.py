@@ -33,6 +33,7 @@ def test_the_set_holds_the_queries_people_complained_about(entries):
     assert ("covid", "query.cond") in asked
 
 
+@pytest.mark.slow
 def test_the_judged_trials_are_what_each_rule_gives_on_the_bundled_records(entries):
     """The expected trials come from the rule over the records, not from the search."""
     studies = relevance.bundled_studies()
