@@ -296,7 +296,8 @@ def msc_list(request):
     except BadParameter as bad:
         return error(400, bad.message, bad.parameter)
     search = wanted.search
-    queryset = search.ordered().select_related("msc").defer("source_record", "search_vector")
+    # The sort's own columns too: the next page's token is made of them.
+    queryset = search.ordered().for_msc_profiles(*search.sort_columns)
     if wanted.page_token:
         try:
             queryset = after_token(queryset, wanted.page_token, search.sort_keys)

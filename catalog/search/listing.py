@@ -221,6 +221,12 @@ class TrialSearch:
         """The matching public trials, unordered."""
         return self.query.apply(Trial.objects.public())
 
+    @property
+    def sort_columns(self):
+        """The trial columns the sort orders by (its annotations, such as ``rank``, aside)."""
+        columns = {field.name for field in Trial._meta.concrete_fields}
+        return [key.field for key in self.sort_keys if key.field in columns]
+
     def ordered(self, sort_keys=None, queryset=None):
         """The matching trials in the search's order (or ``sort_keys``), with ``rank`` when
         searching."""
