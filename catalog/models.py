@@ -478,13 +478,13 @@ class TrialQuerySet(models.QuerySet):
                   FROM words
                  CROSS JOIN LATERAL (
                        SELECT o.id AS trial_id FROM {trial} o
-                        WHERE o.search_vector @@ to_tsquery('simple', words.lexeme || ':AB')
+                        WHERE o.key_terms_search_vector @@ to_tsquery('simple', words.lexeme)
                         LIMIT %(per_word)s) other
             ),
-            -- Title words found in other trials' titles, conditions, interventions or keywords
-            -- (the vector's A and B weights, not their criteria). A word held by as many trials
-            -- as are looked at tells nothing ("cells"); a rarer one counts the more the fewer
-            -- trials hold it, and all of them are found.
+            -- Title words found in other trials' titles, conditions or keywords (the vector's A
+            -- and B weights, kept apart by migration 0017; not their criteria). A word held by
+            -- as many trials as are looked at tells nothing ("cells"); a rarer one counts the
+            -- more the fewer trials hold it, and all of them are found.
             rarity (lexeme, trials) AS MATERIALIZED (
                 SELECT lexeme, COUNT(*) FROM word_hits GROUP BY lexeme
                 HAVING COUNT(*) < %(per_word)s

@@ -52,9 +52,43 @@ class SiteMap:
 
 
 def _format(value, step):
+    return _formatter(step)(value)
+
+
+def _formatter(step):
+    """A function that writes a coordinate with the decimals ``step`` keeps."""
     digits = max(0, -math.floor(math.log10(step))) if step < 1 else 0
-    text = f"{value:.{digits}f}"
-    return "0" if text in ("-0", "-0.0") else text
+
+    def format_value(value):
+        text = f"{value:.{digits}f}"
+        return "0" if text in ("-0", "-0.0") else text
+
+    return format_value
+
+
+# Views a page asks for again (the same trial, trials of one city) draw the same land; a
+# world-wide view formats some ten thousand points, more than the rest of the page costs.
+@lru_cache(maxsize=128)
+def _land(left, top, width, height, scale, step):
+    """The path data of the land in the view, simplified to ``step``."""
+    format_value = _formatter(step)
+    land = []
+    for (x0, y0, x1, y1), points in _rings():
+        if x1 * scale < left or x0 * scale > left + width or y1 < top or y0 > top + height:
+            continue
+        if max((x1 - x0) * scale, y1 - y0) < step * 2:
+            continue  # smaller than a dot
+        kept, last = [], None
+        for x, y in points:
+            point = (x * scale, y)
+            if last is None or abs(point[0] - last[0]) + abs(point[1] - last[1]) >= step:
+                kept.append(point)
+                last = point
+        if len(kept) >= 3:
+            land.append(
+                "M" + " ".join(f"{format_value(x)},{format_value(y)}" for x, y in kept) + "Z"
+            )
+    return " ".join(land)
 
 
 def site_map(sites, tile_url=""):
@@ -79,22 +113,6 @@ def site_map(sites, tile_url=""):
     center_y = -middle
     left, top = center_x - width / 2, center_y - height / 2
     step = width / 300  # what a point's precision and the simplification keep
-    land = []
-    for (x0, y0, x1, y1), points in _rings():
-        if x1 * scale < left or x0 * scale > left + width or y1 < top or y0 > top + height:
-            continue
-        if max((x1 - x0) * scale, y1 - y0) < step * 2:
-            continue  # smaller than a dot
-        kept, last = [], None
-        for x, y in points:
-            point = (x * scale, y)
-            if last is None or abs(point[0] - last[0]) + abs(point[1] - last[1]) >= step:
-                kept.append(point)
-                last = point
-        if len(kept) >= 3:
-            land.append(
-                "M" + " ".join(f"{_format(x, step)},{_format(y, step)}" for x, y in kept) + "Z"
-            )
     by_point = {}
     for site in placed:
         by_point.setdefault((round(site.latitude, 3), round(site.longitude, 3)), []).append(site)
@@ -111,7 +129,7 @@ def site_map(sites, tile_url=""):
         dots.append(Dot(_format(lon * scale, step), _format(-lat, step), title))
     return SiteMap(
         view_box=" ".join(_format(v, step) for v in (left, top, width, height)),
-        land=" ".join(land),
+        land=_land(left, top, width, height, scale, step),
         dots=dots,
         radius=_format(width / 90, step),
         stroke=_format(width / 700, step),
