@@ -31,7 +31,14 @@ def database_url():
 
 def test_the_smoke_benchmark_prints_and_writes_its_table(bundled_catalog, tmp_path):
     out = tmp_path / "bench.md"
-    env = {**os.environ, "DATABASE_URL": database_url(), "BENCH_PORTS": "8190-8199"}
+    # Its collectstatic writes into a folder of its own: rewriting the checkout's staticfiles/
+    # while another test process reads it would pull files from under that process.
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "BENCH_PORTS": "8190-8199",
+        "STATIC_ROOT": str(tmp_path / "staticfiles"),
+    }
     run = subprocess.run(
         [sys.executable, "-m", "bench", "--size", "smoke", "--repeats", "3", "--seconds", "1"]
         + ["--workers", "2", "--concurrency", "4", "--out", str(out)],
