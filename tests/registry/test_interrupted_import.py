@@ -16,8 +16,8 @@ from tests.servers import BASE_DIR, manage, production_env
 
 # The import is killed once this many trials are in, out of a file of STUDIES of the bundled
 # studies: enough to kill it in the middle, few enough that the resumed load is quick.
-KILL_AT = 100
-STUDIES = 300
+KILL_AT = 50
+STUDIES = 150
 
 
 @pytest.fixture(scope="module")
