@@ -16,6 +16,7 @@ drops the template once it is gone.
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -24,11 +25,9 @@ import uuid
 from pathlib import Path
 
 RUN_VARIABLE = "CATALOG_TEST_RUN"
+OWNER_VARIABLE = "CATALOG_TEST_RUN_OWNER"
 # Long enough for a slow machine's import under a full test load.
 WAIT_SECONDS = 30 * 60
-
-
-OWNER_VARIABLE = "CATALOG_TEST_RUN_OWNER"
 
 
 def start_run():
@@ -53,8 +52,6 @@ def _directory():
 
 def start_import():
     """Start the import in the background unless another process of this run did."""
-    import subprocess
-
     directory = _directory()
     directory.mkdir(exist_ok=True)
     try:

@@ -51,10 +51,6 @@ class SiteMap:
     tiles_url: str = ""
 
 
-def _format(value, step):
-    return _formatter(step)(value)
-
-
 def _formatter(step):
     """A function that writes a coordinate with the decimals ``step`` keeps."""
     digits = max(0, -math.floor(math.log10(step))) if step < 1 else 0
@@ -113,6 +109,7 @@ def site_map(sites, tile_url=""):
     center_y = -middle
     left, top = center_x - width / 2, center_y - height / 2
     step = width / 300  # what a point's precision and the simplification keep
+    format_value = _formatter(step)
     by_point = {}
     for site in placed:
         by_point.setdefault((round(site.latitude, 3), round(site.longitude, 3)), []).append(site)
@@ -126,13 +123,13 @@ def site_map(sites, tile_url=""):
             shown = "; ".join(names[:MAX_TITLE_SITES])
             more = len(names) - MAX_TITLE_SITES
             title = f"{city}: {len(here)} sites ({shown}{f'; {more} more' if more > 0 else ''})"
-        dots.append(Dot(_format(lon * scale, step), _format(-lat, step), title))
+        dots.append(Dot(format_value(lon * scale), format_value(-lat), title))
     return SiteMap(
-        view_box=" ".join(_format(v, step) for v in (left, top, width, height)),
+        view_box=" ".join(format_value(v) for v in (left, top, width, height)),
         land=_land(left, top, width, height, scale, step),
         dots=dots,
-        radius=_format(width / 90, step),
-        stroke=_format(width / 700, step),
+        radius=format_value(width / 90),
+        stroke=format_value(width / 700),
         placed=len(placed),
         unplaced=len(sites) - len(placed),
         tiles_url=_tiles_url(tile_url, middle, (west + east) / 2, width / scale),
