@@ -364,7 +364,11 @@ class TrialQuerySet(models.QuerySet):
         version, so no cached page keeps the old status."""
         today = today or timezone.localdate()
         # Rows written without it (COPY) take the registered status first, in one statement.
-        self.filter(current_status="").update(current_status=F("overall_status"))
+        # Only when there are some: an UPDATE of no rows still fires the statement triggers
+        # that bump the catalog version, and every cached page would be thrown away.
+        unjudged = self.filter(current_status="")
+        if unjudged.exists():
+            unjudged.update(current_status=F("overall_status"))
         aging = self.filter(
             Q(overall_status__in=ACTIVE_STATUSES) | ~Q(current_status=F("overall_status"))
         ).values_list("pk", "overall_status", "status_verified_date", "current_status")

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from catalog.models import Trial
+from catalog.models import CatalogVersion, Trial
 from tests.statuses import judged_status
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +116,15 @@ def test_the_first_request_of_a_day_judges_the_whole_catalog(client, bundled_cat
     settings.CATALOG_JUDGE_STATUSES_DAILY = True
     client.get("/trials/")
     assert not aged.filter(current_status="RECRUITING").exists()
+
+
+def test_a_judgement_that_changes_nothing_keeps_every_cached_page(bundled_catalog):
+    """Each process judges on its first request of the day: one that finds nothing to change
+    must not bump the catalog version, or every start of a worker would empty the caches."""
+    Trial.objects.judge_statuses()
+    before, _ = CatalogVersion.current()
+    assert Trial.objects.judge_statuses() == 0
+    assert CatalogVersion.current()[0] == before
 
 
 def test_the_command_judges_by_a_given_date_and_refuses_a_bad_one(bundled_catalog):
