@@ -29,7 +29,13 @@ urlpatterns = [
     path("api/v2/studies/<str:nct_id>", api_views.study_detail, name="api_study_detail"),
     # Anything else below /studies/ (slashes, line breaks, nothing) is no study: a JSON 404.
     re_path(r"^api/v2/studies/(?P<nct_id>[\s\S]*)\Z", api_views.study_detail),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # Django's sitemap view reads one parameter, its page ``p``.
+    path(
+        "sitemap.xml",
+        cache_anonymous_page(sitemap, query=("p",)),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),

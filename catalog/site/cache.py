@@ -17,7 +17,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 
 from catalog.models import CatalogVersion
 
@@ -65,7 +65,17 @@ def _key(request, version, query=True):
     # The scheme and host are part of the key: pages hold absolute addresses (canonical link,
     # sharing tags, copy link), so a request with another Host header must not be served, or
     # leave behind, a page built for another address.
-    address = request.build_absolute_uri(request.get_full_path() if query else request.path)
+    if query is True:
+        path = request.get_full_path()
+    elif query:
+        read = QueryDict(mutable=True)
+        for name in query:
+            if name in request.GET:
+                read.setlist(name, request.GET.getlist(name))
+        path = f"{request.path}?{read.urlencode()}" if read else request.path
+    else:
+        path = request.path
+    address = request.build_absolute_uri(path)
     digest = hashlib.sha256(f"{request.method}:{address}".encode()).hexdigest()
     return f"catalog:page:{version}:{digest}"
 
@@ -90,10 +100,14 @@ def cache_anonymous_page(view=None, *, timeout=None, query=True):
     """Serve a view's 200 responses to anonymous visitors from the cache until the catalog changes.
 
     Responses that set cookies, carry a CSRF token (a form) or ``Cache-Control: no-store`` are
-    not stored; visitors with a session are always served fresh pages. ``X-Catalog-Cache: hit|miss`` tells which.
-    ``query=False`` for a view that reads no parameters: its page is stored once, whatever query
-    string an address adds (so made-up parameters cannot fill the cache). A view that reads
-    parameters redirects unknown ones away before it renders (redirects are never stored).
+    not stored; visitors with a session are always served fresh pages. ``X-Catalog-Cache:
+    hit|miss`` tells which.
+
+    ``query`` says which parameters make another page. ``True``: the whole query string; a view
+    that reads parameters redirects unknown ones away before it renders (redirects are never
+    stored). ``False``, for a view that reads none: its page is stored once, whatever query
+    string an address adds (so made-up parameters cannot fill the cache). A tuple of names, for
+    a view that reads only those (the sitemap's page ``p``): the others are left out of the key.
     The pages' cache (``CATALOG_PAGE_CACHE``) is bounded on its own (settings, ``CACHES``).
     """
 

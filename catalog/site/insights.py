@@ -27,6 +27,7 @@ from catalog.msc import query as msc_query
 from catalog.search.listing import PAGING_PARAMS, TrialSearch
 from catalog.search.params import PARAMS
 from catalog.search.query import list_url
+from catalog.site import cache
 
 TOP_SOURCES = 6  # sources shown on their own in the years chart; the rest are grouped
 TOP_COUNTRIES = 15
@@ -59,6 +60,27 @@ def select_trials(params):
     ]
     notices = [n for n in search.notices if n.param not in PAGING_PARAMS]
     return Selection(trials=search.queryset(), params=pairs, notices=notices, search=search)
+
+
+def figures(selection):
+    """Every figure of the page for ``selection``. The whole catalog's (a selection without
+    parameters, the page most visits open) are computed once per catalog version."""
+
+    def compute():
+        insights = Insights(selection.trials, selection.params)
+        return {
+            "totals": insights.totals(),
+            "years": insights.years_by_source(),
+            "routes": insights.routes(),
+            "phases": insights.phases(),
+            "countries": insights.countries(),
+            "doses": insights.iv_doses(),
+            "enrollment": insights.enrollment_by_phase(),
+        }
+
+    if selection.params:
+        return compute()
+    return cache.per_version("insights", compute)
 
 
 def _rows(sql, params):

@@ -259,24 +259,22 @@ def insights_page(request):
     """``/insights/``: charts of the trials the list's parameters select (the list's own search),
     each bar a link to the list."""
     selection = insights.select_trials(request.GET)
-    figures = insights.Insights(selection.trials, selection.params)
-    years = figures.years_by_source()
-    countries = figures.countries()
-    doses = figures.iv_doses()
+    figures = insights.figures(selection)
+    years, countries, doses = figures["years"], figures["countries"], figures["doses"]
     context = {
         "selection": selection,
-        "totals": figures.totals(),
+        "totals": figures["totals"],
         "years": charts.stacked_columns(years["columns"], years["series"], width=1100),
         "year_columns": years["columns"],
         "year_series": years["series"],
-        "routes": charts.horizontal_bars(figures.routes(), label_width=230, width=540),
-        "phases": charts.horizontal_bars(figures.phases(), label_width=110, width=540),
+        "routes": charts.horizontal_bars(figures["routes"], label_width=230, width=540),
+        "phases": charts.horizontal_bars(figures["phases"], label_width=110, width=540),
         "countries": charts.horizontal_bars(countries["bars"], label_width=170, width=720),
         "country_count": countries["countries"],
         "country_rest": countries["rest"],
         "doses": charts.histogram(doses["bins"], doses["median"], width=900),
         "dose_figures": doses,
-        "enrollment": charts.box_plot(figures.enrollment_by_phase()),
+        "enrollment": charts.box_plot(figures["enrollment"]),
         "form": insights.form_values(selection),
         "list_url": list_url(selection.params),
     }

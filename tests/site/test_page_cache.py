@@ -142,3 +142,18 @@ def test_the_pages_cache_holds_a_bounded_number_of_pages(client, bundled_catalog
     for page in range(1, 41):
         assert client.get(f"/trials/?page={page}&per_page=10")["X-Catalog-Cache"] == "miss"
     assert stored_pages() <= 20
+
+
+def test_the_sitemap_is_cached_once_whatever_parameters_other_than_its_page(
+    client, bundled_catalog, caching
+):
+    from catalog.site.cache import page_cache
+
+    page_cache().clear()
+    first = client.get("/sitemap.xml")
+    again = client.get("/sitemap.xml?utm_source=x&q=anything")
+    assert first["X-Catalog-Cache"] == "miss"
+    assert again["X-Catalog-Cache"] == "hit"
+    assert again.content == first.content
+    assert client.get("/sitemap.xml?p=1")["X-Catalog-Cache"] == "miss"  # another page
+    assert client.get("/sitemap.xml?p=99").status_code == 404
