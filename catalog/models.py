@@ -405,6 +405,17 @@ class TrialQuerySet(models.QuerySet):
             "adverse_events__counts",
         )
 
+    def for_csv(self, columns):
+        """What the CSV ``columns`` (``catalog.site.exports.CSV_COLUMNS``) read: the trial's own
+        columns and the related rows the columns name; not the stored record, nor the results,
+        which a v2 study needs and which cost most of an export."""
+        reads = dict.fromkeys(lookup for column in columns for lookup in column.reads)
+        return (
+            self.select_related("lead_sponsor")
+            .defer("source_record", "source_extra", "search_vector")
+            .prefetch_related(*reads)
+        )
+
     def for_msc_profiles(self, *fields):
         """The columns ``/api/msc`` gives (the NCT ID, the title and ``fields``) and each
         trial's stored MSC profile, in one query: the record's other columns (its texts, its

@@ -202,7 +202,11 @@ def study_list(request):
             queryset = after_token(queryset, wanted.page_token, sort_keys)
         except BadPageToken as bad:
             return error(400, f"pageToken: {bad}", "pageToken")
-    trials = list(queryset.for_export()[: wanted.page_size + 1])
+    if wanted.format == "csv":
+        queryset = queryset.for_csv(wanted.columns)
+    else:
+        queryset = queryset.for_export()
+    trials = list(queryset[: wanted.page_size + 1])
     next_token = None
     if len(trials) > wanted.page_size:
         trials = trials[: wanted.page_size]

@@ -255,17 +255,7 @@ def batches(queryset, columns=None):
 
     The first batch is read at once, in the view: a database that cannot be reached then fails
     the request cleanly (the outage page) instead of cutting a started download short."""
-    if columns is None:
-        queryset = queryset.for_export()
-    else:
-        # A CSV reads the trial's own columns and a few related rows: not the stored record,
-        # nor the results, which a v2 study needs and which cost most of an export.
-        reads = dict.fromkeys(lookup for column in columns for lookup in column.reads)
-        queryset = (
-            queryset.select_related("lead_sponsor")
-            .defer("source_record", "source_extra", "search_vector")
-            .prefetch_related(*reads)
-        )
+    queryset = queryset.for_export() if columns is None else queryset.for_csv(columns)
     trials = queryset.iterator(chunk_size=BATCH_SIZE)
     first = next(trials, None)
     return iter(()) if first is None else itertools.chain([first], trials)
