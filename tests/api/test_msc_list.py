@@ -223,7 +223,7 @@ def test_the_openapi_document_describes_both_msc_operations(client, bundled_cata
     assert "MscProfile" in document["components"]["schemas"]
 
 
-def list_page_ids(client, params, pages=2):
+def list_page_ids(client, params, pages=1):
     """The trials the list page itself shows for ``params`` on its first ``pages`` pages of
     100, and the total it announces."""
     ids, page = [], 1
@@ -243,15 +243,15 @@ def list_page_ids(client, params, pages=2):
 def test_json_and_csv_give_exactly_the_list_pages_trials_in_its_order_for_30_combinations(
     client, bundled_catalog
 ):
-    # Against the list page's own HTML (as many trials as it announces, in its order over its
-    # first pages) and against its download (the whole list), in JSON and in CSV, over every
-    # combination.
+    # Against the list page's own HTML (the total it announces, and its first page of 100 in
+    # its order; its paging is tested with the list) and against its download (the whole
+    # list), in JSON and in CSV, over every combination.
     tried = combinations()
     assert len(tried) >= 30
     nonempty = 0
     for params in tried:
         shown, total = list_page_ids(client, params)
-        assert len(shown) == min(total, 200), params
+        assert len(shown) == min(total, 100), params
         downloaded = list_ids(client, params)
         assert len(downloaded) == total, params
         for fmt in ("json", "csv"):
