@@ -100,20 +100,13 @@ def _pattern(text):
     return re.compile(text, re.I)
 
 
-def searchable_texts(studies):
-    """{NCT ID: searchable text} of ``studies``, to build once when judging many rules."""
-    return {nct_id: searchable_text(study) for nct_id, study in studies.items()}
-
-
-def judge(rule, studies, texts=None):
-    """The NCT IDs of ``studies`` (public records) that ``rule`` calls relevant, sorted.
-    ``texts``: ``searchable_texts(studies)``, when the caller judges many rules."""
-    if texts is None and ("mentions" in rule or "identifier" in rule):
-        texts = searchable_texts(studies)
+def judge(rule, studies):
+    """The NCT IDs of ``studies`` (public records) that ``rule`` calls relevant, sorted."""
     relevant = set()
     if "mentions" in rule:
         patterns = [_pattern(p) for p in rule["mentions"]]
-        for nct_id, text in texts.items():
+        for nct_id, study in studies.items():
+            text = searchable_text(study)
             if any(p.search(text) for p in patterns):
                 relevant.add(nct_id)
     elif "in_conditions" in rule:
@@ -125,7 +118,7 @@ def judge(rule, studies, texts=None):
         wanted = " ".join(rule["identifier"].split()).upper()
         cited = re.compile(rf"(?<![\w-]){re.escape(rule['identifier'])}(?![\w-])", re.I)
         for nct_id, study in studies.items():
-            if wanted in identifiers(study) or cited.search(texts[nct_id]):
+            if wanted in identifiers(study) or cited.search(searchable_text(study)):
                 relevant.add(nct_id)
     elif "location" in rule:
         patterns = [_pattern(p) for p in rule["location"]]

@@ -31,9 +31,8 @@ class Command(BaseCommand):
         entries = document["queries"]
         if judge:
             studies = relevance.bundled_studies()
-            texts = relevance.searchable_texts(studies)
             for entry in entries:
-                entry["relevant"] = relevance.judge(entry["rule"], studies, texts)
+                entry["relevant"] = relevance.judge(entry["rule"], studies)
             with open(file, "w", encoding="utf-8") as handle:
                 json.dump(document, handle, indent=1, ensure_ascii=False)
                 handle.write("\n")
