@@ -202,10 +202,7 @@ def study_list(request):
             queryset = after_token(queryset, wanted.page_token, sort_keys)
         except BadPageToken as bad:
             return error(400, f"pageToken: {bad}", "pageToken")
-    if wanted.format == "csv":
-        queryset = queryset.for_csv(wanted.columns)
-    else:
-        queryset = queryset.for_export()
+    queryset = queryset.for_csv(wanted.columns) if wanted.format == "csv" else queryset.for_export()
     trials = list(queryset[: wanted.page_size + 1])
     next_token = None
     if len(trials) > wanted.page_size:
