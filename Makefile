@@ -20,6 +20,7 @@ migrate: install
 load: migrate
 	$(BIN)/python manage.py import_ctgov data/msc-trials-2022.json.gz data/seeds
 	$(BIN)/python manage.py annotate_msc --missing
+	$(BIN)/python manage.py store_studies
 
 run: load
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

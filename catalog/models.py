@@ -405,6 +405,13 @@ class TrialQuerySet(models.QuerySet):
             "adverse_events__counts",
         )
 
+    def for_studies(self):
+        """What ``studies_json`` reads: the trial's stored v2 study beside its own columns
+        (not its source record), in one query."""
+        return self.select_related("stored_study").defer(
+            "source_record", "source_extra", "search_vector"
+        )
+
     def for_csv(self, columns):
         """What the CSV ``columns`` (``catalog.site.exports.CSV_COLUMNS``) read: the trial's own
         columns and the related rows the columns name; not the stored record, nor the results,
@@ -1495,6 +1502,60 @@ class TrialChange(models.Model):
         if len(labels) > 6:
             labels = labels[:6] + [f"{len(labels) - 6} more"]
         return f"{what}: {', '.join(labels)}"
+
+
+class StoredStudyQuerySet(models.QuerySet):
+    BATCH_SIZE = 500
+
+    def store(self, trials):
+        """Build and store the v2 study of each trial of the queryset ``trials`` (a batch at a
+        time, in a fixed number of queries per batch); returns how many were stored.
+
+        Writers call it once their writes are done: the importer for the trials a run changed,
+        the curation service for the trial a curator changed. A study built while another
+        writer moves the trial on is stored under the version it was read at, so it is never
+        served for the newer one."""
+        from catalog.registry.ctgov import study_json
+
+        stored = 0
+        ids = list(trials.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), self.BATCH_SIZE):
+            batch = Trial.objects.filter(pk__in=ids[start : start + self.BATCH_SIZE])
+            rows = [
+                self.model(trial_id=trial.pk, version=trial.version, study=study_json(trial))
+                for trial in batch.for_export()
+            ]
+            self.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["trial"],
+                update_fields=["version", "study"],
+            )
+            stored += len(rows)
+        return stored
+
+    def missing(self):
+        """The trials without a current stored study (never built, or built for an older
+        version): what ``store`` has to build."""
+        current = self.filter(trial=OuterRef("pk"), version=OuterRef("version"))
+        return Trial.objects.exclude(Exists(current))
+
+
+class StoredStudy(models.Model):
+    """A trial's v2 study, built when the trial is written rather than on every read: the API
+    and the downloads serve its text as it is. It is the trial's only while ``version`` is the
+    trial's; any other is ignored and the study built afresh (``ctgov.studies_json``)."""
+
+    trial = models.OneToOneField(
+        Trial, on_delete=models.CASCADE, primary_key=True, related_name="stored_study"
+    )
+    version = models.PositiveIntegerField(help_text="The trial's version it was built from.")
+    study = models.TextField(help_text="The v2 study, as JSON text.")
+
+    objects = StoredStudyQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.trial_id} v{self.version}"
 
 
 class SyncState(models.Model):

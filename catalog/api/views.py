@@ -7,6 +7,7 @@ set of filters. Bad parameters get a 400 whose JSON message names the parameter.
 """
 
 import functools
+import json
 import re
 
 from django.db.models import Max, Q
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_safe
 from catalog.api import essie, openapi, study_fields
 from catalog.models import MscProfile, Trial
 from catalog.msc.annotate import attach_profiles, profile_of
-from catalog.registry.ctgov import address_nct_id, study_from_trial
+from catalog.registry.ctgov import address_nct_id, studies_json
 from catalog.search import fulltext
 from catalog.search.listing import BadPageToken, SortKey, TrialSearch, after_token, page_token
 from catalog.search.params import PARAMS
@@ -202,7 +203,7 @@ def study_list(request):
             queryset = after_token(queryset, wanted.page_token, sort_keys)
         except BadPageToken as bad:
             return error(400, f"pageToken: {bad}", "pageToken")
-    queryset = queryset.for_csv(wanted.columns) if wanted.format == "csv" else queryset.for_export()
+    queryset = queryset.for_csv(wanted.columns) if wanted.format == "csv" else queryset.for_studies()
     trials = list(queryset[: wanted.page_size + 1])
     next_token = None
     if len(trials) > wanted.page_size:
@@ -212,15 +213,21 @@ def study_list(request):
 
     if wanted.format == "csv":
         return _csv_page(trials, wanted.columns, next_token, total)
-    studies = [study_from_trial(t) for t in trials]
+    studies = studies_json(trials)
     if wanted.selects_fields:
-        studies = [study_fields.select(s, wanted.paths) for s in studies]
-    body = {"studies": studies}
+        studies = [_dumps(study_fields.select(json.loads(s), wanted.paths)) for s in studies]
+    # The stored studies are already JSON: the page is written around them, as ``JsonResponse``
+    # would write it, instead of parsing and writing them again.
+    body = '{"studies": [' + ", ".join(studies) + "]"
     if next_token:
-        body["nextPageToken"] = next_token
+        body += ', "nextPageToken": ' + _dumps(next_token)
     if total is not None:
-        body["totalCount"] = total
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+        body += f', "totalCount": {total}'
+    return HttpResponse(body + "}", content_type="application/json")
+
+
+def _dumps(value):
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _csv_page(trials, columns, next_token, total):
@@ -239,13 +246,13 @@ def _csv_page(trials, columns, next_token, total):
 def study_detail(request, nct_id):
     """``GET /api/v2/studies/<NCT ID>``: one study in the v2 study format."""
     canonical = address_nct_id(nct_id)
-    trial = canonical and Trial.objects.public().for_export().filter(nct_id=canonical).first()
+    trial = canonical and Trial.objects.public().for_studies().filter(nct_id=canonical).first()
     if not trial:
         reason = Trial.objects.hidden_reason_of(canonical) if canonical else None
         if reason is not None:
             return error(410, f"Study {canonical} was withdrawn from the catalog: {reason}")
         return error(404, f"Study {nct_id} not found.")
-    return JsonResponse(study_from_trial(trial), json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(studies_json([trial])[0], content_type="application/json")
 
 
 # ``GET /api/msc``'s own parameters; the others are the list page's (its filters and sort).

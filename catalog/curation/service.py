@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalog.models import (
     ChangeKind,
     MscProfile,
+    StoredStudy,
     Trial,
     TrialChange,
     display_value,
@@ -111,7 +112,9 @@ def _move_version_on(trial, **fields):
 
 
 def _record(trial, user, kind, changes):
-    """The history entry of a step a curator took, at the trial's version after it."""
+    """The history entry of a step a curator took, at the trial's version after it; the step's
+    writes are done, so the trial's v2 study is stored again here too."""
+    StoredStudy.objects.store(Trial.objects.filter(pk=trial.pk))
     return TrialChange.objects.create(
         trial=trial,
         version=trial.version,

@@ -54,6 +54,7 @@ from catalog.models import (
     ResultMeasure,
     ResultMeasurement,
     Site,
+    StoredStudy,
     Trial,
     TrialChange,
     TrialCondition,
@@ -333,6 +334,10 @@ class Importer:
         self.user = user
         # Set by ``revert_trial``: curated fields give way to the source record.
         self.release_curated = False
+        # Trials written whose v2 study is still to be stored: a run stores them at its end,
+        # a batch at a time; a study imported on its own, at once.
+        self._unstored = []
+        self._in_run = False
         self.summary = ImportSummary()
         self._organizations = {(o.name, o.agency_class): o.pk for o in Organization.objects.all()}
         self._conditions = dict(Condition.objects.values_list("name", "pk"))
@@ -348,13 +353,18 @@ class Importer:
         return self._run(studies_in_files(iter_data(data, name)), progress)
 
     def _run(self, studies, progress):
-        for origin, study in studies:
-            if isinstance(study, SourceError):
-                self.fail(origin, "", str(study))
-            else:
-                self.import_study(study, origin)
-            if progress:
-                progress(self.summary)
+        self._in_run = True
+        try:
+            for origin, study in studies:
+                if isinstance(study, SourceError):
+                    self.fail(origin, "", str(study))
+                else:
+                    self.import_study(study, origin)
+                if progress:
+                    progress(self.summary)
+        finally:
+            self._in_run = False
+            self.store_studies()
         if not self.dry_run and (self.summary.created or self.summary.updated):
             # The "did you mean" vocabulary follows the catalog's words.
             refresh_vocabulary()
@@ -382,7 +392,16 @@ class Importer:
         self.summary.count(result)
         if result in (CREATED, UPDATED):
             self.summary.changed_ids.append(parsed.nct_id)
+            self._unstored.append(parsed.nct_id)
+            if not self._in_run:
+                self.store_studies()
         return result
+
+    def store_studies(self):
+        """Store the v2 study of each trial written since the last call (``StoredStudy``)."""
+        written, self._unstored = self._unstored, []
+        if written and not self.dry_run:
+            StoredStudy.objects.store(Trial.objects.filter(nct_id__in=written))
 
     def _stored_as_is(self, study):
         """Whether the trial holds exactly this record already (by its content hash): then

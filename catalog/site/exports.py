@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.http import StreamingHttpResponse
 
 from catalog.api import study_fields
-from catalog.registry.ctgov import format_date, study_from_trial
+from catalog.registry.ctgov import format_date, studies_json
 
 BATCH_SIZE = 200
 
@@ -251,11 +251,11 @@ def column_named(name):
 
 def batches(queryset, columns=None):
     """The trials of ``queryset`` with what exports read, fetched and prefetched in batches:
-    for CSV ``columns``, only the related rows those columns read; else all a v2 study holds.
+    for CSV ``columns``, only the related rows those columns read; else the stored v2 study.
 
     The first batch is read at once, in the view: a database that cannot be reached then fails
     the request cleanly (the outage page) instead of cutting a started download short."""
-    queryset = queryset.for_export() if columns is None else queryset.for_csv(columns)
+    queryset = queryset.for_studies() if columns is None else queryset.for_csv(columns)
     trials = queryset.iterator(chunk_size=BATCH_SIZE)
     first = next(trials, None)
     return iter(()) if first is None else itertools.chain([first], trials)
@@ -298,15 +298,25 @@ def json_chunks(trials, paths=(), msc=False):
     any, and with ``msc`` the MSC profile under ``MSC_KEY`` (v2 clients ignore the key)."""
     yield "["
     first = True
-    for trial in trials:
-        study = study_from_trial(trial)
-        if paths:
-            study = study_fields.select(study, paths)
-        if msc:
-            study[MSC_KEY] = msc_json(trial)
-        yield ("\n" if first else ",\n") + json.dumps(study, ensure_ascii=False)
-        first = False
+    for batch in _in_batches(trials):
+        for trial, text in zip(batch, studies_json(batch), strict=True):
+            if paths or msc:
+                study = json.loads(text)
+                if paths:
+                    study = study_fields.select(study, paths)
+                if msc:
+                    study[MSC_KEY] = msc_json(trial)
+                text = json.dumps(study, ensure_ascii=False)
+            yield ("\n" if first else ",\n") + text
+            first = False
     yield "\n]\n"
+
+
+def _in_batches(trials):
+    """``trials`` in lists of ``BATCH_SIZE``: the studies not stored are built a list at once."""
+    trials = iter(trials)
+    while batch := list(itertools.islice(trials, BATCH_SIZE)):
+        yield batch
 
 
 def msc_json(trial):

@@ -136,11 +136,16 @@ def test_downloads_read_in_batches(bundled_catalog, django_assert_max_num_querie
     """The whole catalog in batches: a fixed number of queries per batch, none per trial."""
     trials = TrialSearch({}).ordered()
     batches = -(-trials.count() // exports.BATCH_SIZE)
-    # One query for the trials (read through a cursor), 21 prefetches per batch (with the
-    # documents, former IDs and results of the fuller records).
+    # One query for the trials (read through a cursor), and per batch a prefetch for each
+    # related collection the CSV's columns read.
     with django_assert_max_num_queries(1 + batches * 21):
-        lines = sum(1 for _ in exports.csv_lines(exports.batches(trials)))
+        rows = exports.batches(trials, exports.CSV_COLUMNS)
+        lines = sum(1 for _ in exports.csv_lines(rows))
     assert lines == 1539
+    # The JSON reads each trial's stored study with the trial: one query.
+    with django_assert_max_num_queries(1):
+        studies = json.loads("".join(exports.json_chunks(exports.batches(trials))))
+    assert len(studies) == 1538
 
 
 def test_bad_parameters_do_not_fail_a_download(client, bundled_catalog):

@@ -1,7 +1,7 @@
 """Write the whole catalog as a JSON array of ClinicalTrials.gov API v2 studies
 (``python manage.py export_ctgov OUT.json.gz``).
 
-The studies are v2 study objects (``catalog.registry.ctgov.study_from_trial``), in NCT ID
+The studies are v2 study objects (each trial's ``StoredStudy``, or built afresh), in NCT ID
 order, gzipped when the name ends in ``.gz`` (``-`` writes plain JSON to standard output).
 Trials are read in batches, so memory stays flat however large the catalog. The file is written
 beside its destination and renamed into place at the end: an interrupted export leaves no half
@@ -10,7 +10,7 @@ file. ``import_ctgov`` reads it back: into an empty database it gives the same c
 
 import gzip
 import io
-import json
+import itertools
 import os
 import sys
 import tempfile
@@ -21,7 +21,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Trial
-from catalog.registry.ctgov import study_from_trial
+from catalog.registry.ctgov import studies_json
 
 
 @contextmanager
@@ -66,10 +66,12 @@ def write_studies(trials, stream, batch_size):
     """Stream ``trials`` as a JSON array of v2 studies; returns how many were written."""
     stream.write("[")
     count = 0
-    for trial in trials.iterator(chunk_size=batch_size):
-        stream.write(",\n" if count else "\n")
-        stream.write(json.dumps(study_from_trial(trial), ensure_ascii=False))
-        count += 1
+    rows = trials.for_studies().iterator(chunk_size=batch_size)
+    while batch := list(itertools.islice(rows, batch_size)):
+        for text in studies_json(batch):
+            stream.write(",\n" if count else "\n")
+            stream.write(text)
+            count += 1
     stream.write("\n]\n" if count else "]\n")
     return count
 
@@ -86,7 +88,7 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         started = time.monotonic()
-        trials = Trial.objects.for_export().order_by("nct_id")
+        trials = Trial.objects.order_by("nct_id")
         if public_only:
             trials = trials.public()
         with output_file(output) as stream:
