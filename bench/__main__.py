@@ -162,7 +162,23 @@ def in_process(paths, args):
     return results
 
 
-def over_http(paths, args, out_dir):
+# The catalog's pages over loopback beside Datasette's equivalents: (what, ours, theirs).
+PEER_PAIRS = [
+    (
+        "search + 3 filters + facets",
+        "catalog: search + 3 filters + facets (gunicorn)",
+        "Datasette: the same search (FTS, 3 filters, 3 facets)",
+    ),
+    (
+        "one-word search",
+        "catalog: one-word search (gunicorn)",
+        "Datasette: the same one-word search (FTS, 3 facets)",
+    ),
+    ("trial page", "catalog: trial page (~70 sites) (gunicorn)", "Datasette: the same trial's row"),
+]
+
+
+def over_http(paths, args, out_dir, nct_id):
     """gunicorn (cache off, then on for the trial page) and Datasette, over loopback."""
     from bench import http, peer
 
@@ -171,8 +187,14 @@ def over_http(paths, args, out_dir):
     sequential, loads = [], []
     say(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers")
     with http.gunicorn(port, args.workers, env, out_dir / "gunicorn.log"):
-        status, _size, timing = http.sequential(port, paths["filtered"], args.repeats, args.warmup)
-        sequential.append(("catalog: search + 3 filters + facets (gunicorn)", status, timing))
+        for name, key in (
+            ("search + 3 filters + facets", "filtered"),
+            ("one-word search", "search"),
+            ("trial page (~70 sites)", "trial"),
+            ("API v2 page of 100", "api"),
+        ):
+            status, _size, timing = http.sequential(port, paths[key], args.repeats, args.warmup)
+            sequential.append((f"catalog: {name} (gunicorn)", status, timing))
         for name, key in (
             ("trial page", "trial"),
             ("search + 3 filters + facets", "filtered"),
@@ -224,10 +246,21 @@ def over_http(paths, args, out_dir):
             say(f"  built in {time.monotonic() - started:.0f} s")
         port = http.free_port(args.ports)
         say(f"Datasette on 127.0.0.1:{port}")
-        status, _size, timing = peer.measure(
-            db_path, port, peer_path, args.repeats, args.warmup, out_dir / "datasette.log"
+        pages = [
+            ("the same search (FTS, 3 filters, 3 facets)", peer_path),
+            ("the same one-word search (FTS, 3 facets)", peer.datasette_path(SEARCH_WORD)),
+            ("the same trial's row", peer.datasette_row_path(nct_id)),
+        ]
+        measured = peer.measure(
+            db_path,
+            port,
+            [path for _, path in pages],
+            args.repeats,
+            args.warmup,
+            out_dir / "datasette.log",
         )
-        sequential.append(("Datasette: the same search (FTS, 3 filters, 3 facets)", status, timing))
+        for (name, _), (status, _size, timing) in zip(pages, measured, strict=True):
+            sequential.append((f"Datasette: {name}", status, timing))
     return sequential, loads, peer_path
 
 
@@ -251,7 +284,7 @@ def main(argv=None):
     out_dir.mkdir(parents=True, exist_ok=True)
     results = in_process(paths, args)
     sequential, loads, peer_path = (
-        ([], [], None) if args.no_http else over_http(paths, args, out_dir)
+        ([], [], None) if args.no_http else over_http(paths, args, out_dir, nct_id)
     )
     info = report.machine(connection)
 
@@ -261,22 +294,12 @@ def main(argv=None):
         + ([report.ms(t.p50), report.ms(t.p95), report.ms(t.p99)] if t else ["—"] * 3)
         for name, status, t in sequential
     ]
-    timings = {name.split(":")[0]: t for name, _s, t in sequential if t}
-    searched = next(r for r in results if r.path == paths["filtered"]).status == "ok"
-    if "catalog" in timings and "Datasette" in timings and not searched:
-        http_rows.append(
-            ["Datasette p50 / catalog p50", "not comparable: no search yet", "", "", ""]
-        )
-    elif "catalog" in timings and "Datasette" in timings:
-        http_rows.append(
-            [
-                "Datasette p50 / catalog p50",
-                "",
-                report.ratio(timings["Datasette"].p50 / timings["catalog"].p50),
-                "",
-                "",
-            ]
-        )
+    timings = {name: t for name, _s, t in sequential if t}
+    for what, ours, theirs in PEER_PAIRS:
+        if ours in timings and theirs in timings:
+            ratio = timings[theirs].p50 / timings[ours].p50
+            http_rows.append([f"Datasette p50 / catalog p50: {what}", "", report.ratio(ratio)])
+            http_rows[-1] += ["", ""]
     load_rows = [
         [name, status, "—", "—", "—", "—", "—", "—"]
         if load is None
@@ -341,7 +364,8 @@ def markdown_section(args, run):
         lines += [
             "",
             f"Over loopback, one request at a time (gunicorn, {args.workers} sync workers, "
-            f"cache off; Datasette `{peer_path}`):",
+            f"cache off; Datasette's search `{peer_path}`, its one-word search without the "
+            "filters, and its page of the same trial's row):",
             "",
             report.markdown_table(report.HTTP_HEADER, http_rows),
         ]

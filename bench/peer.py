@@ -95,16 +95,19 @@ def build(path, fingerprint, say):
     return True
 
 
-def datasette_path(search, status, phase, country):
-    """Datasette's page for the same search: FTS, three filters and the three facets."""
+def datasette_path(search, status=None, phase=None, country=None):
+    """Datasette's page for the same search: FTS, the filters given and the three facets."""
     from urllib.parse import urlencode
 
+    filters = [
+        ("overall_status", status),
+        ("phases__arraycontains", phase),
+        ("countries__arraycontains", country),
+    ]
     query = urlencode(
         [
             ("_search", search),
-            ("overall_status", status),
-            ("phases__arraycontains", phase),
-            ("countries__arraycontains", country),
+            *((name, value) for name, value in filters if value),
             ("_facet", "overall_status"),
             ("_facet_array", "phases"),
             ("_facet_array", "countries"),
@@ -114,8 +117,13 @@ def datasette_path(search, status, phase, country):
     return f"/peer/trials?{query}"
 
 
-def measure(db_path, port, path, repeats, warmup, log):
-    """(status, size, Timing) of Datasette's page, served on 127.0.0.1:port."""
+def datasette_row_path(nct_id):
+    """Datasette's page of one trial: its row."""
+    return f"/peer/trials/{nct_id}"
+
+
+def measure(db_path, port, paths, repeats, warmup, log):
+    """[(status, size, Timing)] of Datasette's pages, served on 127.0.0.1:port."""
     datasette = shutil.which("datasette", path=os.path.dirname(sys.executable))
     command = [
         datasette,
@@ -142,4 +150,4 @@ def measure(db_path, port, path, repeats, warmup, log):
         "off",
     ]
     with serve(command, port, log=log):
-        return sequential(port, path, repeats, warmup)
+        return [sequential(port, path, repeats, warmup) for path in paths]
