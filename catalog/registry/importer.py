@@ -490,6 +490,7 @@ class Importer:
             change = self._record(trial, changes, origin="")
             update_search_vectors(Trial.objects.filter(pk=trial.pk))
             annotate_study(trial, trial.source_record)
+            StoredStudy.objects.store(Trial.objects.filter(pk=trial.pk))
         self._organizations.update(pending["organizations"])
         self._conditions.update(pending["conditions"])
         self._mesh.update(pending["mesh"])

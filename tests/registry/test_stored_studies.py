@@ -65,6 +65,26 @@ def test_a_curators_edit_stores_the_study_again(client, curator_client, imported
     assert "Curated City" in {site.get("city") for site in locations["locations"]}
 
 
+def test_reverting_a_curated_field_stores_the_study_again(client, curator, imported_trial):
+    from catalog.curation import service
+
+    trial = edit_title(client, curator, imported_trial)
+    service.revert_fields(trial, ["brief_title"], curator)
+
+    trial.refresh_from_db()
+    assert StoredStudy.objects.get(trial=trial).version == trial.version
+    assert stored_study(trial) == fresh_study(trial)
+    assert not StoredStudy.objects.missing().filter(pk=trial.pk).exists()
+
+
+def edit_title(client, curator, trial):
+    client.force_login(curator)
+    trial = edit(client, trial, brief_title="A curated title")
+    assert "brief_title" in trial.curated_fields
+    client.logout()
+    return trial
+
+
 def test_a_study_stored_for_an_older_version_is_never_served(client, imported_trial):
     # A write that moves the version on without storing the study again (any writer but the
     # importer and the curation service) leaves an outdated study behind.
