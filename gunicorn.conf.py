@@ -76,3 +76,16 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s"'
+
+
+def when_ready(server):
+    """In the master, before the workers are forked: load the place gazetteer once, for every
+    worker to share (``catalog.places.gazetteer.preload``)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialsite.settings")
+    import django
+
+    django.setup()
+    from catalog.places.gazetteer import preload
+
+    if preload():
+        server.log.info("Gazetteer loaded in the master: the workers share it")

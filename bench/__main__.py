@@ -180,27 +180,27 @@ PEER_PAIRS = [
 
 def over_http(paths, args, out_dir, nct_id):
     """gunicorn (cache off, then on for the trial page) and Datasette, over loopback."""
-    from bench import http, peer
+    from bench import loopback, peer
 
     env = {**os.environ, "CATALOG_CACHE_PAGES": "0"}
-    port = http.free_port(args.ports)
+    port = loopback.free_port(args.ports)
     sequential, loads = [], []
     say(f"gunicorn on 127.0.0.1:{port}, {args.workers} workers")
-    with http.gunicorn(port, args.workers, env, out_dir / "gunicorn.log"):
+    with loopback.gunicorn(port, args.workers, env, out_dir / "gunicorn.log"):
         for name, key in (
             ("search + 3 filters + facets", "filtered"),
             ("one-word search", "search"),
             ("trial page (~70 sites)", "trial"),
             ("API v2 page of 100", "api"),
         ):
-            status, _size, timing = http.sequential(port, paths[key], args.repeats, args.warmup)
+            status, _size, timing = loopback.sequential(port, paths[key], args.repeats, args.warmup)
             sequential.append((f"catalog: {name} (gunicorn)", status, timing))
         for name, key in (
             ("trial page", "trial"),
             ("search + 3 filters + facets", "filtered"),
             ("unfiltered list", "list"),
         ):
-            status, _ = http.get(port, paths[key])
+            status, _ = loopback.get(port, paths[key])
             if status != 200:
                 loads.append((name + " (cache off)", f"not available (HTTP {status})", None))
                 continue
@@ -209,20 +209,20 @@ def over_http(paths, args, out_dir, nct_id):
                 (
                     name + " (cache off)",
                     "ok",
-                    http.load(port, paths[key], args.concurrency, args.seconds),
+                    loopback.load(port, paths[key], args.concurrency, args.seconds),
                 )
             )
     env["CATALOG_CACHE_PAGES"] = "1"
-    port = http.free_port(args.ports)
-    with http.gunicorn(port, args.workers, env, out_dir / "gunicorn-cached.log"):
-        status, _ = http.get(port, paths["trial"])
+    port = loopback.free_port(args.ports)
+    with loopback.gunicorn(port, args.workers, env, out_dir / "gunicorn-cached.log"):
+        status, _ = loopback.get(port, paths["trial"])
         if status == 200:
             say("  load: trial page, cache on")
             loads.append(
                 (
                     "trial page (cache on)",
                     "ok",
-                    http.load(port, paths["trial"], args.concurrency, args.seconds),
+                    loopback.load(port, paths["trial"], args.concurrency, args.seconds),
                 )
             )
     peer_path = peer.datasette_path(
@@ -244,7 +244,7 @@ def over_http(paths, args, out_dir, nct_id):
         started = time.monotonic()
         if peer.build(db_path, fingerprint, say):
             say(f"  built in {time.monotonic() - started:.0f} s")
-        port = http.free_port(args.ports)
+        port = loopback.free_port(args.ports)
         say(f"Datasette on 127.0.0.1:{port}")
         pages = [
             ("the same search (FTS, 3 filters, 3 facets)", peer_path),

@@ -22,7 +22,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.http import free_port
 from bench.load import (
     BASE_DIR,
     PORTS,
@@ -30,6 +29,7 @@ from bench.load import (
     production_env,
     start_gunicorn,
 )
+from bench.loopback import free_port
 
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 TARGETS = {"performance": 90, "accessibility": 95, "best-practices": 95, "seo": 95}

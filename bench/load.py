@@ -32,7 +32,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.http import free_port
+from bench.loopback import free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR / "bench"))
@@ -76,8 +76,10 @@ def get(url):
 
 
 def worker_memory(master):
-    """Resident memory of each gunicorn worker, in MiB."""
-    return [round(p.memory_info().rss / 2**20, 1) for p in master.children()]
+    """Each gunicorn worker's proportional memory (PSS, in MiB): its own pages, and its share of
+    the pages it shares with the master and the other workers (the gazetteer the master loads
+    for them), so that the workers' figures add up to what they use together."""
+    return [round(p.memory_full_info().pss / 2**20, 1) for p in master.children()]
 
 
 def parse_stats(prefix):
@@ -226,7 +228,12 @@ def main():
     parser.add_argument("--spawn-rate", type=int, default=25, help="users started per second")
     parser.add_argument("--duration", type=int, default=240, help="seconds of load (240)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (gunicorn.conf.py's)")
-    parser.add_argument("--out", default=str(BASE_DIR / "docs" / "benchmarks" / "load.md"))
+    parser.add_argument("--out", default=parser_default_out())
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="serve every page afresh (CATALOG_CACHE_PAGES=0), as a first visit after a change",
+    )
     parser.add_argument(
         "--scenario",
         choices=("all", "mixed", "downloads"),
@@ -246,6 +253,8 @@ def main():
     env = production_env(database, work / "static", GUNICORN_MAX_REQUESTS="0")
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
+    if args.no_page_cache:
+        env["CATALOG_CACHE_PAGES"] = "0"
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=BASE_DIR,
@@ -324,7 +333,7 @@ def main():
 class ServerFigures:
     """What a run measured of gunicorn and the machine, beside locust's own figures."""
 
-    memory_start: list  # each worker's resident memory (MiB)
+    memory_start: list  # each worker's proportional memory (PSS, MiB)
     memory_end: list
     samples: list  # the workers' total memory every 2 s of the run
     server_errors: int  # responses with a 5xx status in the access log
@@ -332,11 +341,24 @@ class ServerFigures:
     load_average: tuple  # os.getloadavg() before the run and at its end
 
 
+def parser_default_out():
+    return str(BASE_DIR / "docs" / "benchmarks" / "load.md")
+
+
 def render(args, rows, total, active, missing, server):
     today = datetime.date.today().isoformat()
     command = "make load-test"
+    options = []
     if (args.users, args.duration) != (50, 240):
-        command += f' LOAD_ARGS="--users {args.users} --duration {args.duration}"'
+        options += [f"--users {args.users}", f"--duration {args.duration}"]
+    if args.scenario != "all":
+        options.append(f"--scenario {args.scenario}")
+    if args.no_page_cache:
+        options.append("--no-page-cache")
+    if args.out != parser_default_out():
+        options.append(f"--out {os.path.relpath(args.out, BASE_DIR)}")
+    if options:
+        command += f' LOAD_ARGS="{" ".join(options)}"'
     cpu = platform.processor() or platform.machine()
     lines = [
         "# Load test",
@@ -353,7 +375,12 @@ def render(args, rows, total, active, missing, server):
         f"off) in production mode on 127.0.0.1, the bundled catalog in PostgreSQL (the embedded "
         f"server unless DATABASE_URL names another); locust, headless, {args.users} users with no pause between requests for "
         f"{args.duration} s: far more concurrent requests than {len(server.memory_start)} workers "
-        "can serve, so requests queue and latency shows the saturation.",
+        "can serve, so requests queue and latency shows the saturation. "
+        + (
+            "The page cache is off: every page is built afresh."
+            if args.no_page_cache
+            else "The page cache is on, as in production."
+        ),
         "",
         "## Results",
         "",
@@ -364,7 +391,7 @@ def render(args, rows, total, active, missing, server):
         f"- Errors: **{total['Failure Count']} failed requests**; "
         f"**{server.server_errors} responses with a 5xx status** among the {server.served} in gunicorn's "
         "access log",
-        f"- Worker memory (resident, MiB): {fmt(server.memory_start)} at the start, "
+        f"- Worker memory (proportional set size, MiB): {fmt(server.memory_start)} at the start, "
         f"{fmt(server.memory_end)} at the end (total {sum(server.memory_start):.0f} → "
         f"{sum(server.memory_end):.0f}; highest total during the run "
         f"{max(server.samples, default=0):.0f})",

@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 
-from bench.http import sequential, serve
+from bench.loopback import sequential, serve
 
 FTS_COLUMNS = [
     "brief_title",

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http import load  # noqa: E402
+from bench.loopback import load  # noqa: E402
 from bench.measure import Timing  # noqa: E402
 from bench.report import markdown_table, ms  # noqa: E402
 

@@ -1,5 +1,6 @@
-"""gunicorn.conf.py as the container runs it: gthread workers by default, and no control
-socket under a home directory the container's user cannot write."""
+"""gunicorn.conf.py as the container runs it: gthread workers by default, no control socket
+under a home directory the container's user cannot write, and the place gazetteer loaded once
+in the master for the workers to share."""
 
 import runpy
 
@@ -25,3 +26,28 @@ def test_no_control_socket_error_with_an_unwritable_home(collected_static, tmp_p
     assert "Booting worker" in log
     assert "Control server error" not in log
     assert "Permission denied" not in log
+
+
+def test_the_master_loads_the_gazetteer_for_its_workers_to_share(collected_static, tmp_path):
+    from catalog.places.gazetteer import gazetteer
+
+    gazetteer()  # its tables built, as the first import of sites builds them
+    env = production_env("postgres://nobody@127.0.0.1:1/none", collected_static)
+    with Gunicorn(env, tmp_path / "gunicorn.log", workers=2) as server:
+        server.get("/healthz")
+    log = server.log()
+    assert "Gazetteer loaded in the master" in log
+    assert log.index("Gazetteer loaded") < log.index("Booting worker")
+
+
+def test_without_built_tables_the_master_leaves_the_gazetteer_to_the_workers(
+    collected_static, tmp_path
+):
+    env = production_env(
+        "postgres://nobody@127.0.0.1:1/none", collected_static, GAZETTEER_DIR=str(tmp_path)
+    )
+    with Gunicorn(env, tmp_path / "gunicorn.log", workers=1) as server:
+        server.get("/healthz")
+    assert "Booting worker" in server.log()
+    assert "Gazetteer loaded" not in server.log()
+    assert not list(tmp_path.glob("*.marshal"))

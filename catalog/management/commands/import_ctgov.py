@@ -2,9 +2,8 @@
 object, an API page ({"studies": [...]}), a JSON array, any of them gzipped, a directory of
 such files, or the zip of the ClinicalTrials.gov website's JSON download.
 
-A stored trial is overwritten only by a newer record, unless --force. --if-empty is the first
-load (run on every start): it imports unless a first load has completed, and resumes one that
-was interrupted."""
+A stored trial is overwritten only by a newer record, unless --force. --if-empty imports only
+until a first load has completed, and resumes one that was interrupted."""
 
 import sys
 import time
