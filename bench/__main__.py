@@ -360,22 +360,17 @@ def markdown_section(args, run):
         "",
         report.markdown_table(report.HEADER, main_rows),
     ]
-    if http_rows:
-        lines += [
-            "",
-            f"Over loopback, one request at a time (gunicorn, {args.workers} sync workers, "
-            f"cache off; Datasette's search `{peer_path}`, its one-word search without the "
-            "filters, and its page of the same trial's row):",
-            "",
-            report.markdown_table(report.HTTP_HEADER, http_rows),
-        ]
-    if load_rows:
-        lines += [
-            "",
-            "Under load (gunicorn, loopback):",
-            "",
-            report.markdown_table(report.LOAD_HEADER, load_rows),
-        ]
+    over_loopback = (
+        f"Over loopback, one request at a time (gunicorn, {args.workers} sync workers, cache off; "
+        f"Datasette's search `{peer_path}`, its one-word search without the filters, and its "
+        "page of the same trial's row):"
+    )
+    for intro, header, rows in (
+        (over_loopback, report.HTTP_HEADER, http_rows),
+        ("Under load (gunicorn, loopback):", report.LOAD_HEADER, load_rows),
+    ):
+        if rows:
+            lines += ["", intro, "", report.markdown_table(header, rows)]
     return "\n".join(lines) + "\n"
 
 
