@@ -405,11 +405,24 @@ class TrialQuerySet(models.QuerySet):
             "adverse_events__counts",
         )
 
-    def for_studies(self):
-        """What ``studies_json`` reads: the trial's stored v2 study beside its own columns
-        (not its source record), in one query."""
-        return self.select_related("stored_study").defer(
-            "source_record", "source_extra", "search_vector"
+    def for_studies(self, *fields):
+        """What ``studies_json`` reads, in one query: each trial's stored v2 study and version,
+        its NCT ID, its columns among ``fields`` (those a page token reads), and the rows the
+        queryset already selects with it (an export's MSC profiles); none of its texts."""
+        concrete = {f.name for f in self.model._meta.concrete_fields}
+        related = self.query.select_related if isinstance(self.query.select_related, dict) else {}
+        joined = [
+            f"{name}__{field.name}"
+            for name in related
+            for field in self.model._meta.get_field(name).related_model._meta.concrete_fields
+        ]
+        return self.select_related("stored_study").only(
+            "nct_id",
+            "version",
+            "stored_study__version",
+            "stored_study__study",
+            *(field for field in fields if field in concrete),
+            *joined,
         )
 
     def for_csv(self, columns):

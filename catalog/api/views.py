@@ -203,7 +203,11 @@ def study_list(request):
             queryset = after_token(queryset, wanted.page_token, sort_keys)
         except BadPageToken as bad:
             return error(400, f"pageToken: {bad}", "pageToken")
-    queryset = queryset.for_csv(wanted.columns) if wanted.format == "csv" else queryset.for_studies()
+    queryset = (
+        queryset.for_csv(wanted.columns)
+        if wanted.format == "csv"
+        else queryset.for_studies(*(key.field for key in sort_keys))
+    )
     trials = list(queryset[: wanted.page_size + 1])
     next_token = None
     if len(trials) > wanted.page_size:

@@ -149,3 +149,19 @@ def test_an_api_page_costs_one_query_whether_studies_are_stored_or_not(
     with django_assert_num_queries(1 + 18):
         built = client.get(url).content
     assert stored == built
+
+
+def test_a_sorted_api_page_and_its_next_token_cost_one_query(
+    client, bundled_catalog, django_assert_num_queries
+):
+    StoredStudy.objects.store(StoredStudy.objects.missing())  # any a test before changed
+    url = "/api/v2/studies?pageSize=5&sort=LastUpdatePostDate:desc"
+    with django_assert_num_queries(1):
+        page = client.get(url).json()
+    assert len(page["studies"]) == 5
+    following = client.get(f"{url}&pageToken={page['nextPageToken']}").json()["studies"]
+    dates = [
+        s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"]
+        for s in page["studies"] + following
+    ]
+    assert dates == sorted(dates, reverse=True)
