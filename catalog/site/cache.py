@@ -13,10 +13,13 @@ under the old version and never served after it.
 """
 
 import hashlib
+import logging
+import threading
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connections
 from django.http import HttpResponse, QueryDict
 
 from catalog.models import CatalogVersion
@@ -46,6 +49,11 @@ def per_version(name, compute):
     For figures every visitor shares, such as the whole catalog's total and facet counts: the
     database pays for them once per catalog version, not once per visit. Computed afresh, and
     not stored, inside a transaction that has written (see ``current_version``).
+
+    After a change, the figures of the version before are served while this version's are
+    computed once, in a thread of their own (``_refresh``), so that no visitor waits for them
+    (at 500,000 trials the whole catalog's counts take seconds). Only figures never computed
+    in this cache are computed during the request.
     """
     if not settings.CATALOG_CACHE_COUNTS:
         return compute()
@@ -53,12 +61,53 @@ def per_version(name, compute):
     if version is None:
         return compute()
     cache = caches["default"]  # not the pages' cache: a flood of pages cannot evict these
-    key = f"catalog:data:{version}:{name}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, settings.CATALOG_COUNTS_CACHE_SECONDS)
+    value = cache.get(_figures_key(version, name))
+    if value is not None:
+        return value
+    latest = cache.get(_latest_key(name))
+    if latest is not None and latest[0] < version:
+        # Only the first request after the change starts the computation.
+        if cache.add(_figures_key(version, name) + ":computing", True, REFRESH_SECONDS):
+            threading.Thread(
+                target=_refresh, args=(version, name, compute), daemon=True
+            ).start()
+        return latest[1]
+    return _store(version, name, compute())
+
+
+# How long a computation of figures may take before another request starts one again.
+REFRESH_SECONDS = 600
+logger = logging.getLogger(__name__)
+
+
+def _figures_key(version, name):
+    return f"catalog:data:{version}:{name}"
+
+
+def _latest_key(name):
+    return f"catalog:data:latest:{name}"
+
+
+def _store(version, name, value):
+    cache = caches["default"]
+    timeout = settings.CATALOG_COUNTS_CACHE_SECONDS
+    cache.set(_figures_key(version, name), value, timeout)
+    latest = cache.get(_latest_key(name))
+    if latest is None or latest[0] <= version:
+        cache.set(_latest_key(name), (version, value), timeout)
     return value
+
+
+def _refresh(version, name, compute):
+    """Compute and store the figures of ``version`` outside the request that found them
+    missing, on this thread's own database connection."""
+    try:
+        _store(version, name, compute())
+    except Exception:
+        logger.exception("could not compute the figures %r of catalog version %s", name, version)
+        caches["default"].delete(_figures_key(version, name) + ":computing")
+    finally:
+        connections.close_all()
 
 
 def _key(request, version, query=True):
