@@ -364,7 +364,8 @@ class Importer:
                     progress(self.summary)
         finally:
             self._in_run = False
-            self.store_studies()
+        # An interrupted run leaves its trials' studies to be built when they are read.
+        self.store_studies()
         if not self.dry_run and (self.summary.created or self.summary.updated):
             # The "did you mean" vocabulary follows the catalog's words.
             refresh_vocabulary()
