@@ -20,7 +20,9 @@ BEGIN
             'new_rows'
         );
     END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    -- A row moved to another trial changes the study of the one it left too. The trial's own
+    -- query (no %1$s) reads both transition tables itself: it runs once.
+    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND strpos(TG_ARGV[0], '%1$s') > 0) THEN
         EXECUTE format(
             'DELETE FROM catalog_storedstudy WHERE trial_id IN (' || TG_ARGV[0] || ')',
             'old_rows'

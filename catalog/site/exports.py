@@ -298,7 +298,7 @@ def json_chunks(trials, paths=(), msc=False):
     any, and with ``msc`` the MSC profile under ``MSC_KEY`` (v2 clients ignore the key)."""
     yield "["
     first = True
-    for batch in _in_batches(trials):
+    for batch in in_batches(trials):
         for trial, text in zip(batch, studies_json(batch), strict=True):
             if paths or msc:
                 study = json.loads(text)
@@ -312,10 +312,10 @@ def json_chunks(trials, paths=(), msc=False):
     yield "\n]\n"
 
 
-def _in_batches(trials):
-    """``trials`` in lists of ``BATCH_SIZE``: the studies not stored are built a list at once."""
+def in_batches(trials, size=BATCH_SIZE):
+    """``trials`` in lists of ``size``: the studies not stored are built a list at once."""
     trials = iter(trials)
-    while batch := list(itertools.islice(trials, BATCH_SIZE)):
+    while batch := list(itertools.islice(trials, size)):
         yield batch
 
 

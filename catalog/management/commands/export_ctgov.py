@@ -10,7 +10,6 @@ file. ``import_ctgov`` reads it back: into an empty database it gives the same c
 
 import gzip
 import io
-import itertools
 import os
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.models import Trial
 from catalog.registry.ctgov import studies_json
+from catalog.site.exports import in_batches
 
 
 @contextmanager
@@ -67,7 +67,7 @@ def write_studies(trials, stream, batch_size):
     stream.write("[")
     count = 0
     rows = trials.for_studies().iterator(chunk_size=batch_size)
-    while batch := list(itertools.islice(rows, batch_size)):
+    for batch in in_batches(rows, batch_size):
         for text in studies_json(batch):
             stream.write(",\n" if count else "\n")
             stream.write(text)
