@@ -5,6 +5,7 @@ list filtered by it, the evidence it came from and whether a curator set it.
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from catalog.models import DoseUnit, MscDonor, MscProduct, MscRoute, MscSource
 from catalog.msc.query import format_count, parse_count
@@ -49,8 +50,13 @@ def cells(value):
     return f"{mantissa} × 10{exponent.translate(_SUPERSCRIPT)}"
 
 
+@cache
+def _labels(choices):
+    return dict(choices.choices)
+
+
 def _codes(field_name, choices, codes):
-    labels = dict(choices.choices)
+    labels = _labels(choices)
     return [Value(labels.get(code, code), list_url(**{field_name: code})) for code in codes]
 
 
@@ -100,7 +106,7 @@ def _dose_values(profile):
     if profile.dose_min is not None or profile.dose_max is not None:
         low = profile.dose_min if profile.dose_min is not None else profile.dose_max
         high = profile.dose_max if profile.dose_max is not None else profile.dose_min
-        unit_label = dict(DoseUnit.choices).get(unit or DoseUnit.TOTAL)
+        unit_label = _labels(DoseUnit).get(unit or DoseUnit.TOTAL)
         shown = cells(low) if low == high else f"{cells(low)} to {cells(high)}"
         values.append(
             Value(

@@ -23,7 +23,7 @@ from catalog.msc import display as msc_display
 from catalog.places.gazetteer import gazetteer
 from catalog.search import facets, fulltext
 from catalog.search.params import MSC_PROFILE, PARAMS
-from catalog.search.query import PAGING_PARAMS, Notice, list_url
+from catalog.search.query import PAGING_PARAMS, Notice, list_path, list_url
 from catalog.site import cache
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -282,9 +282,12 @@ class TrialSearch:
             .select_related("lead_sponsor", "msc")
             .only(*LIST_FIELDS)
             .prefetch_related(
+                # A list (to_attr), not a queryset per trial: Django builds a queryset for each
+                # row it prefetches into a manager, which cost more than the query itself.
                 Prefetch(
                     "trialcondition_set",
                     queryset=TrialCondition.objects.select_related("condition"),
+                    to_attr="condition_links",
                 )
             )
         )
@@ -321,7 +324,7 @@ class TrialSearch:
 
     def query_string(self, drop=(), **changes):
         """``?...`` for this search with ``changes`` (None removes), without ``drop``."""
-        return self.url(drop, **changes).removeprefix(reverse("catalog:trial_list"))
+        return self.url(drop, **changes).removeprefix(list_path())
 
     def filter_query_string(self):
         """The filters and search alone (what downloads and the feed take)."""

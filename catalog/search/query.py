@@ -20,12 +20,14 @@ names a parameter.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from catalog.search import fulltext
 
@@ -706,7 +708,18 @@ def list_url(params=(), drop=(), **changes):
             values = given.get(name, [])
         query += [(name, str(item)) for item in values]
     encoded = urlencode(query)
-    return reverse("catalog:trial_list") + (f"?{encoded}" if encoded else "")
+    return list_path() + (f"?{encoded}" if encoded else "")
+
+
+def list_path():
+    """The trial list's path (``/trials/``), reversed once per URL configuration: a list page
+    builds hundreds of addresses (every facet value and MSC value is a link)."""
+    return _reversed_list_path(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+@lru_cache(maxsize=8)
+def _reversed_list_path(script_prefix, urlconf):
+    return reverse("catalog:trial_list", urlconf=urlconf)
 
 
 def _grouped(pairs):
