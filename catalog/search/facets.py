@@ -1,10 +1,13 @@
 """Facet counts: how many trials each filter value would give, under the other active filters.
 
-All counts of a page come from ONE SQL statement, whatever the number of filters and values:
-a CTE holds the trials matching every filter (``b0``) and, for each active facet filter, one
-holds the trials matching every filter but that one (``b_status`` ...); each facet is a GROUP
-BY over its CTE, and the branches are joined by UNION ALL. Values with no trials do not appear
-(a selected value is kept, with 0, so it can be unselected). The same statement gives the total.
+All counts of a page come from ONE SQL statement, whatever the number of filters and values,
+and the trials are read once: a materialized CTE (``b0``) holds the trials matching every filter
+but the active facet filters, with a flag per active facet filter saying whether the trial
+passes it. A facet counts the rows of ``b0`` that pass every other active facet filter (``b_status``
+...: a facet is counted under the other filters, so a visitor sees what each choice would give),
+the total those that pass them all. Each facet is a GROUP BY, and the branches are joined by
+UNION ALL. Values with no trials do not appear (a selected value is kept, with 0, so it can be
+unselected).
 
 Each facet's branch, label, choices and display are declared with its parameter
 (``catalog.search.params``, ``Facet``); this module only puts the branches together.
@@ -13,6 +16,7 @@ Each facet's branch, label, choices and display are declared with its parameter
 from dataclasses import dataclass, field
 
 from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 
 @dataclass
@@ -69,29 +73,34 @@ def count(query, queryset, names=None):
     the facets ``names`` (all its registry declares, by default), in one query."""
     specs = {param.name: param for param in query.registry.facets()}
     names = [n for n in (names or specs) if n in specs]
-    active = {n for n in names if _selected(query, n)}
+    active = [n for n in names if _selected(query, n)]
     connection = connections[queryset.db]
     columns = query.registry.facet_columns()
 
-    ctes, cte_params = [], []
+    # The trials under every filter but the active facet filters, each of which is a flag.
+    flags = {}
+    for name in active:
+        others = [n for n in query.values if n != name]
+        passing = query.apply(queryset.all(), exclude=others).order_by().values("pk")
+        flags[f"f_{name}"] = ExpressionWrapper(Q(pk__in=passing), output_field=BooleanField())
+    base = query.apply(queryset.all(), exclude=active).order_by().annotate(**flags)
+    sql, cte_params = base.values(*columns, *flags).query.get_compiler(queryset.db).as_sql()
+    ctes = [f"b0 AS MATERIALIZED ({sql})"]
 
-    def add_cte(cte_name, exclude):
-        qs = query.apply(queryset.all(), exclude).order_by().values(*columns)
-        sql, params = qs.query.get_compiler(queryset.db).as_sql()
-        ctes.append(f"{cte_name} AS MATERIALIZED ({sql})")
-        cte_params.extend(params)
+    def passing_all(but=None):
+        return " AND ".join(f"f_{n}" for n in active if n != but) or "TRUE"
 
-    add_cte("b0", ())
+    ctes.append(f"b_all AS (SELECT * FROM b0 WHERE {passing_all()})")
     branches, branch_params = (
-        ["(SELECT '_total' AS facet, NULL::text AS value, count(*) AS n FROM b0)"],
+        ["(SELECT '_total' AS facet, NULL::text AS value, count(*) AS n FROM b_all)"],
         [],
     )
     for name in names:
         spec = specs[name].facet
-        cte_name = "b0"
+        cte_name = "b_all"
         if name in active:
             cte_name = f"b_{name}"
-            add_cte(cte_name, (name,))
+            ctes.append(f"{cte_name} AS (SELECT * FROM b0 WHERE {passing_all(but=name)})")
         sql = spec.sql.replace("{b}", cte_name).replace("{limit}", str(spec.limit or 1000))
         selected = _selected(query, name)
         # Each branch's selected values, upper-cased by PostgreSQL as the keys are.
@@ -107,7 +116,7 @@ def count(query, queryset, names=None):
     rows_by_facet = {}
     total = 0
     with connection.cursor() as cursor:
-        cursor.execute(statement, cte_params + branch_params)
+        cursor.execute(statement, list(cte_params) + branch_params)
         for facet, value, n in cursor.fetchall():
             if facet == "_total":
                 total = n

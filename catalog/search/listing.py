@@ -277,6 +277,12 @@ class TrialSearch:
 
     def results(self, total):
         """The page of results, given the total (from the facet counts: no COUNT query)."""
+        if not total:
+            # Nothing to show: no query to build (its ranking and snippet expressions cost
+            # several milliseconds of Python).
+            paginator = Paginator(Trial.objects.none(), self.per_page)
+            paginator.count = 0
+            return paginator.get_page(1)
         rows = (
             self.ordered()
             .select_related("lead_sponsor", "msc")
