@@ -139,6 +139,9 @@ ObservationalModel = code_list("ObservationalModel")
 TimePerspective = code_list("TimePerspective")
 Sex = code_list("Sex")
 AgeGroup = code_list("AgeGroup")
+# The labels of the array columns' codes, built once (a list page shows 25 trials' phases).
+PHASE_LABELS = dict(Phase.choices)
+AGE_GROUP_LABELS = dict(AgeGroup.choices)
 EnrollmentType = code_list("EnrollmentType")
 ResponsiblePartyType = code_list("ResponsiblePartyType")
 AgencyClass = code_list("AgencyClass")
@@ -819,12 +822,10 @@ class Trial(models.Model):
         return "ClinicalTrials.gov record"
 
     def get_phases_display(self):
-        labels = dict(Phase.choices)
-        return ", ".join(labels.get(p, p) for p in self.phases)
+        return ", ".join(PHASE_LABELS.get(p, p) for p in self.phases)
 
     def get_std_ages_display(self):
-        labels = dict(AgeGroup.choices)
-        return ", ".join(labels.get(a, a) for a in self.std_ages)
+        return ", ".join(AGE_GROUP_LABELS.get(a, a) for a in self.std_ages)
 
     def get_who_masked_display(self):
         labels = dict(WhoMasked.choices)

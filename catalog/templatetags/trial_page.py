@@ -1,6 +1,7 @@
 """Template helpers for the trial page: record texts, record links, sharing data."""
 
 import datetime
+import functools
 import json
 
 from django import template
@@ -49,6 +50,24 @@ def joining(trial):
     }
 
 
+@register.simple_tag
+def contact(person):
+    """A contact's name, role, phone (a ``tel:`` link, with its extension) and email (a
+    ``mailto:`` link): a central contact's row or a site contact of the record's JSON."""
+    parts = []
+    if name := _get(person, "name"):
+        parts.append(format_html('<span class="contact-name">{}</span>', name))
+    if role := _get(person, "role"):
+        parts.append(format_html(' <span class="contact-role">({})</span>', code_label(role).lower()))
+    if phone := _get(person, "phone"):
+        parts.append(format_html('<br><a href="tel:{}">{}</a>', phone.replace(" ", ""), phone))
+        if extension := _get(person, "phone_ext") or _get(person, "phoneExt"):
+            parts.append(format_html(" ext. {}", extension))
+    if email := _get(person, "email"):
+        parts.append(format_html('<br><a href="mailto:{}">{}</a>', email, email))
+    return mark_safe("".join(parts))
+
+
 def _get(contact, name):
     # Central contacts are rows; a site's contacts are the record's JSON objects.
     return (contact.get(name) if isinstance(contact, dict) else getattr(contact, name, "")) or ""
@@ -60,7 +79,26 @@ def ago(value):
     matters more to a reader deciding whether to call than the date itself."""
     if not value:
         return ""
+    today = datetime.date.today()
+    if type(value) is datetime.date and (today - value).days > 1:
+        # In days or more, the same all day: a list page asks for 25, and timesince is slow.
+        return _days_ago(value, today)
     return f"{timesince(value, depth=1)} ago"
+
+
+@functools.lru_cache(maxsize=4096)
+def _days_ago(value, today):
+    return f"{timesince(value, depth=1)} ago"
+
+
+@register.simple_tag
+def status_badge(trial):
+    """The trial's status as the catalog judges it, as a badge of its group's colour."""
+    return format_html(
+        '<span class="status badge badge-{}">{}</span>',
+        trial.status_group,
+        trial.get_current_status_display(),
+    )
 
 
 # A ClinicalTrials.gov text (Markdown dialect) as safe HTML; eligibility criteria split into
@@ -166,3 +204,4 @@ def zip_groups(cells, groups):
 def zip_headers(cells, headers):
     """A table view row's cells with their column headers (``catalog.site.table``)."""
     return zip(cells, headers, strict=False)
+
