@@ -6,7 +6,7 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
@@ -66,6 +66,38 @@ def contact(person):
     if email := _get(person, "email"):
         parts.append(format_html('<br><a href="mailto:{}">{}</a>', email, email))
     return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def site_items(sites):
+    """The ``<li>`` of each site: its facility and recruitment status, its place and its
+    contacts. Built here rather than in the template: a trial can have hundreds of sites."""
+    items = []
+    for site in sites:
+        status = format_html(' <span class="tag">{}</span>', site.get_status_display())
+        place = format_html(
+            "{}{}{}",
+            site.city,
+            format_html(", {}", site.state) if site.state else "",
+            format_html(" {}", site.zip) if site.zip else "",
+        )
+        contacts = ""
+        if site.contacts:
+            contacts = format_html(
+                '<ul class="contacts">{}</ul>',
+                format_html_join("", "<li>{}</li>", ((contact(c),) for c in site.contacts)),
+            )
+        items.append(
+            format_html(
+                '<li>\n        <p class="facility">{}{}</p>\n        <p class="place">{}</p>'
+                "\n        {}\n      </li>",
+                site.facility or "Facility not named",
+                status if site.status else "",
+                place,
+                contacts,
+            )
+        )
+    return mark_safe("\n      ".join(items))
 
 
 def _get(contact, name):
