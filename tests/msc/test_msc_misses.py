@@ -1595,3 +1595,198 @@ def test_an_oxygenator_outside_the_body_is_no_route_of_the_mscs():
         interventions=[product("MSC", "allogeneic MSCs")],
     ))
     assert q["route"] == ["intravenous"]
+
+
+# ------------------------------------------------------------ sample-h
+
+
+def described(record, description="", outcomes=()):
+    """The record with a detailed description and primary outcome measures."""
+    section = record["protocolSection"]
+    section["descriptionModule"]["detailedDescription"] = description
+    section["outcomesModule"] = {"primaryOutcomes": [{"measure": m} for m in outcomes]}
+    return record
+
+
+@pytest.mark.parametrize("text,route", [
+    ("Single intra-articular implantation of autologous bone marrow-derived mesenchymal stem cells", "intra_articular"),
+    ("Intracoronary implantation of bone marrow-derived mesenchymal stem cells", "intra_arterial"),
+])
+def test_implanting_bone_marrow_mscs_is_no_implantation_into_bone(text, route):
+    p = profile(study("MSC Therapy", interventions=[product("MSC", text)]))
+    assert p["route"] == [route]
+
+
+@pytest.mark.parametrize("text", [
+    "a single intra-articular injection of 50 million donor-derived hMSCs",
+    "BM-Allo.MSC for infusion is manufactured from normal donor derived bone marrow product",
+    "MSC will be expanded from the donors of all patients who develop GVHD",
+    "Mesenchymal Stromal Cells (MSC) from related or unrelated Human Leukocyte Antigen (HLA) identical or HLA mismatched donors",
+])
+def test_mscs_derived_or_expanded_from_donors_are_allogeneic(text):
+    p = profile(study("MSC Therapy", interventions=[product("MSC", text)]))
+    assert p["donor"] == "allogeneic"
+
+
+def test_a_haematopoietic_graft_or_cord_blood_mononuclear_cells_beside_the_mscs_name_no_tissue():
+    p = profile(study(
+        "Mesenchymal Stem Cell Infusion After Hematopoietic Cell Transplantation",
+        interventions=[product("Mesenchymal stem cell infusion", "Infusion of mesenchymal stem cells on the same day as hematopoietic stem cell infusion.", kind="PROCEDURE", arms=["1"])],
+        arms=[{"label": "1", "type": "EXPERIMENTAL", "description": "MSC co-infusion with either HLA-mismatched PBSC or cord blood"}],
+    ))
+    assert p["is_msc"] and p["source"] == ["not_stated"] and p["route"] == ["intravenous"]
+    q = profile(study("Stem Cell Therapy in Autism", interventions=[product(
+        "human cord blood mononuclear cells and human umbilical cord mesenchymal stem cells", "hCB-MNCs and hUC-MSCs transplantation")]))
+    assert q["source"] == ["umbilical_cord"]
+
+
+@pytest.mark.parametrize("text", [
+    "Core decompression with concentrated autologous mesenchymal stromal cells isolated from bone marrow",
+    "Stem cells derived from iliac bone marrow with centrifuge and ficoll method, then 40 x 10^6 mesenchymal stem cells injected in the nonunion site",
+    "The mesenchymal cells will be separated by a bedside separation system and injected with a bone matrix",
+])
+def test_concentrated_or_gradient_separated_marrow_cells_are_an_uncultured_fraction(text):
+    assert not profile(study("Cell Therapy for Nonunion", interventions=[product("Mesenchymal stem cells", text)]))["is_msc"]
+    cultured = text + ". The cells will be seeded at a density of 5,000 cells/cm2 before injection."
+    assert profile(study("Cell Therapy for Nonunion", interventions=[product("Mesenchymal stem cells", cultured)]))["is_msc"]
+
+
+@pytest.mark.parametrize("description", [
+    "Autologous bone marrow derived mesenchymal stem cells are transplanted into the ovaries without in vitro expansion or culture, with minimal manipulation.",
+    "This study uses adipose-derived stem cells in the form of non-expanded culture, injected intravenously.",
+    "Mesenchymal stem cells are isolated from lipoaspirates; expansion in costly facilities is avoidable.",
+])
+def test_mscs_whose_culture_the_prose_denies_are_an_uncultured_fraction(description):
+    p = profile(described(study("Stem Cells for Ovarian Failure", interventions=[product("Autologous stem cells", "Stem cells")]), description))
+    assert not p["is_msc"]
+
+
+def test_cells_co_cultivated_with_mscs_are_no_msc_product():
+    p = profile(study("Tolerogenic Dendritic Cells in Type 1 Diabetes", interventions=[product(
+        "Autologous tolerogenic dendritic cells", "Dendritic cells co-cultivated with mesenchymal stem cells (MSC-tolDC) injected subcutaneous.")]))
+    assert not p["is_msc"]
+
+
+@pytest.mark.parametrize("name,kind,text", [
+    ("Flow cytometry", "OTHER", "Mesenchymal stromal cells of the biopsy (CD105, CD90, CD73) are counted"),
+    ("Progenitor potential of gingival mesenchymal cells", "DIAGNOSTIC_TEST", "the tissue is treated to extract the mesenchymal cells"),
+])
+def test_an_analysis_or_diagnostic_test_of_participants_cells_gives_no_msc_product(name, kind, text):
+    p = profile(study("Mesenchymal Cells in Periodontitis", interventions=[product(name, text, kind=kind)]))
+    assert not p["is_msc"]
+
+
+@pytest.mark.parametrize("text,unit,low,high", [
+    ("Doses of MSCs will be 1-2x10^6 million MSCs per/kg body weight", "per_kg", 1e6, 2e6),
+    ("Allogeneic UC-MSCs 1 x 10~7 diluted in 5 mL of platelet rich plasma", "total", 1e7, 1e7),
+    ("25 million cells/unit dose (cumulative dose: 75 million MSCs)", "total", 2.5e7, 2.5e7),
+    ("a total of 1.99 x 10^8 (199 million) hMSCs and 1 million C-Kit hCSCs", "total", 1.99e8, 1.99e8),
+])
+def test_doses_per_slash_kg_with_a_tilde_per_unit_dose_and_beside_another_cell_product(text, unit, low, high):
+    p = profile(study("MSC Therapy", interventions=[product("MSC", text)]))
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == (unit, pytest.approx(low), pytest.approx(high))
+
+
+def test_a_dose_made_of_several_syringes_is_their_sum():
+    p = profile(study("AstroStem in Alzheimer's Disease", interventions=[product(
+        "AstroStem", "Autologous adipose MSCs given intravenously; the dose consists of two syringes and each syringe contains 2.0 x 10^8 cells.")]))
+    assert p["dose"]["min"] == 4e8
+
+
+def test_the_cells_of_a_whole_protocol_are_no_dose_of_one_administration():
+    p = profile(study("ADSC in Osteoarthritis", interventions=[product(
+        "ADMSC", "intra-articular injection of at least 10 million ADMSC per procedure, maximum four procedures, minimum number of cells per protocol 40 million")]))
+    assert (p["dose"]["min"], p["dose"]["max"]) == (1e7, 1e7)
+
+
+def test_a_total_shared_by_a_stated_number_of_infusions_is_divided_without_an_interval():
+    p = profile(study("BM-MSC for Heart Failure", interventions=[product("BM-MSC", "A total of 400 million MSCs given in four intravenous infusions.")]))
+    assert (p["dose"]["min"], p["dose"]["n_doses"]) == (1e8, 4)
+
+
+def test_a_co_medication_for_pain_states_no_route_and_conjunctival_injections_are_ocular():
+    p = profile(study("Placental MSCs for Myelomeningocele", interventions=[product(
+        "Placental mesenchymal stem cells", "The fetus will be given an intramuscular injection of pain medications and paralytic. The MSC product is placed in the defect.")]))
+    assert "intramuscular" not in p["route"]
+    q = profile(study("ASC in Cicatricial Conjunctivitis", interventions=[product(
+        "ASC", "12,5 million allogeneic mesenchymal stem cells by subcnjunctival injection and topical conjunctival injection")]))
+    assert q["route"] == ["ocular"]
+
+
+def test_an_injection_into_the_mesenteric_artery_is_intra_arterial():
+    p = profile(study("UC-MSC for Ulcerative Colitis", interventions=[product(
+        "UC-MSC", "Intravenous infusion of UC-MSCs, one week later inject mesenchymal stem cells to mesenteric artery")]))
+    assert p["route"] == ["intravenous", "intra_arterial"]
+
+
+def test_an_amniotic_membrane_carrying_the_mscs_is_no_source_and_wrapping_a_nerve_is_local():
+    p = profile(study(
+        "Human Amniotic Membrane and Mesenchymal Stem Cells Composite",
+        interventions=[product("Nerve transfer with HAM-AdMSC composite wrapping", "The end-to-end anastomosis is wrapped by a composite of human amniotic membrane and allogeneic adipose-derived mesenchymal stem cells", kind="PROCEDURE")],
+    ))
+    assert p["source"] == ["adipose"] and p["route"] == ["local_injection"]
+
+
+@pytest.mark.parametrize("description", [
+    "The patients who are eligible underwent bone marrow aspiration; after cell separation the mesenchymal stem cells are injected.",
+    "The mesenchymal stem cells will be harvested from buccal fat pad tissue of patients receiving the surgery.",
+])
+def test_patients_who_give_the_tissue_give_their_own_cells(description):
+    p = profile(described(study("MSC Therapy", interventions=[product("MSC", "mesenchymal stem cells")]), description))
+    assert p["donor"] == "autologous"
+
+
+def test_results_of_other_trials_are_background():
+    p = profile(described(
+        study("UC-MSC in Liver Cirrhosis", interventions=[product("Umbilical cord-derived mesenchymal stem cell", "1.0*10E6 UC-MSC/kg intravenously")]),
+        "In clinical, autologous BM-MSC have significantly improved liver function in patients with liver cirrhosis.",
+    ))
+    assert p["donor"] == "allogeneic"
+
+
+def test_a_donor_word_in_one_title_counts_when_the_other_names_mscs():
+    record = study("Autologous Cardiopoietic Cells for Heart Failure", interventions=[product("Injection of C3BS-CQR-1", "Injection of C3BS-CQR-1")])
+    record["protocolSection"]["identificationModule"]["officialTitle"] = "Bone Marrow-derived Mesenchymal Cardiopoietic Cells (C3BS-CQR-1) for Heart Failure"
+    assert profile(record)["donor"] == "autologous"
+
+
+def test_autologous_cells_of_one_tissue_beside_perinatal_mscs_are_both():
+    p = profile(study(
+        "Bone Marrow Derived Autologous Stem Cells + Human Umbilical Cord Derived Mesenchymal Stem Cells for Liver Cirrhosis",
+        interventions=[product("Mesenchymal stem cell", "Intravenous dose of mesenchymal stem cell derived from human bone marrow & umbilical cord")],
+    ))
+    assert p["donor"] == "both"
+
+
+def test_the_patients_own_marrow_the_mscs_act_on_is_no_source():
+    p = profile(study(
+        "Allogeneic MSC Infusion in Ischemic Heart Disease",
+        summary="Allogeneic MSCs promote endothelial repair through rescue of bone marrow progenitors in diabetic patients.",
+        interventions=[product("100 million allogeneic mesenchymal stem cells", "single intravenous infusion")],
+    ))
+    assert p["source"] == ["not_stated"]
+
+
+def test_an_abbreviation_the_record_defines_for_the_stem_cells_names_the_product():
+    p = profile(study(
+        "Buccal Fat Pad Derived Mesenchymal Stem Cells in Maxillary Sinus Augmentation",
+        summary="Buccal fat pad derived stem cells (BFPSCs) are loaded on a bone allograft for sinus augmentation.",
+        interventions=[product("BFPSCs + DFDBA + PRF", kind="PROCEDURE"), product("DFDBA + PRF", kind="PROCEDURE")],
+    ))
+    assert p["is_msc"] and p["source"] == ["adipose"] and p["route"] == ["local_injection"]
+
+
+def test_the_outcome_measures_give_the_tissue_and_the_dose_when_nothing_else_does():
+    p = profile(described(
+        study("MSC Coated Fistula Plug", interventions=[product("MSC-AFP", "autologous mesenchymal stromal cells on a fistula plug")]),
+        outcomes=["Safety of adipose derived, autologous mesenchymal stromal cells bound to the fistula plug",
+                  "Adverse events between the 0.5, 1.6 and 5.0 million mesenchymal stem cells per kilogram dose cohorts"],
+    ))
+    assert p["source"] == ["adipose"]
+    assert (p["dose"]["unit"], p["dose"]["min"], p["dose"]["max"]) == ("per_kg", 5e5, 5e6)
+
+
+def test_an_intraosseous_injection_into_a_lesion_is_local():
+    p = profile(study("MSCs for Osteonecrosis of the Femoral Head", interventions=[product(
+        "MSC", "Route of administration: local implant intraosseous injection with trocar in the femoral head.")]))
+    assert p["route"] == ["local_injection"]

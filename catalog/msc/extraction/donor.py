@@ -42,7 +42,14 @@ def donors_in(sentence: str, need_context: bool, product_names: tuple = ()):
     return out
 
 
-_PERINATAL_WORDS = re.compile(r"umbilical|cord|wharton|\bWJ|placent|amni|decidu", re.I)
+_CELLS = re.compile(r"\bcells?\b", re.I)
+# The autologous word names a perinatal tissue when it goes with it ("autologous umbilical cord
+# blood"), not when it names another product beside it ("Bone Marrow Derived Autologous Stem
+# Cells + Human Umbilical Cord Derived MSCs").
+_AUTOLOGOUS_PERINATAL = re.compile(
+    r"\b(?:auto\w*|own)[\s-]+(?:[\w-]+[\s-]+){0,2}?(?:umbilical|cord|wharton|WJ|placent|amni|decidu)",
+    re.I,
+)
 
 
 def perinatal_beside_autologous(sources, autologous_evidence) -> bool:
@@ -53,18 +60,26 @@ def perinatal_beside_autologous(sources, autologous_evidence) -> bool:
     return (
         any(s in perinatal for s in sources)
         and any(s not in perinatal and s != "not_stated" for s in sources)
-        and not any(_PERINATAL_WORDS.search(e) for e in autologous_evidence)
+        and not any(_AUTOLOGOUS_PERINATAL.search(e) for e in autologous_evidence)
     )
 
 
 def donor_from_tiers(tiers, evidence, sources, named, product_names=()):
     vocab = vocabulary()
     found = {}
+    # The titles name one product: when one of them calls it MSCs, another naming "cells" speaks
+    # of it too ("Autologous Cardiopoietic Cells" beside "Bone Marrow-derived Mesenchymal
+    # Cardiopoietic Cells").
+    titles_about_msc = len(tiers) > 1 and any(
+        about_msc(s) for s, origin in tiers[1] if origin == "title"
+    )
     for ti, tier in enumerate(tiers):
-        for s, _origin in tier:
+        for s, origin in tier:
             if ti >= 2 and vocab.background.search(s):
                 continue
             need_context = ti != 0 and not vocab.tissue_taken.search(s)
+            if need_context and origin == "title" and titles_about_msc and _CELLS.search(s):
+                need_context = False
             d = donors_in(s, need_context=need_context, product_names=product_names)
             for code, m in d.items():
                 found.setdefault(code, []).append(shorten(s, m))

@@ -22,8 +22,21 @@ _HAS_DIGIT = re.compile(r"\d")
 _CUMULATIVE = re.compile(
     r"(?:\btotal(?:\s+(?:dose|amount|number))?(?:\s+(?:of|up\s+to|is|will\s+be|=|:))*"
     r"|cumulative(?:\s+(?:minimum|maximum|target))?(?:\s+dose)?(?:\s+(?:of|up\s+to|is)|\s*[:=])*"
-    r"|in\s+total(?:\s+of)?)"
+    r"|in\s+total(?:\s+of)?"
+    # "minimum number of cells per protocol 40 million": the cells of the whole protocol
+    r"|(?:minimum|maximum|total)\s+(?:number\s+of\s+)?cells\s+(?:per|pre|over|during|in)\s+"
+    r"(?:the\s+)?(?:protocol|study|treatment|course)(?:\s+(?:of|is|=|:))*)"
     r"\s*(?:about|approximately|~)?\s*$",
+    re.I,
+)
+
+# One administration made of several containers: "AstroStem, which consists of two syringes and
+# each syringe contains 2.0 x 10^8 cells": the dose is their sum.
+_CONTAINERS = re.compile(
+    r"(?:consists?\s+of|consisting\s+of|compris\w+|composed\s+of|given\s+(?:as|in)|divided\s+(?:into|in)"
+    r"|delivered\s+in)\s+(\d+|two|three|four|five|six)\s+(syringe|vial|bag|ampoule|cryobag|tube)s\b"
+    r"[^.;]{0,60}?\beach\s+(?:\w+\s+)?\2\s+(?:contains?|containing|with|of|holds?|has)\s*"
+    r"(?:about|approximately|~)?\s*$",
     re.I,
 )
 
@@ -97,6 +110,9 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         cumulative = bool(_CUMULATIVE.search(sentence[max(0, start - 40) : start])) and not (
             _EACH.search(after)
         )
+        containers = _CONTAINERS.search(sentence[max(0, start - 160) : start])
+        if containers:
+            values = [v * word_number(containers.group(1)) for v in values]
         perkg = bool(vocab.re_perkg.search(after))
         cells = bool(vocab.re_cellsafter.search(after))
         if needs_cells and not (perkg or cells):
@@ -379,6 +395,12 @@ def per_site(sentence: str, span) -> bool:
     return bool(_PER_SITE.search(sentence[span[1] :]))
 
 
+# Administrations that are separate by their name (not the injections of one session).
+_SEPARATE = re.compile(
+    r"\b(?:infusions|doses|administrations|transfusions|courses|cycles|treatments)\b", re.I
+)
+
+
 def dose_from_tiers(tiers, evidence, adult: bool):
     vocab = vocabulary()
     chosen = None
@@ -440,10 +462,15 @@ def dose_from_tiers(tiers, evidence, adult: bool):
         use = perkg or [(v, where) for v, pk, where in chosen]
         raw = [v for v, _ in use]
         values = raw
-        if cumulative and (dose["n_doses"] or 1) > 1 and dose["interval"]:
-            # "a total of 400 million cells, infusions on days 0, 30, 60 and 90": 100 million
-            # per infusion. Without an interval the "doses" may be the injections of one session
-            # ("20 intramyocardial injections for a total of 2 x 10^8 cells"): a total per session.
+        if (
+            cumulative
+            and (dose["n_doses"] or 1) > 1
+            and (dose["interval"] or any(_SEPARATE.search(e) for e in sched_sents[:1]))
+        ):
+            # "a total of 400 million cells, infusions on days 0, 30, 60 and 90", "in four
+            # infusions": 100 million per infusion. Injections without an interval may be those of
+            # one session ("20 intramyocardial injections for a total of 2 x 10^8 cells"): a total
+            # per session.
             values = [v / dose["n_doses"] for v in values]
         dose["min"], dose["max"] = min(values), max(values)
         if dose["unit"] == "per_kg":

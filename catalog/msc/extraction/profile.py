@@ -82,6 +82,12 @@ def profile_from_study(study: dict) -> dict:
         return profile
     evidence = {"source": [], "donor": [], "product": [], "route": [], "dose": []}
     sources = sources_from_tiers(record.tiers, named, evidence["source"])
+    if not sources:
+        # the outcome measures last, as for the route: "safety of adipose derived, autologous
+        # MSCs bound to the fistula plug" states the tissue when nothing else does
+        sources = sources_from_tiers(
+            [[], [], [], record.outcome_sentences], named, evidence["source"]
+        )
     donor = donor_from_tiers(
         record.tiers, evidence["donor"], sources, named, record.product_names
     )
@@ -99,6 +105,18 @@ def profile_from_study(study: dict) -> dict:
     if not routes:
         routes = implied_route(record, evidence["route"])
     dose = dose_from_tiers(record.tiers, evidence["dose"], record.adult())
+    if dose["min"] is None and record.outcome_sentences:
+        # "… between the 0.5, 1.6 and 5.0 million MSCs per kilogram dose cohorts": the outcome
+        # measures give the dose when nothing else does
+        late_evidence = []
+        late = dose_from_tiers(
+            [[], [], [], record.outcome_sentences], late_evidence, record.adult()
+        )
+        if late["min"] is not None:
+            if dose["n_doses"] is not None or dose["interval"] is not None:
+                late["n_doses"], late["interval"] = dose["n_doses"], dose["interval"]
+            dose = late
+            evidence["dose"].extend(late_evidence)
     if "cells" not in products:
         # exosome / secretome doses are not cell counts
         schedule_kept = (dose["n_doses"], dose["interval"])

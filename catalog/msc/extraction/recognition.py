@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 
 from .record import StudyText
-from .text import blank_out
-from .vocabulary import vocabulary
+from .text import blank_out, sentences
+from .vocabulary import about_msc, vocabulary
 
 # Interventions that take tissue or cells from the participants rather than give them any.
+# ("flow cytometry": an analysis of the participants' cells)
 _SAMPLING = re.compile(
-    r"sampl|biops|harvest|liposuction|aspirat|extraction|collect|isolat|characteri[sz]", re.I
+    r"sampl|biops|harvest|liposuction|aspirat|extraction|collect|isolat|characteri[sz]"
+    r"|cytometr|\banaly[sz]|\bassay",
+    re.I,
 )
 _GIVING = re.compile(
     r"inject|infus|transplant|administ|implant|deliver|appli|graft|treat|therap|given|receiv"
@@ -22,9 +25,11 @@ _GIVING = re.compile(
 
 def only_samples_cells(record: StudyText, product_text: str) -> bool:
     """Is every MSC intervention a way of sampling participants' tissue (a bone marrow sample,
-    liposuction to count the cells in fat), with no word of giving anything? Such a study
-    looks at MSCs but gives no MSC product."""
+    liposuction to count the cells in fat, flow cytometry of a biopsy), with no word of giving
+    anything, or a diagnostic test? Such a study looks at MSCs but gives no MSC product."""
     names = [iv.get("name") or "" for iv in record.msc_interventions]
+    if names and all(iv.get("type") == "DIAGNOSTIC_TEST" for iv in record.msc_interventions):
+        return True  # a diagnostic test of the participants' cells gives them nothing
     return (
         bool(names)
         and all(_SAMPLING.search(name) for name in names)
@@ -60,6 +65,28 @@ _STUDIES_CELLS = re.compile(
 _TREATED = re.compile(r"treat(?:ed|ment)|therapy|follow[- ]?up", re.I)
 
 
+# Culture denied: "without in vitro expansion or culture", "non-expanded", "Expansion … is
+# avoidable".
+_NO_CULTURE = re.compile(
+    r"\bnon-?(?:expanded|cultured)(?: cultures?)?"
+    r"|\b(?:without|no) (?:being )?(?:any )?(?:in vitro |ex vivo )?(?:cultur|expan)\w*"
+    r"(?: (?:or|and|nor) (?:\w+ )?(?:cultur|expan)\w*)?"
+    r"|\b(?:expansion|culture|cultivation)\b[^.;]{0,80}?\b(?:is|are|will be) (?:avoid\w*"
+    r"|not (?:needed|necessary|required)|unnecessary)",
+    re.I,
+)
+
+
+def denies_culture(record: StudyText) -> bool:
+    """Does the summary or description say, of the product, that its cells are not cultured
+    ("transplanted … without in vitro expansion or culture, with minimal manipulation"), even in
+    a sentence that praises it ("The uniqueness of this study is demonstrated in …")?"""
+    return any(
+        _NO_CULTURE.search(s) and about_msc(s)
+        for s in sentences(record.summary) + sentences(record.description)
+    )
+
+
 def gives_msc_product(record: StudyText, named_hits) -> bool:
     vocab = vocabulary()
     head = " ".join(
@@ -74,11 +101,12 @@ def gives_msc_product(record: StudyText, named_hits) -> bool:
         return False
     if only_samples_cells(record, head):
         return False
-    if vocab.point_of_care.search(product_text):
+    if vocab.point_of_care.search(product_text) or denies_culture(record):
         # uncultured SVF / marrow concentrate: an MSC product only if the record says the
-        # cells are cultured
+        # cells are cultured (not "without in vitro expansion or culture")
         if not any(
-            vocab.culture.search(t) for t in (product_text, record.summary, record.description)
+            vocab.culture.search(blank_out(t, _NO_CULTURE))
+            for t in (product_text, record.summary, record.description)
         ) and not has_msc_arm_beside_point_of_care(record):
             return False
     if named_hits:

@@ -50,6 +50,10 @@ _PRODUCT_IS = re.compile(
     r"(?:product|substance|drug|agent)\s+(?:is|are|consists|comprises|contains|will be)\b",
     re.I,
 )
+# An abbreviation defined for stem or stromal cells: "stem cells (BFPSCs)".
+_DEFINED_ABBREVIATION = re.compile(
+    r"(?:stem|stromal|progenitor)\s+cells?\s*\(\s*([A-Za-z][A-Za-z0-9-]{2,14})\s*\)", re.I
+)
 _PRODUCT_TYPES = ("BIOLOGICAL", "GENETIC", "COMBINATION_PRODUCT", "DRUG")
 _CODE_OR_BRAND = re.compile(r"\d|[A-Z]\w*[A-Z]")
 _BRACKETED = re.compile(r"\s*[(\[][^)\]]*[)\]]")
@@ -158,6 +162,23 @@ class StudyText:
                     ):
                         self.msc_interventions.append(iv)
                         break
+        if not self.msc_interventions:
+            # a product named by an abbreviation the record defines as the MSCs: "buccal fat pad
+            # derived stem cells (BFPSCs)" and the intervention "BFPSCs + DFDBA + PRF"
+            defined = set()
+            for sent in self.titles + sentences(self.summary) + sentences(self.description):
+                if vocab.background.search(sent):
+                    continue
+                for m in _DEFINED_ABBREVIATION.finditer(sent):
+                    if vocab.msc_strong.search(sent) or vocab.msc_strong.search(" ".join(self.titles)):
+                        defined.add(m.group(1).lower())
+            for iv in self.interventions:
+                name = iv.get("name") or ""
+                if vocab.control_name.search(name) or vocab.comedication.search(name):
+                    continue
+                words = {w.lower() for w in re.findall(r"[A-Za-z][\w-]*", name)}
+                if words & defined:
+                    self.msc_interventions.append(iv)
         if not self.msc_interventions and any(
             _PRODUCT_IS.search(sent)
             and vocab.msc_strong.search(sent)

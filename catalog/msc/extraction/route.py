@@ -8,6 +8,7 @@ from functools import lru_cache
 from .text import blank_out, interleaved, shorten
 from .vocabulary import ROUTE_CODES, about_msc, vocabulary
 
+_INTRAOSSEOUS = re.compile(r"intra-?osseous", re.I)
 _INTRA_APART = re.compile(r"\b(intra|peri) (?=[a-z]{4,})", re.I)
 
 
@@ -39,6 +40,10 @@ def routes_in(sentence: str):
     if other and len(found) > 1 and vocab.route_means and vocab.route_means.search(other.group()):
         # "into the colonic submucosa with a colonoscope": the instrument is how the route
         # named beside it is reached, not a route of its own
+        del found["other"]
+    elif other and "local_injection" in found and _INTRAOSSEOUS.search(other.group()):
+        # "local implant, intraosseous injection with trocar in the femoral head": into a bone
+        # lesion, which is local; intraosseous is how it is reached
         del found["other"]
     if not found and vocab.generic_iv is not None:
         m = vocab.generic_iv.search(s)

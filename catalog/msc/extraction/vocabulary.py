@@ -247,7 +247,7 @@ class Vocabulary:
 
     def _compile_dose(self):
         mult = r"\s*(?:[x×X\*·∙•.]|times)\s*"
-        exp = r"10\s*(?:\^|[eE]|\*\*|\*|exp|'|’|/)?\s*\(?\s*\+?([1-9]\d?)\s*\)?"
+        exp = r"10\s*(?:\^|[eE]|\*\*|\*|exp|'|’|/|~)?\s*\(?\s*\+?([1-9]\d?)\s*\)?"
         bare_exp = r"10\s*(?:\^|[eE]|\*\*)\s*\(?\s*\+?([1-9]\d?)\s*\)?"
         # mantissa list / range before "x 10^k": "1, 3 or 10 x 10^6", "1-2 x 10(6)"
         mlist = r"(\d+(?:[.,]\d+)?(?:\s*(?:,\s*(?:or|and)|-|–|~|to|,|or|and|/)\s*\d+(?:[.,]\d+)?)*)"
