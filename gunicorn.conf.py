@@ -80,26 +80,12 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s"'
 
 def when_ready(server):
     """In the master, before the workers are forked: load the place gazetteer once, for every
-    worker to share (``catalog.places.gazetteer.preload``), and count the figures every visitor
-    shares (``catalog.site.views.count_shared_figures``): with the local-memory cache the
-    workers inherit them, with Redis they are stored there for all."""
+    worker to share (``catalog.places.gazetteer.preload``)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialsite.settings")
     import django
 
     django.setup()
-    from django.db import connections
-
     from catalog.places.gazetteer import preload
-    from catalog.site.views import count_shared_figures
 
     if preload():
         server.log.info("Gazetteer loaded in the master: the workers share it")
-    try:
-        count_shared_figures()
-    except Exception as error:  # noqa: BLE001 - the workers count them when asked
-        server.log.warning("Shared figures not counted in the master (%s)", error)
-    else:
-        server.log.info("Shared figures counted in the master: the workers start with them")
-    finally:
-        # The workers must not share the master's database connection.
-        connections.close_all()

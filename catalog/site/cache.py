@@ -53,8 +53,7 @@ def per_version(name, compute):
     After a change, the figures of the version before are served while this version's are
     computed once, in a thread of their own (``_refresh``), so that no visitor waits for them
     (at 500,000 trials the whole catalog's counts take seconds). Only figures never computed
-    in this cache are computed during the request (gunicorn's master computes the shared ones
-    before forking its workers: ``catalog.site.views.count_shared_figures``).
+    in this cache are computed during the request.
     """
     if not settings.CATALOG_CACHE_COUNTS:
         return compute()

@@ -37,27 +37,10 @@ HOME_CONDITIONS = 12
 RELATED_TRIALS = 5
 
 
-# The facets the home page shows, counted over the whole catalog.
-HOME_FACETS = ["status", "phase"]
-
-
-def count_shared_figures():
-    """Count the figures every visitor of the home, list and insights pages shares (the whole
-    catalog's total, facets, common conditions and charts), each kept until the catalog
-    changes (``cache.per_version``). gunicorn's master calls this before it forks its workers,
-    so that no visitor waits for them in a worker that has never counted them (seconds at
-    500,000 trials)."""
-    search = TrialSearch({})
-    search.facet_counts(HOME_FACETS)
-    search.facet_counts()
-    conditions.specific_conditions(HOME_CONDITIONS)
-    insights.figures(insights.select_trials({}))
-
-
 @require_safe
 def home(request):
     search = TrialSearch({})
-    counts = search.facet_counts(HOME_FACETS)
+    counts = search.facet_counts(["status", "phase"])
     latest = (
         search.ordered()
         .select_related("lead_sponsor")

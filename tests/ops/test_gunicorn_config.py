@@ -1,10 +1,8 @@
 """gunicorn.conf.py as the container runs it: gthread workers by default, no control socket
-under a home directory the container's user cannot write, and the place gazetteer loaded and the
-figures every visitor shares counted once in the master, for the workers to share."""
+under a home directory the container's user cannot write, and the place gazetteer loaded once
+in the master for the workers to share."""
 
 import runpy
-
-import pytest
 
 from tests.servers import BASE_DIR, Gunicorn, production_env
 
@@ -53,21 +51,3 @@ def test_without_built_tables_the_master_leaves_the_gazetteer_to_the_workers(
     assert "Booting worker" in server.log()
     assert "Gazetteer loaded" not in server.log()
     assert not list(tmp_path.glob("*.marshal"))
-
-
-@pytest.mark.django_db
-def test_the_master_counts_the_shared_figures_before_it_forks_the_workers(production_server):
-    log = production_server.log()
-    assert "Shared figures counted in the master" in log
-    assert log.index("Shared figures counted") < log.index("Booting worker")
-    assert production_server.get("/trials/").status == 200
-
-
-def test_a_database_out_of_reach_at_start_leaves_the_figures_to_the_workers(
-    collected_static, tmp_path
-):
-    env = production_env("postgres://nobody@127.0.0.1:1/none", collected_static)
-    with Gunicorn(env, tmp_path / "gunicorn.log", workers=1) as server:
-        server.get("/healthz")
-    assert "Shared figures not counted in the master" in server.log()
-    assert "Booting worker" in server.log()
