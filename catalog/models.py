@@ -139,9 +139,6 @@ ObservationalModel = code_list("ObservationalModel")
 TimePerspective = code_list("TimePerspective")
 Sex = code_list("Sex")
 AgeGroup = code_list("AgeGroup")
-# The labels of the array columns' codes, built once (a list page shows 25 trials' phases).
-PHASE_LABELS = dict(Phase.choices)
-AGE_GROUP_LABELS = dict(AgeGroup.choices)
 EnrollmentType = code_list("EnrollmentType")
 ResponsiblePartyType = code_list("ResponsiblePartyType")
 AgencyClass = code_list("AgencyClass")
@@ -822,14 +819,13 @@ class Trial(models.Model):
         return "ClinicalTrials.gov record"
 
     def get_phases_display(self):
-        return ", ".join(PHASE_LABELS.get(p, p) for p in self.phases)
+        return _labels(Phase, self.phases)
 
     def get_std_ages_display(self):
-        return ", ".join(AGE_GROUP_LABELS.get(a, a) for a in self.std_ages)
+        return _labels(AgeGroup, self.std_ages)
 
     def get_who_masked_display(self):
-        labels = dict(WhoMasked.choices)
-        return ", ".join(labels.get(w, w) for w in self.who_masked)
+        return _labels(WhoMasked, self.who_masked)
 
     def status_on(self, today):
         return status_on(self.overall_status, self.status_verified_date, today)
@@ -1923,8 +1919,14 @@ class MscProfile(models.Model):
         return _labels(MscRoute, self.routes)
 
 
+@cache
+def choice_labels(choices):
+    """A code list's labels by code, built once (a list page shows 25 trials' codes)."""
+    return dict(choices.choices)
+
+
 def _labels(choices, codes):
-    labels = dict(choices.choices)
+    labels = choice_labels(choices)
     return ", ".join(labels.get(code, code) for code in codes)
 
 

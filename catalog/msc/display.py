@@ -5,9 +5,8 @@ list filtered by it, the evidence it came from and whether a curator set it.
 """
 
 from dataclasses import dataclass, field
-from functools import cache
 
-from catalog.models import DoseUnit, MscDonor, MscProduct, MscRoute, MscSource
+from catalog.models import DoseUnit, MscDonor, MscProduct, MscRoute, MscSource, choice_labels
 from catalog.msc.query import format_count, parse_count
 from catalog.search.query import list_url
 
@@ -50,13 +49,8 @@ def cells(value):
     return f"{mantissa} × 10{exponent.translate(_SUPERSCRIPT)}"
 
 
-@cache
-def _labels(choices):
-    return dict(choices.choices)
-
-
 def _codes(field_name, choices, codes):
-    labels = _labels(choices)
+    labels = choice_labels(choices)
     return [Value(labels.get(code, code), list_url(**{field_name: code})) for code in codes]
 
 
@@ -106,7 +100,7 @@ def _dose_values(profile):
     if profile.dose_min is not None or profile.dose_max is not None:
         low = profile.dose_min if profile.dose_min is not None else profile.dose_max
         high = profile.dose_max if profile.dose_max is not None else profile.dose_min
-        unit_label = _labels(DoseUnit).get(unit or DoseUnit.TOTAL)
+        unit_label = choice_labels(DoseUnit).get(unit or DoseUnit.TOTAL)
         shown = cells(low) if low == high else f"{cells(low)} to {cells(high)}"
         values.append(
             Value(

@@ -58,7 +58,9 @@ def contact(person):
     if name := _get(person, "name"):
         parts.append(format_html('<span class="contact-name">{}</span>', name))
     if role := _get(person, "role"):
-        parts.append(format_html(' <span class="contact-role">({})</span>', code_label(role).lower()))
+        parts.append(
+            format_html(' <span class="contact-role">({})</span>', code_label(role).lower())
+        )
     if phone := _get(person, "phone"):
         parts.append(format_html('<br><a href="tel:{}">{}</a>', phone.replace(" ", ""), phone))
         if extension := _get(person, "phone_ext") or _get(person, "phoneExt"):
@@ -74,7 +76,9 @@ def site_items(sites):
     contacts. Built here rather than in the template: a trial can have hundreds of sites."""
     items = []
     for site in sites:
-        status = format_html(' <span class="tag">{}</span>', site.get_status_display())
+        status = ""
+        if site.status:
+            status = format_html(' <span class="tag">{}</span>', site.get_status_display())
         place = format_html(
             "{}{}{}",
             site.city,
@@ -92,7 +96,7 @@ def site_items(sites):
                 '<li>\n        <p class="facility">{}{}</p>\n        <p class="place">{}</p>'
                 "\n        {}\n      </li>",
                 site.facility or "Facility not named",
-                status if site.status else "",
+                status,
                 place,
                 contacts,
             )
