@@ -1790,3 +1790,64 @@ def test_an_intraosseous_injection_into_a_lesion_is_local():
     p = profile(study("MSCs for Osteonecrosis of the Femoral Head", interventions=[product(
         "MSC", "Route of administration: local implant intraosseous injection with trocar in the femoral head.")]))
     assert p["route"] == ["local_injection"]
+
+
+# ------------------------------------------------------------ sample-i
+
+
+def test_a_product_name_inside_a_word_names_no_product():
+    p = profile(study("UC-MSC in Multiple Sclerosis", arms=[{"label": "AllogeneicUmbilicalCordTissue-DerivedMesenchymalStemCells", "type": "EXPERIMENTAL",
+                                                             "interventionNames": ["Biological: UC-MSC"]}],
+                      interventions=[product("UC-MSC", "Allogeneic umbilical cord tissue-derived mesenchymal stem cells given intravenously",
+                                             arms=["AllogeneicUmbilicalCordTissue-DerivedMesenchymalStemCells"])]))
+    assert p["source"] == ["umbilical_cord"]
+    q = profile(study("Exosomes in COVID-19", interventions=[product("Mesenchymal Stemcells - derived Exosomes", "given intravenously on days 1 and 7")]))
+    assert q["source"] == ["not_stated"] and q["donor"] == "not_stated" and q["named_products"] == []
+
+
+def test_a_concentration_of_cells_is_no_concentrate():
+    p = profile(study(
+        "Allogeneic Adipose Tissue-derived Mesenchymal Stem Cells in Ischemic Stroke",
+        interventions=[product("Allogeneic adipose tissue-derived stem cells", "Concentration of the cells: 10 million cells / ml", kind="OTHER", arms=["Treatment"])],
+        arms=[{"label": "Treatment", "type": "EXPERIMENTAL", "description": "intravenous allogeneic adipose tissue-derived stem cells, one million cells per kg"}],
+    ))
+    assert p["is_msc"] and p["source"] == ["adipose"] and p["route"] == ["intravenous"]
+
+
+@pytest.mark.parametrize("title,description", [
+    ("Cord Blood Ex-Vivo MSC Expansion Plus Fucosylation to Enhance Engraftment", "Patients receive a cord blood transplant IV on day 0."),
+    ("Expanded Cord Blood Transplantation in Leukemia", "Cord blood expanded in mesenchymal precursor cell (MPC) co-cultures is infused on day 0."),
+])
+def test_cord_blood_expanded_on_mscs_gives_no_msc_product(title, description):
+    p = profile(study(title, interventions=[product("Umbilical Cord Blood Transplantation", description, kind="PROCEDURE")]))
+    assert not p["is_msc"]
+
+
+def test_total_stromal_cells_containing_mscs_are_an_uncultured_fraction():
+    p = profile(study("Adipose-tissue-derived Total-Stromal-cells (TOST) in Knee Osteoarthritis", interventions=[product(
+        "Adipose Tissue derived Total-Stromal-Cells (TOST)", "Autologous adipose tissue derived total-stromal-cells containing mesenchymal stem cells injected in each knee")]))
+    assert not p["is_msc"]
+
+
+def test_the_iliac_crest_the_cells_are_given_into_is_no_source():
+    p = profile(study("Intraosseous MSCs for Graft Failure", interventions=[product(
+        "MSC administration", "Donor MSCs will be administered under local anesthesia to the iliac crests.")]))
+    assert p["source"] == ["not_stated"] and p["donor"] == "allogeneic"
+
+
+def test_mscs_from_the_same_donor_in_brackets_are_allogeneic():
+    p = profile(study("MSCs for Severe COVID-19", interventions=[product(
+        "BM-MSC", "3 infusions of 3.0 x10^6/kg BM-MSC (from the same donor) at 3-4 days interval")]))
+    assert p["donor"] == "allogeneic"
+
+
+@pytest.mark.parametrize("text,route", [
+    ("The MSC product is added on the lesion after arthroscopic microfracture", "local_injection"),
+    ("Single intracavitary infusion of hUC-MSCs 1 day after stereotactic aspiration of the hematoma", "local_injection"),
+    ("UC-MSCs given by intravertebral disc injection", "local_injection"),
+    ("Skin graft with infiltration of mesenchymal stem cells", "local_injection"),
+    ("Intra-articular infiltration of umbilical cord derived mesenchymal stromal cells", "intra_articular"),
+])
+def test_routes_added_on_a_lesion_intracavitary_intravertebral_and_infiltration(text, route):
+    p = profile(study("MSC Therapy", interventions=[product("MSC", text)]))
+    assert p["route"] == [route]
