@@ -1851,3 +1851,36 @@ def test_mscs_from_the_same_donor_in_brackets_are_allogeneic():
 def test_routes_added_on_a_lesion_intracavitary_intravertebral_and_infiltration(text, route):
     p = profile(study("MSC Therapy", interventions=[product("MSC", text)]))
     assert p["route"] == [route]
+
+
+@pytest.mark.parametrize("text,unit,low,high,n", [
+    ("Autologous adipose derived MSCs, 150 million cells deployed via two (2) treatments via intravenous injection", "total", 7.5e7, 7.5e7, 2),
+    ("prednisone plus MSC2×1,000,000 MSC/kg, IV twice a week", "per_kg", 2e6, 2e6, None),
+    ("Mesenchymal stem cells 1 million * weight (kg)", "per_kg", 1e6, 1e6, None),
+    ("1 million umbilical cord mesenchymal stem cells per body kg given intravenously", "per_kg", 1e6, 1e6, None),
+    ("3 infusions of (1.5)-3.0 x106/kg BM-MSC at 3-4 days interval", "per_kg", 1.5e6, 3e6, 3),
+])
+def test_doses_shared_by_numbered_treatments_glued_per_body_weight_and_a_bracketed_lower_end(text, unit, low, high, n):
+    d = profile(study("MSC Therapy", interventions=[product("MSC", text)]))["dose"]
+    assert (d["unit"], d["min"], d["max"]) == (unit, pytest.approx(low), pytest.approx(high))
+    if n:
+        assert d["n_doses"] == n
+
+
+def test_endometrial_regenerative_cells_are_menstrual_blood_mscs():
+    p = profile(study("Endometrial Regenerative Cells (ERC) in Critical Limb Ischemia", interventions=[product(
+        "ERC", "Allogeneic menstrual derived mesenchymal stem cells (endometrial regenerative cells), intramuscular")]))
+    assert p["source"] == ["menstrual_blood"]
+
+
+def test_stem_cells_in_general_taken_from_the_patient_say_nothing_of_perinatal_mscs():
+    p = profile(described(
+        study("Umbilical Cord MSCs in Knee Osteoarthritis", interventions=[product("Human umbilical cord mesenchymal stem cells", "injection in the articular cavity")]),
+        "Stem cells are extracted from the patient's body and then implanted back.",
+    ))
+    assert p["donor"] == "allogeneic"
+    q = profile(described(
+        study("Umbilical Cord MSCs in Knee Osteoarthritis", interventions=[product("Human umbilical cord mesenchymal stem cells", "injection in the articular cavity")]),
+        "Autologous umbilical cord mesenchymal stem cells banked at birth are thawed.",
+    ))
+    assert q["donor"] == "autologous"

@@ -52,6 +52,14 @@ _AUTOLOGOUS_PERINATAL = re.compile(
 )
 
 
+# A tissue or the MSCs' own name: an autologous sentence naming one speaks of a product.
+_NAMES_A_TISSUE = re.compile(
+    r"mesenchym|\bMSC|stromal|marrow|adipo|\bfat\b|lipo|umbilical|cord|wharton|placent|amni|decidu"
+    r"|dental|menstru|synovi|skin|dermal|\bBM|\bAD|\bUC",
+    re.I,
+)
+
+
 def perinatal_beside_autologous(sources, autologous_evidence) -> bool:
     """Are the autologous cells one source and a perinatal tissue another (autologous marrow
     MSCs in one arm, Wharton's jelly MSCs in the other)? Perinatal MSCs are allogeneic unless
@@ -67,6 +75,7 @@ def perinatal_beside_autologous(sources, autologous_evidence) -> bool:
 def donor_from_tiers(tiers, evidence, sources, named, product_names=()):
     vocab = vocabulary()
     found = {}
+    found_in = None
     # The titles name one product: when one of them calls it MSCs, another naming "cells" speaks
     # of it too ("Autologous Cardiopoietic Cells" beside "Bone Marrow-derived Mesenchymal
     # Cardiopoietic Cells").
@@ -83,8 +92,21 @@ def donor_from_tiers(tiers, evidence, sources, named, product_names=()):
             d = donors_in(s, need_context=need_context, product_names=product_names)
             for code, m in d.items():
                 found.setdefault(code, []).append(shorten(s, m))
+        if found:
+            found_in = ti
         if found and ti >= 1:
             break
+    if (
+        set(found) == {"autologous"}
+        and found_in is not None
+        and found_in >= 2
+        and sources
+        and all(s in vocab.perinatal for s in sources)
+        and not any(_NAMES_A_TISSUE.search(e) for e in found["autologous"])
+    ):
+        # "Stem cells are extracted from the patient's body and then implanted back" in the
+        # description of a trial of umbilical cord MSCs: stem cells in general, not this product
+        found = {}
     if "autologous" in found and "allogeneic" in found:
         donor = "both"
     elif "autologous" in found and perinatal_beside_autologous(sources, found["autologous"]):

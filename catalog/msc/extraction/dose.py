@@ -74,6 +74,16 @@ _EACH = re.compile(
 )
 
 
+# After a count: the administrations that share it ("150 million cells deployed via two (2)
+# treatments"), a total over them.
+_SHARED_BY = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,4}?(?:deployed|given|delivered|divided|split|administered|distributed)"
+    r"\s+(?:via|in|over|across|into|as)\s+(?:\d+|two|three|four|five|six)\s+(?:\(\d+\)\s+)?"
+    r"(?:separate\s+)?(?:treatments|infusions|doses|administrations)\b",
+    re.I,
+)
+
+
 @lru_cache(maxsize=65536)
 def cell_counts_in(sentence: str, in_msc_context: bool):
     """[(value, per_kg, (start, end), cumulative)] cell counts found in a sentence; the span is
@@ -86,6 +96,8 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
     # "1E6 ± 30% live cells/kg": a tolerance in per cent after the count
     sentence = re.sub(r"(?<=\w)\s*(?:±|\+/-)\s*\d+(?:\.\d+)?\s*%", "", sentence)
     sentence = re.sub(r"(\d+(?:\.\d+)?)\s*(?:±|\+/-)\s*\d+(?:\.\d+)?", r"\1", sentence)
+    # "(1.5)-3.0 x10^6/kg": the lower end of a range in brackets
+    sentence = re.sub(r"\((\d+(?:\.\d+)?)\)\s*(?=-\s*\d)", r"\1", sentence)
     shift = written - len(sentence)
     vals = []
     taken = []
@@ -107,9 +119,10 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         if vocab.not_dose_before.search(before):
             taken.append((start, end))  # and no part of it is a count either ("10^7" of it)
             return
-        cumulative = bool(_CUMULATIVE.search(sentence[max(0, start - 40) : start])) and not (
-            _EACH.search(after)
-        )
+        cumulative = (
+            bool(_CUMULATIVE.search(sentence[max(0, start - 40) : start]))
+            or bool(_SHARED_BY.search(after))
+        ) and not _EACH.search(after)
         containers = _CONTAINERS.search(sentence[max(0, start - 160) : start])
         if containers:
             values = [v * word_number(containers.group(1)) for v in values]
@@ -224,7 +237,7 @@ _ADMINISTRATION = (
 _FOR = r"for\s+" + _NUMW + r"\s+(?:consecutive\s+)?"
 _RE_NDOSE = [
     re.compile(
-        _NUMW + rf"\s+(?:\w+\s+){{0,3}}?(?:(?:{_ADMINISTRATION})s|courses|rounds|cycles|times"
+        _NUMW + rf"\s+(?:\(\d+\)\s+)?(?:\w+\s+){{0,3}}?(?:(?:{_ADMINISTRATION})s|courses|rounds|cycles|times"
         r"|sessions|transfusions)\b(?!\s+(?:higher|lower|more|less|greater))",
         re.I,
     ),

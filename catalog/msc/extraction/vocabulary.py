@@ -281,9 +281,10 @@ class Vocabulary:
             r"(?:10\s*\^\s*)?([1-9]\d?)(?![\d.]|\s*[x×\*·])"
         )
         # "5x1,000,000 cells/kg", "2 x 1000000 MSCs", "1-2 x 1000000 MSC/Kg": a factor (or a
-        # range of factors) times a number written out
+        # range of factors) times a number written out, also glued to the product's name
+        # ("MSC2×1,000,000 MSC/kg")
         self.re_times_plain = re.compile(
-            r"(?<![\w.])(\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?)\s*[x×\*]\s*"
+            r"(?:(?<![\w.])|(?<=MSC)|(?<=MSCs))(\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?)\s*[x×\*]\s*"
             r"(\d{1,3}(?:,\d{3}){2,}|\d{6,})(?![\d.,]\d)"
         )
         # "4,000,000 cells/kg", "250,000 cells/kg", "100000000 cells"
