@@ -1884,3 +1884,37 @@ def test_stem_cells_in_general_taken_from_the_patient_say_nothing_of_perinatal_m
         "Autologous umbilical cord mesenchymal stem cells banked at birth are thawed.",
     ))
     assert q["donor"] == "autologous"
+
+
+@pytest.mark.parametrize("aspiration,msc", [
+    ("During the operation the aspirate is transported to the laboratory, where the sample is centrifugated through Ficoll.", False),
+    ("The aspirate is sent to the laboratory, where the cells are cultured for three weeks.", True),
+])
+def test_a_marrow_aspiration_of_the_msc_arm_that_separates_the_cells_at_surgery(aspiration, msc):
+    p = profile(study(
+        "Combined CABG and Stem-Cell Transplantation for Heart Failure",
+        interventions=[product("Bone marrow aspiration (crista iliaca)", aspiration, kind="PROCEDURE", arms=["A"]),
+                       product("Intramyocardial mesenchymal stem cell transplantation", "Stem cells are injected directly into the myocardium.", arms=["A"])],
+        arms=[{"label": "A", "type": "EXPERIMENTAL", "description": "stem cell injections during the CABG"}],
+    ))
+    assert p["is_msc"] is msc
+
+
+def test_a_marrow_aspiration_beside_allogeneic_mscs_and_a_ruled_out_tissue_are_no_source():
+    p = profile(described(
+        study("MSCs in Rheumatoid Arthritis", interventions=[product("2 million hMSC/kg", "2 million hMSCs/kg infusion")]),
+        "Allogeneic mesenchymal stem cells are infused. For those who agree, a bone marrow aspiration will be performed prior to infusion with allogeneic MSCs.",
+    ))
+    assert p["source"] == ["not_stated"]
+    q = profile(described(
+        study("MSC Implantation in Degenerative Disc Disease", interventions=[product("Mesenchymal Stem Cell", "mesenchymal stem cells 2 ml")]),
+        "Allogenic mesenchymal stem cells from the umbilical cord were chosen because autologous mesenchymal stem cell administration is "
+        "not possible in terms of taking the source of cells (bone marrow) in elderly patients.",
+    ))
+    assert q["source"] == ["umbilical_cord"]
+
+
+def test_a_concentration_in_brackets_after_the_cells_is_not_the_unit_of_the_count():
+    d = profile(study("PLX-PAD in COVID-19", interventions=[product(
+        "PLX-PAD", "PLX-PAD 300 million cells (20 million/mL) administered via 15 IM injections (1 mL each).")]))["dose"]
+    assert (d["unit"], d["min"], d["max"]) == ("total", 3e8, 3e8)

@@ -111,8 +111,16 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         tail = _RANGE_TAIL.match(sentence, end)
         after = sentence[tail.end() if tail else end :][:80]
         before = sentence[max(0, start - 25) : start]
-        if vocab.not_cells.search(after[:40]) and not vocab.re_perkg.search(after):
-            m_nc = vocab.not_cells.search(after[:40])
+        named_cells = vocab.re_cellsafter.match(after)
+        if named_cells:
+            # "300 million cells (20 million/mL)": the concentration in brackets after the cells
+            # is not the unit of the count
+            rest = re.sub(r"^\s*\([^()]{0,60}\)", " ", after[named_cells.end() :])
+            checked = after[: named_cells.end()] + rest
+        else:
+            checked = after
+        if vocab.not_cells.search(checked[:40]) and not vocab.re_perkg.search(after):
+            m_nc = vocab.not_cells.search(checked[:40])
             # allow "cells/kg" ahead of a later "/ml"
             if m_nc:
                 return

@@ -97,16 +97,30 @@ def gives_msc_product(record: StudyText, named_hits) -> bool:
     )
     titles = " ".join(record.titles + record.keywords)
     product_text = head + " " + " ".join(record.titles)
+    # How the MSC arms take the tissue: "Bone marrow aspiration: … during the operation the
+    # aspirate is centrifugated through Ficoll" makes the product an uncultured fraction.
+    msc_arm_labels = {arm.get("label") for arm in record.msc_arms}
+    harvest = " ".join(
+        iv.get("description") or ""
+        for iv in record.interventions
+        if iv not in record.msc_interventions
+        and msc_arm_labels & set(iv.get("armGroupLabels") or [])
+        and _SAMPLING.search(iv.get("name") or "")
+    )
     if vocab.tool_only.search(product_text):
         return False
     if only_samples_cells(record, head):
         return False
-    if vocab.point_of_care.search(product_text) or denies_culture(record):
+    if (
+        vocab.point_of_care.search(product_text)
+        or vocab.point_of_care.search(harvest)
+        or denies_culture(record)
+    ):
         # uncultured SVF / marrow concentrate: an MSC product only if the record says the
         # cells are cultured (not "without in vitro expansion or culture")
         if not any(
             vocab.culture.search(blank_out(t, _NO_CULTURE))
-            for t in (product_text, record.summary, record.description)
+            for t in (product_text, harvest, record.summary, record.description)
         ) and not has_msc_arm_beside_point_of_care(record):
             return False
     if named_hits:

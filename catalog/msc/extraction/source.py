@@ -69,6 +69,13 @@ _HARVESTS = {
 }
 
 
+def _allogeneic_only(tiers) -> bool:
+    """Does the record call the MSCs allogeneic and never autologous?"""
+    vocab = vocabulary()
+    text = " ".join(s for tier in tiers for s, _origin in tier)
+    return bool(vocab.allo.search(text)) and not vocab.auto.search(text)
+
+
 def sources_from_tiers(tiers, named, evidence):
     """Tissue codes from the first pool of text that names any: the product texts with the
     titles (and the keywords, unless they name several tissues: a keyword list is not this
@@ -121,9 +128,10 @@ def sources_from_tiers(tiers, named, evidence):
             chosen.setdefault(n["source"], []).append(named_product_evidence(tiers, n))
     if "wharton_jelly" in codes:
         codes.discard("umbilical_cord")
-    if not codes:
+    if not codes and not _allogeneic_only(tiers):
         # "2 intrathecal MSC injections, 1 and 2 months after bone marrow aspiration": the one
-        # tissue taken from the patients for the product is its source
+        # tissue taken from the patients for the product is its source (not of allogeneic MSCs:
+        # "a bone marrow aspiration will be performed prior to infusion with allogeneic MSCs")
         harvested = {}
         for tier in tiers:
             for s, _origin in tier:
