@@ -1918,3 +1918,25 @@ def test_a_concentration_in_brackets_after_the_cells_is_not_the_unit_of_the_coun
     d = profile(study("PLX-PAD in COVID-19", interventions=[product(
         "PLX-PAD", "PLX-PAD 300 million cells (20 million/mL) administered via 15 IM injections (1 mL each).")]))["dose"]
     assert (d["unit"], d["min"], d["max"]) == ("total", 3e8, 3e8)
+
+
+def test_the_product_text_decides_between_cord_tissues_a_title_names():
+    p = profile(study(
+        "Umbilical Cord Derived Mesenchymal Stem Cells in Ischemic Cardiomyopathy",
+        interventions=[product("mesenchymal stem cells", "Umbilical Cord Blood Derived Mesenchymal Stem Cells at a dose of 150-250 million.")],
+    ))
+    assert p["source"] == ["cord_blood"]
+
+
+def test_wharton_jelly_in_the_description_of_umbilical_cord_tissue_mscs():
+    p = profile(described(
+        study("Umbilical Cord Tissue-Derived MSCs in Multiple Sclerosis", interventions=[product(
+            "Allogeneic Human Umbilical Cord Tissue-Derived Mesenchymal Stem Cells", "intravenous and intrathecal administration")]),
+        "Investigational therapy product: Wharton Jelly derived allogeneic MSCs.",
+    ))
+    assert p["source"] == ["wharton_jelly"]
+    q = profile(described(
+        study("Umbilical Cord MSCs in Multiple Sclerosis", interventions=[product("UC-MSC", "intravenous administration")]),
+        "Previous studies have shown that Wharton jelly MSCs reduce inflammation.",
+    ))
+    assert q["source"] == ["umbilical_cord"]

@@ -113,8 +113,31 @@ def sources_from_tiers(tiers, named, evidence):
             for code in sources_in(s)
             if code in CORD_TISSUES
         }
+        if not named_cord:
+            # no name says: the product's descriptions decide over a title ("Umbilical Cord
+            # Derived MSCs" in the titles, "Umbilical Cord Blood Derived MSCs" in the product)
+            named_cord = {
+                code
+                for s, origin in tiers[0]
+                for code in sources_in(s)
+                if code in CORD_TISSUES
+            }
         if len(named_cord) == 1:
             chosen = {c: e for c, e in chosen.items() if c not in CORD_TISSUES or c in named_cord}
+    if pi == 0 and set(chosen) & set(CORD_TISSUES) == {"umbilical_cord"}:
+        # "Investigational therapy product: Wharton Jelly derived allogeneic MSCs" in the
+        # description of "umbilical cord tissue-derived MSCs": the part of the cord they come from
+        jelly = [
+            shorten(s, found["wharton_jelly"])
+            for tier in tiers[2:]
+            for s, _origin in tier
+            if not vocab.background.search(s)
+            and "wharton_jelly" in (found := sources_in(s))
+            and len(found) == 1
+        ]
+        if jelly:
+            chosen.pop("umbilical_cord")
+            chosen["wharton_jelly"] = jelly
     if "adipose" in chosen and not any(
         _ADIPOSE_WORDS.search(s) for tier in tiers for s, _origin in tier
     ) and all(_BARE_AMSC.search(e) for e in chosen["adipose"]):
