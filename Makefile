@@ -21,6 +21,7 @@ load: migrate
 	$(BIN)/python manage.py import_ctgov data/msc-trials-2022.json.gz data/seeds
 	$(BIN)/python manage.py annotate_msc --missing
 	$(BIN)/python manage.py store_studies
+	$(BIN)/python manage.py relate_trials
 
 run: load
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -446,7 +446,7 @@ class TrialQuerySet(models.QuerySet):
     def for_page(self):
         """Everything the trial page shows, in a fixed number of queries (14 at most)."""
         return (
-            self.select_related("lead_sponsor", "msc")
+            self.select_related("lead_sponsor", "msc", "stored_related")
             .defer("source_record", "source_extra", "search_vector")
             .prefetch_related(
                 Prefetch(
@@ -476,6 +476,32 @@ class TrialQuerySet(models.QuerySet):
         ("mesh", "o.mesh_term_id = mine.mesh_term_id AND o.kind = mine.kind"),
         ("intervention", "lower(o.name) = lower(mine.name)"),
     )
+
+    # What a related trial's line shows.
+    RELATED_COLUMNS = (
+        "nct_id",
+        "brief_title",
+        "acronym",
+        "overall_status",
+        "current_status",
+        "phases",
+        "study_type",
+        "start_date",
+        "start_date_precision",
+        "last_update_posted",
+    )
+
+    def related_for_page(self, trial, limit=5):
+        """The public trials most like ``trial``, best first: its stored list
+        (``StoredRelatedTrials``, kept by the writers) read by primary key in one query while
+        it is the trial's current one, scored afresh by ``related_to`` otherwise. ``trial`` comes
+        from ``for_page``, which reads its stored list with it."""
+        stored = getattr(trial, "stored_related", None)
+        if stored is None or stored.version != trial.version:
+            return list(self.related_to(trial, limit))
+        found = self.public().filter(pk__in=stored.trial_ids).only(*self.RELATED_COLUMNS)
+        found = {other.pk: other for other in found}
+        return [found[pk] for pk in stored.trial_ids if pk in found][:limit]
 
     def related_to(self, trial, limit=5):
         """The public trials most like ``trial``, scored in one query by what they share:
@@ -1563,6 +1589,76 @@ class StoredStudy(models.Model):
     study = models.TextField(help_text="The v2 study, as JSON text.")
 
     objects = StoredStudyQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.trial_id} v{self.version}"
+
+
+class StoredRelatedTrialsQuerySet(models.QuerySet):
+    # A trial's list keeps more than the page shows, so that a trial hidden since it was
+    # stored leaves the page its five others.
+    KEPT = 10
+
+    def store(self, trials):
+        """Score and store the related trials of each trial of the queryset ``trials``
+        (``TrialQuerySet.related_to``, one query a trial); returns how many were stored.
+
+        Writers call ``store_around`` with the trials they wrote."""
+        rows = [
+            self.model(
+                trial_id=trial.pk,
+                version=trial.version,
+                trial_ids=[other.pk for other in Trial.objects.related_to(trial, self.KEPT)],
+            )
+            for trial in trials.order_by("pk").only("pk", "version")
+        ]
+        self.bulk_create(
+            rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["trial"],
+            update_fields=["version", "trial_ids"],
+        )
+        return len(rows)
+
+    def store_around(self, trial_ids):
+        """Score and store the lists of the trials ``trial_ids`` (just written), then of the
+        trials whose lists writing them can change: the trials they now list (likeness goes
+        both ways: a trial sharing conditions with a new one is likely to list it) and those
+        that listed them. Returns how many lists were stored."""
+        trial_ids = set(trial_ids)
+        listing = set(self.filter(trial_ids__overlap=list(trial_ids)).values_list("pk", flat=True))
+        stored = self.store(Trial.objects.filter(pk__in=trial_ids))
+        listed = self.filter(trial__in=trial_ids).values_list("trial_ids", flat=True)
+        around = (listing | {pk for ids in listed for pk in ids}) - trial_ids
+        return stored + self.store(Trial.objects.filter(pk__in=around))
+
+    def stale(self):
+        """The trials without a current stored list (never scored, or scored for an older
+        version of the trial): what ``store`` has to score."""
+        current = self.filter(trial=OuterRef("pk"), version=OuterRef("version"))
+        return Trial.objects.exclude(Exists(current))
+
+
+class StoredRelatedTrials(models.Model):
+    """A trial's related trials, scored when the trial is written rather than on every view of
+    its page (``TrialQuerySet.related_to`` costs about as much as the rest of the page). The
+    list is the trial's only while ``version`` is the trial's; otherwise the page scores its
+    related trials afresh. Other trials written since it was scored may be missing from it
+    until ``relate_trials`` (or a write around them) scores it again."""
+
+    trial = models.OneToOneField(
+        Trial, on_delete=models.CASCADE, primary_key=True, related_name="stored_related"
+    )
+    version = models.PositiveIntegerField(help_text="The trial's version it was scored at.")
+    trial_ids = ArrayField(
+        models.IntegerField(), default=list, help_text="The related trials' ids, best first."
+    )
+
+    objects = StoredRelatedTrialsQuerySet.as_manager()
+
+    class Meta:
+        indexes = [GinIndex(fields=["trial_ids"], name="storedrelated_trial_ids_gin")]
 
     def __str__(self):
         return f"{self.trial_id} v{self.version}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalog.models import (
     ChangeKind,
     MscProfile,
+    StoredRelatedTrials,
     StoredStudy,
     Trial,
     TrialChange,
@@ -115,6 +116,7 @@ def _record(trial, user, kind, changes):
     """The history entry of a step a curator took, at the trial's version after it; the step's
     writes are done, so the trial's v2 study is stored again here too."""
     StoredStudy.objects.store(Trial.objects.filter(pk=trial.pk))
+    StoredRelatedTrials.objects.store_around([trial.pk])
     return TrialChange.objects.create(
         trial=trial,
         version=trial.version,

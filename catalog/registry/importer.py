@@ -54,6 +54,7 @@ from catalog.models import (
     ResultMeasure,
     ResultMeasurement,
     Site,
+    StoredRelatedTrials,
     StoredStudy,
     Trial,
     TrialChange,
@@ -399,10 +400,13 @@ class Importer:
         return result
 
     def store_studies(self):
-        """Store the v2 study of each trial written since the last call (``StoredStudy``)."""
+        """Store the v2 study of each trial written since the last call (``StoredStudy``),
+        and score again the related trials around them (``StoredRelatedTrials``)."""
         written, self._unstored = self._unstored, []
         if written and not self.dry_run:
-            StoredStudy.objects.store(Trial.objects.filter(nct_id__in=written))
+            trials = Trial.objects.filter(nct_id__in=written)
+            StoredStudy.objects.store(trials)
+            StoredRelatedTrials.objects.store_around(trials.values_list("pk", flat=True))
 
     def _stored_as_is(self, study):
         """Whether the trial holds exactly this record already (by its content hash): then

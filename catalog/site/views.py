@@ -231,7 +231,7 @@ def trial_detail(request, nct_id):
         "msc_rows": msc_display.profile_rows(profile),
         "msc_products": msc_display.named_products(profile),
         "results": results.for_trial(trial),
-        "related_trials": list(Trial.objects.related_to(trial, RELATED_TRIALS)),
+        "related_trials": Trial.objects.related_for_page(trial, RELATED_TRIALS),
         "listed_related": Trial.objects.public().listed_related(trial),
         "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
         "site_map": maps.site_map(trial.sites.all(), settings.MAP_TILE_URL),

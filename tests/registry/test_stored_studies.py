@@ -65,6 +65,14 @@ def test_a_curators_edit_stores_the_study_again(client, curator_client, imported
     assert "Curated City" in {site.get("city") for site in locations["locations"]}
 
 
+def test_a_curators_edit_scores_the_trials_related_trials_again(curator_client, imported_trial):
+    from catalog.models import StoredRelatedTrials
+
+    trial = edit(curator_client, imported_trial, inline=("Site", {0: {"city": "Curated City"}}))
+
+    assert StoredRelatedTrials.objects.get(trial=trial).version == trial.version
+
+
 def test_reverting_a_curated_field_stores_the_study_again(client, curator, imported_trial):
     from catalog.curation import service
 

@@ -118,3 +118,87 @@ def test_a_trial_whose_title_words_find_nothing_has_no_related_section(client):
     assert list(Trial.objects.related_to(trial)) == []
     page = client.get("/trials/NCT09000005/").content.decode()
     assert 'id="related"' not in page
+
+
+# Stored lists (StoredRelatedTrials): scored when trials are written, read by the page.
+
+
+def page_related(nct_id):
+    trial = Trial.objects.public().for_page().get(nct_id=nct_id)
+    return [other.nct_id for other in Trial.objects.related_for_page(trial)]
+
+
+def scored_related(nct_id):
+    return [other.nct_id for other in Trial.objects.related_to(Trial.objects.get(nct_id=nct_id))]
+
+
+def test_the_import_stores_each_trials_related_trials_as_they_are_scored(bundled_catalog):
+    from catalog.models import StoredRelatedTrials
+
+    assert not StoredRelatedTrials.objects.stale().exists()
+    for nct_id in Trial.objects.order_by("nct_id").values_list("nct_id", flat=True)[::40]:
+        assert page_related(nct_id) == scored_related(nct_id), nct_id
+
+
+def test_the_page_reads_a_stored_list_in_one_query(bundled_catalog, django_assert_num_queries):
+    trial = Trial.objects.public().for_page().get(nct_id="NCT02883803")
+    with django_assert_num_queries(1) as captured:
+        related = Trial.objects.related_for_page(trial)
+    assert len(related) == 5
+    assert "catalog_trialcondition" not in captured.captured_queries[0]["sql"]
+
+
+def test_a_trial_hidden_after_the_lists_were_stored_leaves_the_page(client, bundled_catalog):
+    first = page_related("NCT02883803")[0]
+    Trial.objects.filter(nct_id=first).update(is_public=False)
+    shown = page_related("NCT02883803")
+    assert first not in shown and len(shown) == 5
+    aside = element(client.get("/trials/NCT02883803/").content.decode(), "aside", id="related")
+    assert f"/trials/{first}/" not in aside
+
+
+def test_a_trial_changed_since_its_list_was_stored_gets_its_related_trials_scored_afresh(
+    bundled_catalog,
+):
+    from catalog.models import StoredRelatedTrials
+
+    stored = StoredRelatedTrials.objects.get(trial__nct_id="NCT02883803")
+    StoredRelatedTrials.objects.filter(pk=stored.pk).update(trial_ids=[])
+    assert page_related("NCT02883803") == []
+    Trial.objects.filter(nct_id="NCT02883803").update(version=stored.version + 1)
+    assert page_related("NCT02883803") == scored_related("NCT02883803")
+
+
+def test_importing_a_trial_scores_again_the_lists_of_the_trials_like_it(db):
+    from catalog.registry.importer import Importer
+    from tests.factories import study
+
+    def alone(nct_id, title):
+        record = study(nct_id, title=title)
+        record["protocolSection"]["conditionsModule"] = {"conditions": ["Xyzzy syndrome"]}
+        record["protocolSection"].pop("armsInterventionsModule", None)
+        record.pop("derivedSection", None)
+        return record
+
+    Importer().import_study(alone("NCT09000007", "Stromal cells in Xyzzy syndrome"), "a.json")
+    Importer().import_study(alone("NCT09000008", "Cord cells in Xyzzy syndrome"), "b.json")
+    # The first trial's list was stored before the second existed, and is scored again: the
+    # one trial sharing its condition comes first.
+    assert page_related("NCT09000007")[0] == "NCT09000008"
+    assert page_related("NCT09000008")[0] == "NCT09000007"
+    assert page_related("NCT09000007") == scored_related("NCT09000007")
+
+
+def test_relate_trials_scores_the_missing_lists_and_with_all_every_list(bundled_catalog):
+    from django.core.management import call_command
+
+    from catalog.models import StoredRelatedTrials
+
+    StoredRelatedTrials.objects.filter(trial__nct_id__in=["NCT02883803", "NCT06518902"]).delete()
+    assert StoredRelatedTrials.objects.stale().count() == 2
+    call_command("relate_trials", verbosity=0)
+    assert not StoredRelatedTrials.objects.stale().exists()
+    assert page_related("NCT06518902") == scored_related("NCT06518902")
+    StoredRelatedTrials.objects.update(trial_ids=[])
+    call_command("relate_trials", "--all", verbosity=0)
+    assert page_related("NCT02883803") == scored_related("NCT02883803")
