@@ -1940,3 +1940,75 @@ def test_wharton_jelly_in_the_description_of_umbilical_cord_tissue_mscs():
         "Previous studies have shown that Wharton jelly MSCs reduce inflammation.",
     ))
     assert q["source"] == ["umbilical_cord"]
+
+
+# ------------------------------------------------------------ the misses left across the development samples
+
+
+def test_it_as_the_place_the_product_goes_and_an_endolumbal_injection_are_intrathecal():
+    p = profile(study("MSCs in Multiple Sclerosis", interventions=[
+        product("MSC IT", "Injection to IT (Group 1). After 6 months, patients will be treated with MSC once again in IT.", arms=["IT"]),
+        product("MSC IV", "Injection to IV (Group 2).", arms=["IV"]),
+    ]))
+    assert p["route"] == ["intravenous", "intrathecal"]
+    q = profile(study("MSCs in ALS", interventions=[product(
+        "autologous MSCs", "Cultured MSCs for intravenous administration and neuroinduced MSCs for a subsequent endolumbal injection.")]))
+    assert q["route"] == ["intravenous", "intrathecal"]
+
+
+def test_an_injection_in_the_myocardium():
+    p = profile(study("Adipose Stromal Cells Injection in the Myocardium for Revascularization",
+                      interventions=[product("Stromal Cells Injection", "hASC injection (1x10e6 / kg body weight)")]))
+    assert p["route"] == ["intramyocardial"]
+    q = profile(study("MSCs in Heart Failure", interventions=[product("MSC", "injected in the heart failure patients")]))
+    assert q["route"] != ["intramyocardial"]
+
+
+def test_an_in_situ_injection_of_in_vitro_expanded_mscs_is_local():
+    p = profile(study(
+        "MSCs in Osteonecrosis", conditions=["Osteonecrosis of the Hip"],
+        summary="To assess the safety of an in situ single injection of autologous, in vitro expanded mesenchymal stem cells in osteonecrosis of the femoral head.",
+        interventions=[product("MSC", "20x10^6 cells per cc in a single administration of 7cc")],
+    ))
+    assert p["route"] == ["local_injection"]
+
+
+def test_a_dose_per_area_of_the_defect_is_put_on_the_defect_unless_a_route_is_stated():
+    record = study("Cord Blood MSCs for Cartilage Defects", conditions=["Osteoarthritis, Knee"], interventions=[product(
+        "Cord blood MSCs", "Administer 0.5 mL of the combination product per cm^2 of the cartilage defect")])
+    assert profile(record)["route"] == ["local_injection"]
+    record["protocolSection"]["descriptionModule"]["briefSummary"] = "The MSCs are given via intra-articular injection."
+    assert profile(record)["route"] == ["intra_articular"]
+
+
+def test_an_injection_in_the_testicular_tubules_and_the_testicular_artery():
+    p = profile(study("MSC Injection in Azoospermia", interventions=[product(
+        "Mesenchymal stem cell injection", "Bone marrow mesenchymal stem cell injection in the testicular tubules and testicular artery")]))
+    assert p["route"] == ["intra_arterial", "local_injection"]
+
+
+def test_an_intradermic_application_beside_another_products_topical_application():
+    p = profile(study("MSCs in Venous Ulcers", interventions=[product(
+        "MSCs", "Intradermic application of MSCs in four points around the ulcer and topical application of fitostimoline every other day")]))
+    assert p["route"] == ["local_injection"]
+
+
+def test_a_serum_used_on_the_scalp_is_topical():
+    p = profile(study("Conditioned Medium of Cord Blood MSCs in Alopecia", interventions=[product(
+        "Hair serum with MSC conditioned media", "Hair serum with conditioned media of cord blood MSCs, directed to use on hair and scalp twice a day.")]))
+    assert p["route"] == ["topical"]
+
+
+def test_the_artery_of_the_transplant_surgery_is_no_route():
+    p = profile(study("MSCs in Kidney Transplantation", interventions=[product(
+        "BM-MSC", "Allogeneic MSCs (10^6/kg) are intravenously given at day 0 (after renal artery reperfusion), day 7 and day 14.")]))
+    assert p["route"] == ["intravenous"]
+
+
+def test_a_full_stop_typed_after_a_space_still_ends_a_sentence():
+    p = profile(study(
+        "MSCs in Allogeneic HSCT",
+        summary="MSCs are known to have immunomodulatory properties in allogeneic transplantation (allo-HSCT) .The study evaluates MSCs infusion during allogeneic HSCT.",
+        interventions=[product("Mesenchymal stem cells", "MSCs")],
+    ))
+    assert p["route"] == ["intravenous"]

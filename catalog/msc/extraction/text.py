@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# ("2•10^7 cells": a bullet between digits is a multiplication sign, not a new item)
-_SENT_SPLIT = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(\[\"'])|\n+|(?<=:)\s+(?=[A-Z])|•(?!\d)|(?<!\d)•")
+# ("2•10^7 cells": a bullet between digits is a multiplication sign, not a new item; a full stop
+# typed after a space and before the next word, "(allo-HSCT) .The study", still ends a sentence)
+_SENT_SPLIT = re.compile(
+    r"(?<=[.;!?])\s+(?=[A-Z(\[\"'])|(?<=\s\.)(?=[A-Z][a-z])|\n+|(?<=:)\s+(?=[A-Z])|•(?!\d)|(?<!\d)•"
+)
 
 
 # The longest line read as the value of the heading line before it.
