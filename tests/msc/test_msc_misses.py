@@ -2012,3 +2012,41 @@ def test_a_full_stop_typed_after_a_space_still_ends_a_sentence():
         interventions=[product("Mesenchymal stem cells", "MSCs")],
     ))
     assert p["route"] == ["intravenous"]
+
+
+def dose_of(description, title="MSCs in Knee Osteoarthritis", name="Mesenchymal stem cells"):
+    d = profile(study(title, interventions=[product(name, description)]))["dose"]
+    return (d["unit"], d["min"], d["max"])
+
+
+@pytest.mark.parametrize("text,dose", [
+    # Indonesian records write per kg of body weight "kg/bb" or "/kgBB"
+    ("IV 0.3 million kg/bb UC-MSCs once", ("per_kg", 3e5, 3e5)),
+    ("UC-MSCs 1 x 10^6 cells/kgBB intravenously", ("per_kg", 1e6, 1e6)),
+    # a count per ten kilograms
+    ("injected with one unit of adipose mesenchymal stem cells (1*10^6/10kg) once a week", ("per_kg", 1e5, 1e5)),
+    # an exponent written "x6"
+    ("single intrathecal dose of 10x6 cells by lumbar puncture.", ("total", 1e6, 1e6)),
+    # a count per kg called a concentration is still a dose
+    ("The administration will be intravenous, with a concentration of 2 X 10^6 mesenchymal cells per kilogram of patient weight.", ("per_kg", 2e6, 2e6)),
+])
+def test_dose_forms_left_across_the_development_samples(text, dose):
+    assert dose_of(text) == dose
+
+
+def test_a_concentration_after_many_words_for_the_cells_is_no_dose():
+    assert dose_of("A suspension containing 22 million adipose tissue-derived mesenchymal stem cells per millilitre. "
+                   "Approximately 11 million ASCs in a 0.5 ml suspension are injected.") == ("total", 1.1e7, 1.1e7)
+
+
+def test_the_content_of_a_vial_beside_the_doses_of_the_arms():
+    assert dose_of("Drug substance and the amount: 2.5 × 10^7 cells/1 mL/vial, 2 vials for low-dose group. "
+                   "Low-dose group (5 x 10^7 cells) or high-dose group (1 x 10^8 cells).") == ("total", 5e7, 1e8)
+    # alone, it is the dose ("Dose: 1 x 10^7 cells/1 mL/vial")
+    assert dose_of("Dose: 1 x 10^7 cells/1 mL/vial, administered to 15-20 parts of the muscle") == ("total", 1e7, 1e7)
+
+
+def test_syringes_each_containing_a_count_and_a_count_per_hemisphere_beside_the_total():
+    assert dose_of("MSCs in fibrin glue will be delivered in two insulin syringes each containing 5x10E6 cells/100 μl fibrin.") == ("total", 1e7, 1e7)
+    assert dose_of("Stereotactic intrastriatal implantation of 3×10^7 per hemisphere (total 6×10^7 cells) or 1×10^8 per hemisphere "
+                   "(total 2×10^8 cells) autologous adipose-derived mesenchymal stem cells.") == ("total", 6e7, 2e8)

@@ -34,8 +34,9 @@ _CUMULATIVE = re.compile(
 # each syringe contains 2.0 x 10^8 cells": the dose is their sum.
 _CONTAINERS = re.compile(
     r"(?:consists?\s+of|consisting\s+of|compris\w+|composed\s+of|given\s+(?:as|in)|divided\s+(?:into|in)"
-    r"|delivered\s+in)\s+(\d+|two|three|four|five|six)\s+(syringe|vial|bag|ampoule|cryobag|tube)s\b"
-    r"[^.;]{0,60}?\beach\s+(?:\w+\s+)?\2\s+(?:contains?|containing|with|of|holds?|has)\s*"
+    r"|delivered\s+in)\s+(\d+|two|three|four|five|six)\s+(?:\w+\s+)?(syringe|vial|bag|ampoule|cryobag|tube)s\b"
+    # ("delivered in two insulin syringes each containing 5x10E6 cells")
+    r"[^.;]{0,60}?\beach\s+(?:(?:\w+\s+)?\2\s+)?(?:contains?|containing|with|of|holds?|has)\s*"
     r"(?:about|approximately|~)?\s*$",
     re.I,
 )
@@ -84,6 +85,16 @@ _SHARED_BY = re.compile(
 )
 
 
+# After the cells' words: a concentration ("… stem cells per millilitre", "cells/ml").
+_CONCENTRATION_AFTER = re.compile(r"\s*(?:/\s*|per\s+)(?:ml|mL|milli-?lit(?:re|er)|cc)\b", re.I)
+# A count per a number of kilograms: "1*10^6/10kg", "1x10^6 cells per 10 kg".
+_PER_N_KG = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,3}?(?:/|per|every|for each)\s*(\d{1,3})\s*kg\b(?!\s*/)", re.I
+)
+# The words before a count that call it a concentration or a density.
+_CONCENTRATION_WORD = re.compile(r"(?:concentration|density) of", re.I)
+
+
 @lru_cache(maxsize=65536)
 def cell_counts_in(sentence: str, in_msc_context: bool):
     """[(value, per_kg, (start, end), cumulative)] cell counts found in a sentence; the span is
@@ -124,9 +135,25 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
             # allow "cells/kg" ahead of a later "/ml"
             if m_nc:
                 return
-        if vocab.not_dose_before.search(before):
+        if named_cells and not vocab.re_perkg.search(after) and _CONCENTRATION_AFTER.match(
+            after, named_cells.end()
+        ):
+            # "22 million adipose tissue-derived mesenchymal stem cells per millilitre": a
+            # concentration however many words name the cells
+            return
+        per_n_kg = _PER_N_KG.match(after)
+        not_dose = vocab.not_dose_before.search(before)
+        if not_dose and not (
+            # "with a concentration of 2 X 10^6 mesenchymal cells per kilogram": a count per kg
+            # is a dose, whatever it is called
+            _CONCENTRATION_WORD.match(not_dose.group())
+            and (vocab.re_perkg.search(after) or per_n_kg)
+        ):
             taken.append((start, end))  # and no part of it is a count either ("10^7" of it)
             return
+        if per_n_kg and int(per_n_kg.group(1)) > 1:
+            # "1*10^6/10kg", "one unit … every 10 kg of body weight": per kg, a tenth of it
+            values = [v / int(per_n_kg.group(1)) for v in values]
         cumulative = (
             bool(_CUMULATIVE.search(sentence[max(0, start - 40) : start]))
             or bool(_SHARED_BY.search(after))
@@ -134,7 +161,7 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
         containers = _CONTAINERS.search(sentence[max(0, start - 160) : start])
         if containers:
             values = [v * word_number(containers.group(1)) for v in values]
-        perkg = bool(vocab.re_perkg.search(after))
+        perkg = bool(vocab.re_perkg.search(after) or per_n_kg)
         cells = bool(vocab.re_cellsafter.search(after))
         if needs_cells and not (perkg or cells):
             if notation:
@@ -172,7 +199,7 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
     for m in vocab.re_lost_exponent.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue
-        judge(m.start(), m.end(), [10.0 ** int(m.group(1) or m.group(2))], needs_cells=True)
+        judge(m.start(), m.end(), [10.0 ** int(next(g for g in m.groups() if g))], needs_cells=True)
     for m in vocab.re_enot.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue
@@ -406,9 +433,20 @@ def implausible(dose) -> str | None:
 
 _PER_SITE = re.compile(
     r"^\s*(?:[\w-]+\s+){0,5}?(?:per|each|/|at each|in each|into each)\s+(?:1\s+|one\s+)?"
-    r"(?:injection\s+|entry\s+|puncture\s+)?(?:sites?|points?|locations?|spots?)\b",
+    r"(?:injection\s+|entry\s+|puncture\s+)?(?:sites?|points?|locations?|spots?|hemispheres?)\b",
     re.I,
 )
+
+
+# After a count: the content of one vial ("2.5 × 10^7 cells/1 mL/vial").
+_PER_VIAL = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,3}?(?:[\w-]+\s*)?(?:/\s*(?:\d+(?:\.\d+)?\s*m[lL]\s*/\s*)?|per\s+|in\s+each\s+)vial\b",
+    re.I,
+)
+
+
+def per_vial(sentence: str, span) -> bool:
+    return bool(_PER_VIAL.search(sentence[span[1] :]))
 
 
 def per_site(sentence: str, span) -> bool:
@@ -452,6 +490,10 @@ def dose_from_tiers(tiers, evidence, adult: bool):
             vals = [x for x in vals if not (per_site(*x[2]) and x[2][0] in whole)]
             # a count per injection site beside the total of the session ("5x10^6 MSCs per
             # site; total 150x10^6"): the session's total is the dose of the administration
+            # the content of a vial beside the doses of the arms ("2.5 × 10^7 cells/1 mL/vial, 2
+            # vials for low-dose group" and "Low-dose group (5 x 10^7 cells)"): the doses
+            if any(not per_vial(*where) for _, _, where, _ in vals):
+                vals = [x for x in vals if not per_vial(*x[2])]
             totals = [x for x in vals if x[3]]
             parts = [x for x in vals if not x[3]]
             if totals and parts and all(per_site(*where) for _, _, where, _ in parts):

@@ -257,7 +257,9 @@ class Vocabulary:
         # no dose, so 10^6 is what was written.
         self.re_lost_exponent = re.compile(
             r"(?<![\w.,×x*^•·])(?<![×x*•·] )"
-            r"(?:10([5-9])(?=\s*(?:cells?\b|[A-Za-z-]*MSCs?\b|/\s*kg))|10\(([5-9])\))"
+            r"(?:10([5-9])(?=\s*(?:cells?\b|[A-Za-z-]*MSCs?\b|/\s*kg))|10\(([5-9])\)"
+            # "a single dose of 10x6 cells": 60 cells are no dose either
+            r"|10\s*[x×]\s*([5-9])(?=\s*(?:cells?\b|[A-Za-z-]*MSCs?\b|/\s*kg)))"
         )
         # ("1E6cells/Kg": the unit may follow with no space)
         self.re_enot = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*[eE]\s*\+?0?([1-9]\d?)(?!\d)")
