@@ -2050,3 +2050,72 @@ def test_syringes_each_containing_a_count_and_a_count_per_hemisphere_beside_the_
     assert dose_of("MSCs in fibrin glue will be delivered in two insulin syringes each containing 5x10E6 cells/100 μl fibrin.") == ("total", 1e7, 1e7)
     assert dose_of("Stereotactic intrastriatal implantation of 3×10^7 per hemisphere (total 6×10^7 cells) or 1×10^8 per hemisphere "
                    "(total 2×10^8 cells) autologous adipose-derived mesenchymal stem cells.") == ("total", 6e7, 2e8)
+
+
+def test_an_arm_given_another_cell_product_through_the_shared_intervention():
+    p = profile(study(
+        "Stem Cells Therapy in Critical Limb Ischemia",
+        interventions=[product("Stem cell infusion", "Unique stem cell infusion of the randomized group", kind="DRUG",
+                               arms=["Autologous mononuclear stem cell from the bone marrow", "Autologous mesenchymal stem cells from the adipose tissue"])],
+        arms=[
+            {"label": "Autologous mononuclear stem cell from the bone marrow", "type": "EXPERIMENTAL",
+             "description": "Autologous mononuclear stem cell from the bone marrow in an unique infusion of 150-250 millions of cells"},
+            {"label": "Autologous mesenchymal stem cells from the adipose tissue", "type": "EXPERIMENTAL",
+             "description": "Autologous mesenchymal stem cells from the adipose tissue in an unique infusion of 0.5 millions of cells"},
+        ],
+    ))
+    assert p["source"] == ["adipose"]
+    assert (p["dose"]["min"], p["dose"]["max"]) == (5e5, 5e5)
+
+
+def test_a_definition_of_mscs_in_the_product_text_names_no_source():
+    p = profile(study("Autologous Adipose Mesenchymal Stem Cells in Airway Injury", interventions=[product(
+        "Adipose MSCs", "There are complex sets of non-hematopoietic cells in bone marrow called mesenchymal progenitor cells (MPCs).")]))
+    assert p["source"] == ["adipose"]
+
+
+def test_the_products_making_is_no_background():
+    p = profile(described(
+        study("Autologous MSCs in Multiple Sclerosis", interventions=[product("Mesenchymal stem cells", "intrathecal injection")]),
+        "Cells will be isolated from adipose tissue by subcutaneous biopsy and expanded using an FDA-approved protocol.",
+    ))
+    assert p["source"] == ["adipose"]
+    q = profile(study("MSCs in Vocal Fold Scarring", summary=(
+        "Patients receive injection of autologous mesenchymal stroma cells, aMSC (which were previously harvested from each "
+        "patient's bone marrow, purified and expanded)."), interventions=[product("aMSC", "injection into the vocal folds")]))
+    assert q["source"] == ["bone_marrow"]
+
+
+def test_a_bone_graft_of_the_iliac_crest_and_the_marrow_the_cells_reach_are_no_source():
+    p = profile(study("Buccal Fat Pad MSCs in Alveolar Cleft", interventions=[product("BFP-MSCs", (
+        "Treated with anterior iliac crest spongy bone, but buccal fat pad-derived mesenchymal stem cells cultured over bone "
+        "mineral were put over the spongy bone."))]))
+    assert p["source"] == ["adipose"]
+    q = profile(study("Intraosseous MSCs for Graft Failure", summary=(
+        "Since only few MSCs reach the BM after intravenous injection, MSCs were implanted into the iliac spine."),
+        interventions=[product("Donor MSCs", "Donor MSCs")]))
+    assert q["source"] == ["not_stated"]
+
+
+def test_the_donor_from_the_outcome_measures_when_nothing_else_states_it():
+    p = profile(described(
+        study("Stem Cells in ALS", interventions=[product("Mesenchymal stem cells", "intra spinal injection")]),
+        outcomes=["Effect of intrathecal injection of autologous mesenchymal stem cells in improving the symptoms of ALS"],
+    ))
+    assert p["donor"] == "autologous"
+
+
+def test_participants_exposed_to_a_liposuction_give_their_own_cells():
+    p = profile(study("Adipose Stem Cells in Knee Osteoarthritis", interventions=[product(
+        "Adipose derived mesenchymal stem cells",
+        "Participants will be exposed to a simple abdominal liposuction procedure under local anesthesia for stem cells harvesting.")]))
+    assert p["donor"] == "autologous"
+
+
+def test_what_was_done_in_a_past_year_is_background():
+    p = profile(described(
+        study("Umbilical Cord MSCs in Diabetic Peripheral Neuropathy", interventions=[product("HUC-MSCs", "HUC-MSCs into both lower limbs")]),
+        "In 2012, a hospital took the lead in carrying out clinical research on the treatment of neuropathy with autologous bone "
+        "marrow stem cells, and patients were relieved.",
+    ))
+    assert p["donor"] == "allogeneic"

@@ -91,6 +91,17 @@ def profile_from_study(study: dict) -> dict:
     donor = donor_from_tiers(
         record.tiers, evidence["donor"], sources, named, record.product_names
     )
+    if donor == "not_stated" and record.outcome_sentences:
+        # the outcome measures last, as for the tissue: "effect of intrathecal injection of
+        # autologous mesenchymal stem cells" states the donor when nothing else does
+        late_evidence = []
+        late = donor_from_tiers(
+            [[], [], [], record.outcome_sentences], late_evidence, sources, named,
+            record.product_names,
+        )
+        if late != "not_stated":
+            donor = late
+            evidence["donor"] = late_evidence
     products = product_codes(record, named, evidence["product"])
     routes = routes_from_tiers(record.tiers, evidence["route"], record.product_names)
     if not routes:

@@ -241,6 +241,19 @@ class StudyText:
             if atype in ("PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION") and not linked:
                 continue
             names_here = any(len(n) >= 4 and n in text.lower() for n in int_names)
+            if (
+                linked
+                and not vocab.msc_strong.search(text)
+                and vocab.not_msc.search(text)
+                and any(
+                    vocab.msc_strong.search(f"{a.get('label') or ''} {a.get('description') or ''}")
+                    for a in self.arms
+                )
+            ):
+                # an arm given another cell product through an intervention shared with the MSC
+                # arm ("Autologous mononuclear stem cell from the bone marrow" beside "Autologous
+                # mesenchymal stem cells from the adipose tissue")
+                continue
             if linked or (
                 (vocab.msc_terms.search(text) or names_here)
                 and not re.match(r"\s*(?:placebo|control|sham)", label, re.I)

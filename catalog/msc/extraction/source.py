@@ -50,7 +50,11 @@ _ADIPOSE_WORDS = re.compile(r"adipo|\bfat\b|lipo", re.I)
 # Where MSCs can be found in general, even in the product's own text ("MSCs can be found in
 # bone marrow and in the fatty tissues"): not the tissue of this trial's cells.
 _WHERE_MSCS_ARE_FOUND = re.compile(
-    r"can be (?:isolated|derived|obtained|found|harvested)|are (?:found|present) in", re.I
+    r"can be (?:isolated|derived|obtained|found|harvested)|are (?:found|present) in"
+    # a definition: "There are complex sets of non-hematopoietic cells in bone marrow called
+    # mesenchymal progenitor cells"
+    r"|\bthere (?:are|is|exists?) [^.;]{0,80}?\b(?:called|known as|termed|named)\b",
+    re.I,
 )
 
 
