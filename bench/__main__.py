@@ -36,6 +36,11 @@ def parse_args(argv):
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4).")
     parser.add_argument("--ports", default=os.environ.get("BENCH_PORTS", "8180-8199"))
     parser.add_argument("--no-http", action="store_true", help="Skip gunicorn and Datasette.")
+    parser.add_argument(
+        "--no-store",
+        action="store_true",
+        help="Leave the generated trials' v2 studies unstored (the API builds them on read).",
+    )
     parser.add_argument("--out", help="Markdown file to write (default by size).")
     args = parser.parse_args(argv)
     smoke = args.size == "smoke"
@@ -276,7 +281,7 @@ def main(argv=None):
     from bench import report
     from bench.database import fill
 
-    count, generated = fill(args.size, args.seed, say)
+    count, generated = fill(args.size, args.seed, say, store=not args.no_store)
     call_command("collectstatic", interactive=False, verbosity=0)
     nct_id, sites = trial_with_sites()
     paths = scenarios(nct_id)

@@ -43,7 +43,7 @@ def select_database(size):
     return os.environ["DATABASE_URL"]
 
 
-def fill(size, seed, say):
+def fill(size, seed, say, store=True):
     """Migrate, import the bundled data where the size includes it, and generate the rest."""
     from django.conf import settings
     from django.core.management import call_command
@@ -66,7 +66,7 @@ def fill(size, seed, say):
     # As the release step does: the bulk loader's trials get their stored v2 studies (about
     # 3 ms a trial, once), so the API is measured as a deployed catalog serves it. Their
     # related trials are left to be scored on read (``relate_trials`` would take hours here).
-    missing = StoredStudy.objects.missing().count()
+    missing = StoredStudy.objects.missing().count() if store else 0
     if missing:
         say(f"storing the v2 studies of {missing:,} trials")
         call_command("store_studies", verbosity=1)
