@@ -34,6 +34,19 @@ def test_a_cost_that_is_no_number_is_refused_with_a_clear_message():
     assert "DATABASE_RANDOM_PAGE_COST must be a number" in run.stderr
 
 
+@pytest.mark.django_db
+def test_queries_may_hash_the_facet_filters_sets_in_memory():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == "64MB"
+
+
+def test_a_work_mem_that_is_no_size_is_refused_with_a_clear_message():
+    run = _settings(DATABASE_WORK_MEM="lots")
+    assert run.returncode != 0
+    assert "DATABASE_WORK_MEM must be a size in kB, MB or GB" in run.stderr
+
+
 def _settings(**environment):
     """The settings a process started with ``environment`` gets, as JSON (or the failure)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_REPLICA_")}
@@ -71,6 +84,7 @@ def test_a_replica_url_adds_the_replica_the_router_and_its_middleware():
     assert configured["middleware"][-1] == "trialsite.replica.ReplicaReadsMiddleware"
     # The replica is asked with the primary's settings, and given up on sooner.
     assert "random_page_cost=1.1" in configured["replica"]["options"]
+    assert "work_mem=64MB" in configured["replica"]["options"]
     assert configured["replica"]["connect_timeout"] == 2
 
 
