@@ -357,6 +357,9 @@ class TrialQuerySet(models.QuerySet):
         held = {t.nct_id: t for t in self.filter(nct_id__in=trial.seed_related_ids)}
         return [(nct_id, held.get(nct_id)) for nct_id in trial.seed_related_ids]
 
+    # The ids one UPDATE of judge_statuses sets a status on.
+    JUDGE_BATCH = 10_000
+
     def judge_statuses(self, today=None):
         """Judge the status of each trial by ``today`` (by default, today) with ``status_on``
         and store what changed; returns how many changed. A daily run keeps "Recruiting" from
@@ -383,8 +386,6 @@ class TrialQuerySet(models.QuerySet):
                 batch = pks[start : start + self.JUDGE_BATCH]
                 self.model._default_manager.filter(pk__in=batch).update(current_status=judged)
         return sum(len(pks) for pks in changed.values())
-
-    JUDGE_BATCH = 10_000
 
     # A trial's own rows that both the export and the page read whole, each by its related name.
     CHILD_ROWS = (
