@@ -145,6 +145,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The hottest loops of the pages (catalog/templatetags/fragments.py), *.jinja files.
+        "NAME": "fragments",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "catalog.templatetags.fragments.environment"},
+    },
 ]
 
 WSGI_APPLICATION = "trialsite.wsgi.application"

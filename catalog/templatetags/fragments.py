@@ -1,0 +1,52 @@
+"""The hottest parts of the pages, rendered by Jinja2 from Django templates.
+
+A list page shows 25 results and hundreds of facet values, and the trial page up to hundreds
+of sites: in Django's template language those loops took most of each page's time, and the
+same markup renders three to four times faster in Jinja2 (``make bench`` has the figures,
+``docs/performance.md`` the comparison). Only these loops move: the pages, their layout and
+everything else stay Django templates, which call a fragment with ``{% fragment %}``.
+
+Fragments live beside the templates, as ``templates/catalog/fragments/*.jinja``, rendered by
+the ``fragments`` engine of ``settings.TEMPLATES`` with the ``environment`` below: the Django
+filters and the catalog's display helpers they use, under the same names.
+"""
+
+import jinja2
+from django import template
+from django.template import defaultfilters, engines
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+
+from catalog.templatetags import trial_page
+
+register = template.Library()
+
+
+def environment(**options):
+    """The Jinja2 environment of the ``fragments`` engine."""
+    # Escaped as Django escapes (``&#x27;``, ``&quot;``), so a page reads the same throughout;
+    # Jinja2 leaves alone what is already safe.
+    env = jinja2.Environment(finalize=conditional_escape, **options)
+    env.globals.update(
+        static=static,
+        url=lambda name, *args: reverse(name, args=args),
+        status_badge=trial_page.status_badge,
+        contact=trial_page.contact,
+        site_items=trial_page.site_items,
+    )
+    env.filters.update(
+        ago=trial_page.ago,
+        date=defaultfilters.date,
+        pluralize=defaultfilters.pluralize,
+        truncatewords=defaultfilters.truncatewords,
+    )
+    return env
+
+
+@register.simple_tag
+def fragment(name, **context):
+    """``{% fragment "catalog/fragments/results.jinja" trials=page.object_list %}``: the
+    fragment ``name`` rendered with ``context`` (escaped by Jinja2, so safe here)."""
+    return mark_safe(engines["fragments"].get_template(name).render(context))
