@@ -983,7 +983,9 @@ class TrialPart(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ["trial", "position"]
+        # By the trial's id, not "trial": that would join each part's query to the trial
+        # table to order by the trial's own ordering.
+        ordering = ["trial_id", "position"]
 
     def __str__(self):
         return getattr(self, self.named_by)
@@ -1036,7 +1038,7 @@ class Outcome(TrialPart):
     named_by = "measure"
 
     class Meta:
-        ordering = ["trial", "kind", "position"]
+        ordering = ["trial_id", "kind", "position"]
 
 
 GeoSource = code_list("GeoSource")
@@ -1159,7 +1161,7 @@ class ResultMeasure(TrialPart):
     named_by = "title"
 
     class Meta:
-        ordering = ["trial", "section", "position"]
+        ordering = ["trial_id", "section", "position"]
 
 
 class ResultGroup(TrialPart):
@@ -1183,7 +1185,7 @@ class ResultGroup(TrialPart):
     other_at_risk = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
-        ordering = ["trial", "section", "measure", "position"]
+        ordering = ["trial_id", "section", "measure", "position"]
         indexes = [models.Index(fields=["trial", "section"], name="resultgroup_trial_section")]
 
     def __str__(self):
@@ -1228,7 +1230,7 @@ class FlowStep(TrialPart):
     type = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["trial", "period_position", "kind", "position"]
+        ordering = ["trial_id", "period_position", "kind", "position"]
 
     def __str__(self):
         return self.type
@@ -1262,7 +1264,7 @@ class AdverseEvent(TrialPart):
     notes = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["trial", "kind", "position"]
+        ordering = ["trial_id", "kind", "position"]
 
     def __str__(self):
         return self.term

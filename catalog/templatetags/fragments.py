@@ -11,12 +11,14 @@ the ``fragments`` engine of ``settings.TEMPLATES`` with the ``environment`` belo
 filters and the catalog's display helpers they use, under the same names.
 """
 
+import html
+
 import jinja2
+import markupsafe
 from django import template
 from django.template import defaultfilters, engines
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from catalog.templatetags import trial_page
@@ -26,9 +28,7 @@ register = template.Library()
 
 def environment(**options):
     """The Jinja2 environment of the ``fragments`` engine."""
-    # Escaped as Django escapes (``&#x27;``, ``&quot;``), so a page reads the same throughout;
-    # Jinja2 leaves alone what is already safe.
-    env = jinja2.Environment(finalize=conditional_escape, **options)
+    env = jinja2.Environment(finalize=_escaped, **options)
     env.globals.update(
         static=static,
         url=lambda name, *args: reverse(name, args=args),
@@ -43,6 +43,14 @@ def environment(**options):
         truncatewords=defaultfilters.truncatewords,
     )
     return env
+
+
+def _escaped(value):
+    """A text escaped as Django escapes it (``&#x27;``, ``&quot;``, where Jinja2 writes
+    ``&#39;``, ``&#34;``), so a page reads the same throughout; the rest as Jinja2 escapes."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return markupsafe.Markup(html.escape(value))
+    return value
 
 
 @register.simple_tag
