@@ -2,7 +2,8 @@
 baseline characteristics, each outcome measure and the adverse events, with a column per group.
 
 ``for_trial`` reads a trial's results rows in seven queries, whatever their number, and shapes
-them for ``templates/catalog/includes/trial_results.html``. Values are shown as the registry
+them for the trial page's results section
+(``templates/catalog/fragments/trial_sections.jinja``). Values are shown as the registry
 posts them (text such as "12.5" or "NA"), with their spread and limits."""
 
 from dataclasses import dataclass, field

@@ -20,6 +20,7 @@ from django.template import defaultfilters, engines
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 
 from catalog.templatetags import trial_page
 
@@ -34,21 +35,30 @@ def environment(**options):
         url=lambda name, *args: reverse(name, args=args),
         status_badge=trial_page.status_badge,
         contact=trial_page.contact,
-        site_items=trial_page.site_items,
+        record_date=trial_page.record_date,
     )
+    env.filters.update(trial_page.register.filters)
     env.filters.update(
-        ago=trial_page.ago,
-        date=defaultfilters.date,
+        date=_date,
         pluralize=defaultfilters.pluralize,
+        truncatechars=defaultfilters.truncatechars,
         truncatewords=defaultfilters.truncatewords,
+        urlencode=defaultfilters.urlencode,
+        yesno=defaultfilters.yesno,
     )
     return env
 
 
+def _date(value, format=None):
+    # As Django's filter in a Django template: a date and time in the current time zone.
+    return defaultfilters.date(template_localtime(value), format)
+
+
 def _escaped(value):
-    """A text escaped as Django escapes it (``&#x27;``, ``&quot;``, where Jinja2 writes
-    ``&#39;``, ``&#34;``), so a page reads the same throughout; the rest as Jinja2 escapes."""
-    if isinstance(value, str) and not hasattr(value, "__html__"):
+    """A text with quotes escaped as Django escapes them (``&#x27;``, ``&quot;``, where Jinja2
+    writes ``&#39;``, ``&#34;``), so a page reads the same throughout; the rest, and texts
+    already safe, as Jinja2 escapes them (in C: most of what a page prints has no quote)."""
+    if type(value) is str and ("'" in value or '"' in value):
         return markupsafe.Markup(html.escape(value))
     return value
 

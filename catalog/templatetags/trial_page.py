@@ -6,7 +6,8 @@ import json
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
@@ -70,40 +71,6 @@ def contact(person):
     return mark_safe("".join(parts))
 
 
-@register.simple_tag
-def site_items(sites):
-    """The ``<li>`` of each site: its facility and recruitment status, its place and its
-    contacts. Built here rather than in the template: a trial can have hundreds of sites."""
-    items = []
-    for site in sites:
-        status = ""
-        if site.status:
-            status = format_html(' <span class="tag">{}</span>', site.get_status_display())
-        place = format_html(
-            "{}{}{}",
-            site.city,
-            format_html(", {}", site.state) if site.state else "",
-            format_html(" {}", site.zip) if site.zip else "",
-        )
-        contacts = ""
-        if site.contacts:
-            contacts = format_html(
-                '<ul class="contacts">{}</ul>',
-                format_html_join("", "<li>{}</li>", ((contact(c),) for c in site.contacts)),
-            )
-        items.append(
-            format_html(
-                '<li>\n        <p class="facility">{}{}</p>\n        <p class="place">{}</p>'
-                "\n        {}\n      </li>",
-                site.facility or "Facility not named",
-                status,
-                place,
-                contacts,
-            )
-        )
-    return mark_safe("\n      ".join(items))
-
-
 def _get(contact, name):
     # Central contacts are rows; a site's contacts are the record's JSON objects.
     return (contact.get(name) if isinstance(contact, dict) else getattr(contact, name, "")) or ""
@@ -125,6 +92,20 @@ def ago(value):
 @functools.lru_cache(maxsize=4096)
 def _days_ago(value, today):
     return f"{timesince(value, depth=1)} ago"
+
+
+@register.simple_tag
+def record_date(value, precision="", type=""):
+    """A record's date as the page shows it: ``May 2019`` (a month's precision) or
+    ``15 May 2019``, with "(estimated)" or "(actual)" when the record says which; a dash
+    for none."""
+    if not value:
+        return "—"
+    shown = date_format(value, "F Y" if precision == "month" else "j F Y")
+    return shown + DATE_TYPES.get(type, "")
+
+
+DATE_TYPES = {"ESTIMATED": " (estimated)", "ACTUAL": " (actual)"}
 
 
 @register.simple_tag
