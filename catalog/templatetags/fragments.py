@@ -17,7 +17,6 @@ import jinja2
 import markupsafe
 from django import template
 from django.template import defaultfilters, engines
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -31,7 +30,6 @@ def environment(**options):
     """The Jinja2 environment of the ``fragments`` engine."""
     env = jinja2.Environment(finalize=_escaped, **options)
     env.globals.update(
-        static=static,
         url=lambda name, *args: reverse(name, args=args),
         status_badge=trial_page.status_badge,
         contact=trial_page.contact,
