@@ -173,6 +173,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
 )
+
+
+def _set_on_connections(parameter, value):
+    """Set a PostgreSQL parameter on every connection the site opens (libpq's ``options``)."""
+    options = DATABASES["default"]["OPTIONS"]
+    options["options"] = (options.get("options", "") + f" -c {parameter}={value}").strip()
+
 # The planner's cost of a random page read. PostgreSQL's default (4) assumes spinning disks; the
 # catalog is read from memory, where 1.1 lets the planner combine the search, status and array
 # indexes instead of scanning the trials (docs/scaling.md). Empty: the server's own setting.
@@ -182,10 +189,7 @@ if RANDOM_PAGE_COST:
         float(RANDOM_PAGE_COST)
     except ValueError:
         raise ImproperlyConfigured("DATABASE_RANDOM_PAGE_COST must be a number.") from None
-    _options = DATABASES["default"]["OPTIONS"]
-    _options["options"] = (
-        _options.get("options", "") + f" -c random_page_cost={RANDOM_PAGE_COST}"
-    ).strip()
+    _set_on_connections("random_page_cost", RANDOM_PAGE_COST)
 
 # The memory a query may use per sort or hash before it spills to disk. The list's facet
 # statement tests each trial against the trials each active facet filter keeps; PostgreSQL
@@ -198,8 +202,7 @@ if WORK_MEM:
         raise ImproperlyConfigured(
             "DATABASE_WORK_MEM must be a size in kB, MB or GB, such as 64MB."
         )
-    _options = DATABASES["default"]["OPTIONS"]
-    _options["options"] = (_options.get("options", "") + f" -c work_mem={WORK_MEM}").strip()
+    _set_on_connections("work_mem", WORK_MEM)
 
 # A streaming read replica of DATABASE_URL (trialsite/replica.py, docs/replicas.md): the reads
 # of visitors who are not logged in go there while it answers and is at most

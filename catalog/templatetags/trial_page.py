@@ -94,6 +94,10 @@ def _days_ago(value, today):
     return f"{timesince(value, depth=1)} ago"
 
 
+# What a record says of a date it gives, as the page words it.
+DATE_TYPES = {"ESTIMATED": " (estimated)", "ACTUAL": " (actual)"}
+
+
 @register.simple_tag
 def record_date(value, precision="", type=""):
     """A record's date as the page shows it: ``May 2019`` (a month's precision) or
@@ -103,9 +107,6 @@ def record_date(value, precision="", type=""):
         return "—"
     shown = date_format(value, "F Y" if precision == "month" else "j F Y")
     return shown + DATE_TYPES.get(type, "")
-
-
-DATE_TYPES = {"ESTIMATED": " (estimated)", "ACTUAL": " (actual)"}
 
 
 @register.simple_tag
