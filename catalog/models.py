@@ -19,11 +19,13 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+
+from catalog.prefetch import Together, prefetch_together
 
 NCT_ID_RE = re.compile(r"\ANCT[0-9]{8}\Z")  # as catalog.registry.ctgov.NCT_ID_RE
 
@@ -450,25 +452,40 @@ class TrialQuerySet(models.QuerySet):
         profile = [f"msc__{field.name}" for field in MscProfile._meta.concrete_fields]
         return self.select_related("msc").only("nct_id", "brief_title", *fields, *profile)
 
+    # What the trial page shows of a trial's relations, read in one statement
+    # (``catalog.prefetch``): a dozen queries' worth of Python saved on every page.
+    PAGE_RELATIONS = Together(
+        relations=(
+            ("collaboration_set", ("organization",)),
+            ("trialcondition_set", ("condition",)),
+            ("trialmesh_set", ("mesh_term",)),
+            ("arms", ()),
+            *((name, ()) for name in CHILD_ROWS),
+        ),
+        many_to_many=(("arms", "interventions"),),
+    )
+
     def for_page(self):
-        """Everything the trial page shows, in a fixed number of queries (14 at most)."""
-        return (
-            self.select_related("lead_sponsor", "msc", "stored_related")
-            .defer("source_record", "source_extra", "search_vector")
-            .prefetch_related(
-                Prefetch(
-                    "collaboration_set",
-                    queryset=Collaboration.objects.select_related("organization"),
-                ),
-                Prefetch(
-                    "trialcondition_set",
-                    queryset=TrialCondition.objects.select_related("condition"),
-                ),
-                Prefetch("trialmesh_set", queryset=TrialMesh.objects.select_related("mesh_term")),
-                "arms__interventions",
-                *self.CHILD_ROWS,
-            )
+        """Everything the trial page shows: the trial with its sponsor, MSC profile and stored
+        related trials in one query, and its relations (sites, arms with their interventions,
+        outcomes, contacts...) in one more when the trials are read."""
+        clone = self.select_related("lead_sponsor", "msc", "stored_related").defer(
+            "source_record", "source_extra", "search_vector"
         )
+        clone._read_together = self.PAGE_RELATIONS
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._read_together = getattr(self, "_read_together", None)
+        return clone
+
+    def _fetch_all(self):
+        fetched = self._result_cache is not None
+        super()._fetch_all()
+        together = getattr(self, "_read_together", None)
+        if together and not fetched and self._iterable_class is models.query.ModelIterable:
+            prefetch_together(self._result_cache, together)
 
     # The candidates: at most this many trials per shared condition, MeSH term or intervention
     # name (in a catalog of MSC trials that is nearly all of them; in a registry-sized one a term
