@@ -17,7 +17,7 @@ trial's profile, keeping only trials that give an MSC product (``MscProfile.is_m
 
 ``facet_counts(trials, name)`` counts the trials of a queryset per value, in one GROUP BY over
 the unnested codes. ``FACET_SQL`` gives the same counts as SQL over a CTE of trials ``{b}``
-(with its ``id``), for the list page's one-statement facets.
+(with its ``id`` and the profile's ``FACET_COLUMNS``), for the list page's one-statement facets.
 """
 
 import math
@@ -132,29 +132,38 @@ def facet_counts(trials, name):
 
 
 # The same counts for the list page's one-statement facets (catalog/search/facets.py): each is a
-# SELECT value, count over the CTE {b} of matching trials.
+# SELECT value, count over the CTE {b} of matching trials, which carries the MSC profile's
+# columns named by FACET_COLUMNS (msc__sources is read as msc_sources), so the profiles are
+# joined to the matching trials once for all the MSC facets.
+FACET_COLUMNS = (
+    "msc__is_msc",
+    "msc__sources",
+    "msc__products",
+    "msc__routes",
+    "msc__donor",
+    "msc__n_doses",
+)
 FACET_SQL = {
     "source": (
-        "SELECT code, count(*) FROM {b} JOIN catalog_mscprofile AS m ON m.trial_id = {b}.id "
-        "CROSS JOIN LATERAL unnest(m.sources) AS code WHERE m.is_msc GROUP BY 1"
+        "SELECT code, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.msc_sources) AS code "
+        "WHERE {b}.msc_is_msc GROUP BY 1"
     ),
     "product": (
-        "SELECT code, count(*) FROM {b} JOIN catalog_mscprofile AS m ON m.trial_id = {b}.id "
-        "CROSS JOIN LATERAL unnest(m.products) AS code WHERE m.is_msc GROUP BY 1"
+        "SELECT code, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.msc_products) AS code "
+        "WHERE {b}.msc_is_msc GROUP BY 1"
     ),
     "route": (
-        "SELECT code, count(*) FROM {b} JOIN catalog_mscprofile AS m ON m.trial_id = {b}.id "
-        "CROSS JOIN LATERAL unnest(m.routes) AS code WHERE m.is_msc GROUP BY 1"
+        "SELECT code, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.msc_routes) AS code "
+        "WHERE {b}.msc_is_msc GROUP BY 1"
     ),
     "donor": (
-        "SELECT code, count(*) FROM {b} JOIN catalog_mscprofile AS m ON m.trial_id = {b}.id "
-        "CROSS JOIN LATERAL unnest(CASE WHEN m.donor = 'both' "
-        "THEN ARRAY['both', 'autologous', 'allogeneic'] ELSE ARRAY[m.donor] END) AS code "
-        "WHERE m.is_msc GROUP BY 1"
+        "SELECT code, count(*) FROM {b} "
+        "CROSS JOIN LATERAL unnest(CASE WHEN {b}.msc_donor = 'both' "
+        "THEN ARRAY['both', 'autologous', 'allogeneic'] ELSE ARRAY[{b}.msc_donor] END) AS code "
+        "WHERE {b}.msc_is_msc GROUP BY 1"
     ),
     "n_doses": (
-        "SELECT m.n_doses::text, count(*) FROM {b} "
-        "JOIN catalog_mscprofile AS m ON m.trial_id = {b}.id "
-        "WHERE m.is_msc AND m.n_doses IS NOT NULL GROUP BY 1"
+        "SELECT {b}.msc_n_doses::text, count(*) FROM {b} "
+        "WHERE {b}.msc_is_msc AND {b}.msc_n_doses IS NOT NULL GROUP BY 1"
     ),
 }

@@ -16,7 +16,7 @@ Each facet's branch, label, choices and display are declared with its parameter
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 
 
 @dataclass
@@ -68,6 +68,14 @@ def _selected(query, name):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+def with_columns(queryset, columns, **annotations):
+    """``queryset`` as rows of ``columns`` (trial columns, and a related row's columns by their
+    lookup, ``msc__sources``, named with one underscore, ``msc_sources``) and ``annotations``."""
+    related = {column.replace("__", "_"): F(column) for column in columns if "__" in column}
+    own = [column for column in columns if "__" not in column]
+    return queryset.annotate(**related, **annotations).values(*own, *related, *annotations)
+
+
 def count(query, queryset, names=None):
     """``FacetCounts`` of ``queryset`` under ``query`` (a ``catalog.search.query.Query``) for
     the facets ``names`` (all its registry declares, by default), in one query."""
@@ -83,8 +91,9 @@ def count(query, queryset, names=None):
         others = [n for n in query.values if n != name]
         passing = query.apply(queryset.all(), exclude=others).order_by().values("pk")
         flags[f"f_{name}"] = ExpressionWrapper(Q(pk__in=passing), output_field=BooleanField())
-    base = query.apply(queryset.all(), exclude=active).order_by().annotate(**flags)
-    sql, cte_params = base.values(*columns, *flags).query.get_compiler(queryset.db).as_sql()
+    base = query.apply(queryset.all(), exclude=active).order_by()
+    base = with_columns(base, columns, **flags)
+    sql, cte_params = base.query.get_compiler(queryset.db).as_sql()
     ctes = [f"b0 AS MATERIALIZED ({sql})"]
 
     def passing_all(but=None):

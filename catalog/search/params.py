@@ -228,7 +228,7 @@ def msc_codes_param(name, label, choices, profile_field, position, what, example
         Choice(choices),
         within=MSC_PROFILE,
         filter=lambda codes, values: msc_query.codes_q(profile_field, codes),
-        facet=Facet(position, msc_query.FACET_SQL[name]),
+        facet=Facet(position, msc_query.FACET_SQL[name], columns=msc_query.FACET_COLUMNS),
         api=Api(
             repeat=True,
             strip=True,
@@ -516,6 +516,7 @@ PARAMS = Registry(
             facet=Facet(
                 5,
                 msc_query.FACET_SQL["donor"],
+                columns=msc_query.FACET_COLUMNS,
                 hint="Autologous and allogeneic count the trials using both too.",
             ),
             api=Api(
@@ -547,6 +548,7 @@ PARAMS = Registry(
             facet=Facet(
                 8,
                 msc_query.FACET_SQL["n_doses"],
+                columns=msc_query.FACET_COLUMNS,
                 choices=(),
                 hint="Administrations of the MSC product per patient.",
                 values=facets.n_doses_values,

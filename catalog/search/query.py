@@ -288,7 +288,9 @@ class Facet:
     sql: str
     label: str = ""  # if not the parameter's
     choices: tuple | None = None  # (code, label) in display order, if not the parameter's
-    columns: tuple = ()  # the trial columns ``sql`` reads from ``{b}``
+    # The trial columns ``sql`` reads from ``{b}``; a related row's by its lookup
+    # (``msc__sources``), read from ``{b}`` with one underscore (``msc_sources``).
+    columns: tuple = ()
     single: bool = False  # one value at a time (radio buttons)
     limit: int = 0  # the most common values shown; 0 for all
     hint: str = ""
