@@ -119,7 +119,11 @@ def _instance(model, data, db):
 def _cached_queryset(model, rows, **lookup):
     """A queryset of ``rows`` already read, filtered as the relation's own would be (a
     ``.filter()`` on it then queries the right rows)."""
-    queryset = model._default_manager.filter(**lookup)
+    queryset = model._default_manager.all()
+    # As Django's related managers do: the filter is built only if the queryset is queried
+    # again, not for each of a page's dozen relations that are only read.
+    queryset._defer_next_filter = True
+    queryset = queryset.filter(**lookup)
     queryset._result_cache = rows
     queryset._prefetch_done = True
     return queryset
