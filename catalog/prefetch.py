@@ -20,13 +20,30 @@ _PARSED = {"DateField", "DateTimeField", "DecimalField", "TimeField", "UUIDField
 
 @dataclass(frozen=True)
 class Together:
-    """What to read with ``prefetch_together``: reverse foreign keys by their accessor names,
-    each with the foreign keys of its rows to read with it (as ``select_related`` would), and
-    many-to-many fields between two of those relations (``("arms", "interventions")``: each
-    arm's interventions, which are among the object's own)."""
+    """What ``prefetch_together`` reads:
 
-    relations: tuple  # ((accessor, (foreign key, ...)), ...)
-    many_to_many: tuple = ()  # ((accessor, field name), ...)
+    - ``relations``: reverse foreign keys by their accessor names, each with the foreign keys
+      of its rows to read with it, as ``select_related`` would:
+      ``(("collaboration_set", ("organization",)), ("sites", ()))``;
+    - ``many_to_many``: many-to-many fields between two of those relations:
+      ``(("arms", "interventions"),)``, each arm's interventions, which are the object's own;
+    - ``nested``: reverse foreign keys of the rows of one of those relations:
+      ``(("flow_steps", "counts"),)``, each flow step's counts.
+    """
+
+    relations: tuple
+    many_to_many: tuple = ()
+    nested: tuple = ()
+
+
+@dataclass(frozen=True)
+class _Branch:
+    kind: str  # "relation", "many_to_many" or "nested"
+    accessor: str  # the relation of the object it belongs to
+    name: str  # the cache it fills: the accessor's, or the name on the accessor's rows
+    field: object  # the foreign key (or many-to-many field) linking the rows to their owner
+    model: object  # the model of its rows
+    joins: tuple = ()  # foreign keys read with each row
 
 
 def _relation(model, accessor):
@@ -37,63 +54,74 @@ def _relation(model, accessor):
     raise ValueError(f"{model.__name__} has no relation {accessor!r}")
 
 
-def _column(model, name):
-    return model._meta.get_field(name).column
-
-
 def _order(model, alias):
-    ordering = model._meta.ordering or ["pk"]
-    if any(name.startswith("-") for name in ordering):
+    """The model's ordering as SQL over ``alias`` (a foreign key by its own column)."""
+    names = model._meta.ordering or ["pk"]
+    if any(name.startswith("-") for name in names):
         raise ValueError(f"{model.__name__}: only ascending orderings are read together")
-    columns = [model._meta.pk.column if name == "pk" else _column(model, name) for name in ordering]
-    return ", ".join(f'{alias}."{column}"' for column in columns)
+    fields = [model._meta.pk if name == "pk" else model._meta.get_field(name) for name in names]
+    return ", ".join(f'{alias}."{field.column}"' for field in fields)
+
+
+def _select(number, model, values, joins=""):
+    return (
+        f"SELECT {number} AS branch, row_number() OVER (ORDER BY {_order(model, 'p')}) AS n, "
+        f'json_build_array({values}) AS row FROM "{model._meta.db_table}" p {joins}'
+    )
 
 
 @cache
 def _plan(model, together):
-    """The statement and, per branch, how to make its rows into objects."""
-    branches, steps = [], []
+    """The statement, and its branches in the order of their numbers."""
+    branches, sql = [], []
     for accessor, joined in together.relations:
         rel = _relation(model, accessor)
         part = rel.related_model
-        joins = [part._meta.get_field(name) for name in joined]
+        joins = tuple(part._meta.get_field(name) for name in joined)
         values = ", ".join(["row_to_json(p)"] + [f"row_to_json(j{i})" for i in range(len(joins))])
-        sql = (
-            f"SELECT {len(steps)} AS branch, "
-            f"row_number() OVER (ORDER BY {_order(part, 'p')}) AS n, "
-            f"json_build_array({values}) AS row "
-            f'FROM "{part._meta.db_table}" p '
+        tables = "".join(
+            f'LEFT JOIN "{field.related_model._meta.db_table}" j{i} '
+            f'ON j{i}."{field.target_field.column}" = p."{field.column}" '
+            for i, field in enumerate(joins)
         )
-        for i, field in enumerate(joins):
-            target = field.related_model
-            sql += (
-                f'LEFT JOIN "{target._meta.db_table}" j{i} '
-                f'ON j{i}."{field.target_field.column}" = p."{field.column}" '
-            )
-        sql += f'WHERE p."{rel.field.column}" = ANY(%(ids)s)'
-        branches.append(sql)
-        steps.append(("relation", accessor, rel, part, joins))
+        where = f'WHERE p."{rel.field.column}" = ANY(%(ids)s)'
+        sql.append(_select(len(branches), part, values, tables + where))
+        branches.append(_Branch("relation", accessor, accessor, rel.field, part, joins))
+    read = {branch.model: branch for branch in branches}
     for accessor, name in together.many_to_many:
         owner_rel = _relation(model, accessor)
-        owner = owner_rel.related_model
-        field = owner._meta.get_field(name)
-        if field.related_model not in {step[3] for step in steps}:
+        field = owner_rel.related_model._meta.get_field(name)
+        if field.related_model not in read:
             raise ValueError(f"{accessor}.{name}: its rows must be among the relations read")
         through = field.remote_field.through
-        source = through._meta.get_field(field.m2m_field_name())
-        target = through._meta.get_field(field.m2m_reverse_field_name())
-        owner_fk = owner_rel.field
-        branches.append(
-            f"SELECT {len(steps)} AS branch, row_number() OVER (ORDER BY x.id) AS n, "
-            f'json_build_array(x."{source.column}", x."{target.column}") AS row '
+        source = through._meta.get_field(field.m2m_field_name()).column
+        target = through._meta.get_field(field.m2m_reverse_field_name()).column
+        owner_table = owner_rel.related_model._meta.db_table
+        sql.append(
+            f"SELECT {len(branches)} AS branch, row_number() OVER (ORDER BY x.id) AS n, "
+            f'json_build_array(x."{source}", x."{target}") AS row '
             f'FROM "{through._meta.db_table}" x '
-            f'JOIN "{owner._meta.db_table}" o ON o."{owner._meta.pk.column}" = x."{source.column}" '
-            f'WHERE o."{owner_fk.column}" = ANY(%(ids)s)'
+            f'JOIN "{owner_table}" o ON o."{owner_rel.related_model._meta.pk.column}" = x."{source}" '
+            f'WHERE o."{owner_rel.field.column}" = ANY(%(ids)s)'
         )
-        steps.append(("many_to_many", accessor, field, name, None))
-    union = " UNION ALL ".join(f"({branch})" for branch in branches)
-    sql = f"SELECT branch, row FROM ({union}) parts ORDER BY branch, n"
-    return sql, steps
+        branches.append(_Branch("many_to_many", accessor, name, field, field.related_model))
+    for accessor, name in together.nested:
+        owner_rel = _relation(model, accessor)
+        owner = owner_rel.related_model
+        rel = _relation(owner, name)
+        part = rel.related_model
+        sql.append(
+            _select(
+                len(branches),
+                part,
+                "row_to_json(p)",
+                f'JOIN "{owner._meta.db_table}" o ON o."{owner._meta.pk.column}" = '
+                f'p."{rel.field.column}" WHERE o."{owner_rel.field.column}" = ANY(%(ids)s)',
+            )
+        )
+        branches.append(_Branch("nested", accessor, name, rel.field, part))
+    union = " UNION ALL ".join(f"({branch})" for branch in sql)
+    return f"SELECT branch, row FROM ({union}) parts ORDER BY branch, n", tuple(branches)
 
 
 @cache
@@ -116,9 +144,9 @@ def _instance(model, data, db):
     return model.from_db(db, None, values)
 
 
-def _cached_queryset(model, rows, **lookup):
-    """A queryset of ``rows`` already read, filtered as the relation's own would be (a
-    ``.filter()`` on it then queries the right rows)."""
+def _cache(owner, name, model, rows, **lookup):
+    """Cache ``rows`` as ``owner``'s relation ``name``: a queryset already read, filtered as
+    the relation's own would be (a ``.filter()`` on it then queries the right rows)."""
     queryset = model._default_manager.all()
     # As Django's related managers do: the filter is built only if the queryset is queried
     # again, not for each of a page's dozen relations that are only read.
@@ -126,7 +154,7 @@ def _cached_queryset(model, rows, **lookup):
     queryset = queryset.filter(**lookup)
     queryset._result_cache = rows
     queryset._prefetch_done = True
-    return queryset
+    owner.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 def prefetch_together(instances, together):
@@ -136,53 +164,52 @@ def prefetch_together(instances, together):
     if not instances:
         return
     model, db = type(instances[0]), instances[0]._state.db or "default"
-    sql, steps = _plan(model, together)
-    by_pk = {obj.pk: obj for obj in instances}
-    found = {(obj.pk, step): [] for obj in instances for step in range(len(steps))}
-    pairs = {}
+    sql, branches = _plan(model, together)
+    owners = {obj.pk: obj for obj in instances}
     with connections[db].cursor() as cursor:
-        cursor.execute(sql, {"ids": list(by_pk)})
+        cursor.execute(sql, {"ids": list(owners)})
         rows = cursor.fetchall()
-    for branch, row in rows:
-        kind, _accessor, rel, part, joins = steps[branch]
-        if kind == "many_to_many":
-            pairs.setdefault(branch, []).append(row)
+
+    found = {}  # (branch number, owner's pk): [rows]
+    read = {}  # (model, pk): a row of a relation, the owner of nested rows
+    links = {}  # (branch number, owner's pk): {linked pks}
+    for number, row in rows:
+        branch = branches[number]
+        if branch.kind == "many_to_many":
+            links.setdefault((number, row[0]), set()).add(row[1])
             continue
-        child = _instance(part, row[0], db)
-        for field, data in zip(joins, row[1:], strict=True):
-            field.set_cached_value(
-                child, None if data is None else _instance(field.related_model, data, db)
-            )
-        owner = by_pk[getattr(child, rel.field.attname)]
-        rel.field.set_cached_value(child, owner)
-        found[(owner.pk, branch)].append(child)
-    for obj in instances:
-        cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
-        for branch, (kind, accessor, rel, part, _joins) in enumerate(steps):
-            if kind == "relation":
-                rows = found[(obj.pk, branch)]
-                cache[accessor] = _cached_queryset(part, rows, **{rel.field.attname: obj.pk})
-    for branch, (kind, accessor, field, name, _none) in enumerate(steps):
-        if kind != "many_to_many":
-            continue
-        links = {}
-        for source, target in pairs.get(branch, []):
-            links.setdefault(source, set()).add(target)
-        target_model = field.related_model
+        child = _instance(branch.model, row[0], db)
+        for field, data in zip(branch.joins, row[1:], strict=True):
+            linked = None if data is None else _instance(field.related_model, data, db)
+            field.set_cached_value(child, linked)
+        if branch.kind == "relation":
+            owner = owners[getattr(child, branch.field.attname)]
+            read[(branch.model, child.pk)] = child
+        else:
+            owner = read[(branch.field.related_model, getattr(child, branch.field.attname))]
+        branch.field.set_cached_value(child, owner)
+        found.setdefault((number, owner.pk), []).append(child)
+
+    for number, branch in enumerate(branches):
         for obj in instances:
-            targets = _targets_of(obj, target_model)
-            for owner in getattr(obj, accessor).all():
-                mine = links.get(owner.pk, ())
-                rows = [item for item in targets if item.pk in mine]
-                owner_cache = owner.__dict__.setdefault("_prefetched_objects_cache", {})
-                owner_cache[name] = _cached_queryset(
-                    target_model, rows, **{field.related_query_name(): owner.pk}
-                )
+            if branch.kind == "relation":
+                rows = found.get((number, obj.pk), [])
+                _cache(obj, branch.name, branch.model, rows, **{branch.field.attname: obj.pk})
+                continue
+            for owner in getattr(obj, branch.accessor).all():
+                if branch.kind == "nested":
+                    rows = found.get((number, owner.pk), [])
+                    lookup = {branch.field.attname: owner.pk}
+                else:
+                    mine = links.get((number, owner.pk), ())
+                    rows = [item for item in _rows_of(obj, branch.model) if item.pk in mine]
+                    lookup = {branch.field.related_query_name(): owner.pk}
+                _cache(owner, branch.name, branch.model, rows, **lookup)
 
 
-def _targets_of(obj, target_model):
-    """The object's own rows of ``target_model`` already read, in their order."""
+def _rows_of(obj, model):
+    """The object's own rows of ``model`` already read, in their order."""
     for queryset in obj._prefetched_objects_cache.values():
-        if queryset.model is target_model:
+        if queryset.model is model:
             return queryset._result_cache
     return []

@@ -172,7 +172,9 @@ def expansions():
     return {k: Expansion(tuple(v)) for k, v in table.items()}
 
 
+@cache
 def max_words():
+    """The most words of a name the table expands (read once, as the table is)."""
     return max((len(k.split()) for k in expansions()), default=1)
 
 

@@ -1,22 +1,14 @@
 """The trial page's posted results, laid out as a paper's tables: the participant flow, the
 baseline characteristics, each outcome measure and the adverse events, with a column per group.
 
-``for_trial`` reads a trial's results rows in seven queries, whatever their number, and shapes
+``for_trial`` reads a trial's results rows in one query, whatever their number, and shapes
 them for the trial page's results section
 (``templates/catalog/fragments/trial_sections.jinja``). Values are shown as the registry
 posts them (text such as "12.5" or "NA"), with their spread and limits."""
 
 from dataclasses import dataclass, field
 
-from catalog.models import (
-    AdverseEvent,
-    AdverseEventCount,
-    FlowCount,
-    FlowStep,
-    ResultGroup,
-    ResultMeasure,
-    ResultMeasurement,
-)
+from catalog.prefetch import Together, prefetch_together
 
 # The registry's codes of a measure's parameter and dispersion, in words.
 PARAM_TYPES = {
@@ -92,9 +84,7 @@ class Results:
     event_groups: list
 
     def __bool__(self):
-        return bool(
-            self.flow or self.baseline or self.outcomes or self.serious or self.other
-        )
+        return bool(self.flow or self.baseline or self.outcomes or self.serious or self.other)
 
 
 def value_text(value, spread="", lower="", upper=""):
@@ -110,9 +100,7 @@ def value_text(value, spread="", lower="", upper=""):
 def statistic_text(param_type, dispersion_type):
     """ "Mean (standard deviation)" for a measure's codes; "" when it states none."""
     param = PARAM_TYPES.get(param_type, param_type.replace("_", " ").capitalize())
-    dispersion = DISPERSION_TYPES.get(
-        dispersion_type, dispersion_type.replace("_", " ").lower()
-    )
+    dispersion = DISPERSION_TYPES.get(dispersion_type, dispersion_type.replace("_", " ").lower())
     return f"{param} ({dispersion})" if param and dispersion else param
 
 
@@ -140,26 +128,37 @@ def _measure_rows(measure, values, groups, heading=False):
     return [rows[key] for key in sorted(rows)]
 
 
+# A trial's results rows, read in one statement (``catalog.prefetch``).
+RESULT_ROWS = Together(
+    relations=(
+        ("result_groups", ()),
+        ("result_measures", ()),
+        ("flow_steps", ()),
+        ("adverse_events", ()),
+    ),
+    nested=(
+        ("result_measures", "measurements"),
+        ("flow_steps", "counts"),
+        ("adverse_events", "counts"),
+    ),
+)
+
+
 def for_trial(trial):
     """The trial's results, or None when it has none posted (no query then)."""
     if not trial.has_results:
         return None
-    group_rows = list(ResultGroup.objects.filter(trial=trial))
-    measures = list(ResultMeasure.objects.filter(trial=trial).order_by("section", "position"))
-    values = {}
-    for v in ResultMeasurement.objects.filter(measure__trial=trial):
-        values.setdefault(v.measure_id, []).append(v)
+    prefetch_together([trial], RESULT_ROWS)
+    group_rows = list(trial.result_groups.all())
+    measures = list(trial.result_measures.all())  # by section, then position
+    values = {m.pk: list(m.measurements.all()) for m in measures}
     steps = sorted(
-        FlowStep.objects.filter(trial=trial),
+        trial.flow_steps.all(),
         key=lambda s: (s.period_position, s.kind != "milestone", s.position),
     )
-    step_counts = {}
-    for c in FlowCount.objects.filter(step__trial=trial):
-        step_counts.setdefault(c.step_id, []).append(c)
-    events = list(AdverseEvent.objects.filter(trial=trial))
-    event_counts = {}
-    for c in AdverseEventCount.objects.filter(event__trial=trial):
-        event_counts.setdefault(c.event_id, []).append(c)
+    step_counts = {s.pk: list(s.counts.all()) for s in steps}
+    events = list(trial.adverse_events.all())
+    event_counts = {e.pk: list(e.counts.all()) for e in events}
 
     flow_groups = _groups(group_rows, "flow")
     periods = {}
@@ -191,8 +190,12 @@ def for_trial(trial):
                     m.title,
                     [],
                     note=", ".join(
-                        t for t in (statistic_text(m.param_type, m.dispersion_type),
-                                    m.unit_of_measure) if t
+                        t
+                        for t in (
+                            statistic_text(m.param_type, m.dispersion_type),
+                            m.unit_of_measure,
+                        )
+                        if t
                     ),
                     heading=True,
                 )

@@ -42,13 +42,13 @@ def test_the_count_does_not_grow_with_the_rows(client, bundled_catalog):
     assert len(set(counts.values())) == 1, counts
 
 
-RESULTS_QUERIES = 7  # groups, measures, values, flow steps and counts, events and counts
+RESULTS_QUERIES = 1  # groups, measures, values, flow steps and counts, events and counts, together
 
 
 def test_a_trial_with_results_adds_the_same_few_queries_whatever_their_size(
     client, bundled_catalog
 ):
-    # The trials with the fewest and the most result rows: the same count, seven more at most.
+    # The trials with the fewest and the most result rows: the same count, one more at most.
     with_results = Trial.objects.filter(has_results=True)
     by_size = sorted(
         with_results,

@@ -95,3 +95,30 @@ def test_a_filter_on_a_relation_read_together_still_reads_that_trials_rows(bundl
 def test_a_trial_without_relations_reads_empty_ones(bundled_catalog):
     trial = Trial.objects.public().for_page().exclude(documents__isnull=False).first()
     assert list(trial.documents.all()) == []
+
+
+def test_every_trials_results_rows_are_read_together_as_queried_one_by_one(bundled_catalog):
+    from catalog.models import AdverseEventCount, FlowCount, ResultGroup, ResultMeasurement
+    from catalog.prefetch import prefetch_together
+    from catalog.site.results import RESULT_ROWS
+
+    trials = list(Trial.objects.filter(has_results=True))
+    assert len(trials) >= 50
+    prefetch_together(trials, RESULT_ROWS)
+    for trial in trials:
+        assert [values(g) for g in trial.result_groups.all()] == [
+            values(g) for g in ResultGroup.objects.filter(trial=trial)
+        ]
+        for measure in trial.result_measures.all():
+            assert measure.trial is trial
+            assert [values(v) for v in measure.measurements.all()] == [
+                values(v) for v in ResultMeasurement.objects.filter(measure=measure)
+            ]
+        for step in trial.flow_steps.all():
+            assert [values(c) for c in step.counts.all()] == [
+                values(c) for c in FlowCount.objects.filter(step=step)
+            ]
+        for event in trial.adverse_events.all():
+            assert [values(c) for c in event.counts.all()] == [
+                values(c) for c in AdverseEventCount.objects.filter(event=event)
+            ]
