@@ -501,9 +501,14 @@ def _term_query(term, config, for_headline=False):
         if for_headline:
             return _text_query(term.text, config)
         return _prefix_query(term.text)
-    query = None
+    query, written = None, set()
     for member in term.alternatives:
         part = _member_query(member, config, for_headline)
+        # Names that differ only in punctuation ("COVID-19", "COVID 19") are one phrase.
+        key = (part[0], tuple(part[1]))
+        if key in written:
+            continue
+        written.add(key)
         query = part if query is None else _either(query, part)
     return query
 
