@@ -73,6 +73,35 @@ def test_msc_names_become_synonym_groups():
     assert fulltext.parse('"wharton\'s jelly"').groups[0].terms[0].kind == "synonyms"
 
 
+def phrases(query):
+    """The English phrases a tsquery searches, in the words the search compares."""
+    params = query.params
+    return [
+        " ".join(text.lower().replace(",", " ").split())
+        for config, text in zip(params[0::2], params[1::2], strict=True)
+        if config == "english"
+    ]
+
+
+def test_a_synonym_groups_names_that_differ_in_case_or_commas_are_searched_once():
+    from catalog.search import synonyms
+
+    for name in synonyms.expansions():
+        query = fulltext.parse(name, prefix=False).tsquery()
+        if query is not None:
+            searched = phrases(query)
+            assert len(searched) == len(set(searched)), name
+
+
+def test_snippets_mark_a_synonym_groups_shortest_names_only():
+    marked = phrases(fulltext.parse("type 1 diabetes", prefix=False).tsquery(for_headline=True))
+    searched = phrases(fulltext.parse("type 1 diabetes", prefix=False).tsquery())
+    assert "type 1 diabetes" in marked and "type 1 diabetes mellitus" in searched
+    assert "type 1 diabetes mellitus" not in marked
+    for phrase in marked:
+        assert not any(other != phrase and f" {other} " in f" {phrase} " for other in marked)
+
+
 def test_nothing_to_search_is_falsy():
     for text in ("", "   ", '""', "-", "OR", "\x00"):
         assert not fulltext.parse(text)
