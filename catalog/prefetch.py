@@ -44,6 +44,7 @@ class _Branch:
     field: object  # the foreign key (or many-to-many field) linking the rows to their owner
     model: object  # the model of its rows
     joins: tuple = ()  # foreign keys read with each row
+    linked: str = ""  # a many-to-many branch's: the relation whose rows it links to
 
 
 def _relation(model, accessor):
@@ -104,7 +105,10 @@ def _plan(model, together):
             f'JOIN "{owner_table}" o ON o."{owner_rel.related_model._meta.pk.column}" = x."{source}" '
             f'WHERE o."{owner_rel.field.column}" = ANY(%(ids)s)'
         )
-        branches.append(_Branch("many_to_many", accessor, name, field, field.related_model))
+        linked = read[field.related_model].accessor
+        branches.append(
+            _Branch("many_to_many", accessor, name, field, field.related_model, linked=linked)
+        )
     for accessor, name in together.nested:
         owner_rel = _relation(model, accessor)
         owner = owner_rel.related_model
@@ -193,23 +197,16 @@ def prefetch_together(instances, together):
     for number, branch in enumerate(branches):
         for obj in instances:
             if branch.kind == "relation":
-                rows = found.get((number, obj.pk), [])
-                _cache(obj, branch.name, branch.model, rows, **{branch.field.attname: obj.pk})
+                children = found.get((number, obj.pk), [])
+                _cache(obj, branch.name, branch.model, children, **{branch.field.attname: obj.pk})
                 continue
             for owner in getattr(obj, branch.accessor).all():
                 if branch.kind == "nested":
-                    rows = found.get((number, owner.pk), [])
+                    children = found.get((number, owner.pk), [])
                     lookup = {branch.field.attname: owner.pk}
                 else:
                     mine = links.get((number, owner.pk), ())
-                    rows = [item for item in _rows_of(obj, branch.model) if item.pk in mine]
+                    own_rows = getattr(obj, branch.linked).all()
+                    children = [item for item in own_rows if item.pk in mine]
                     lookup = {branch.field.related_query_name(): owner.pk}
-                _cache(owner, branch.name, branch.model, rows, **lookup)
-
-
-def _rows_of(obj, model):
-    """The object's own rows of ``model`` already read, in their order."""
-    for queryset in obj._prefetched_objects_cache.values():
-        if queryset.model is model:
-            return queryset._result_cache
-    return []
+                _cache(owner, branch.name, branch.model, children, **lookup)
