@@ -1,9 +1,9 @@
 """``python -m bench.search_speed``: the search pages alone, on the development database.
 
-Times the list page's one-word search and the search with three filters (server side, through
-Django's WSGI handler, as ``python -m bench`` does) on whatever catalog the development database
-holds, plus the queries each page sends. A quick before/after check for search changes; the
-full benchmark stays ``make bench``.
+Times the list page's one-word search, the search with three filters and a few other searches
+(server side, through Django's WSGI handler, as ``python -m bench`` does) on whatever catalog the
+development database holds, the page's own SQL replayed bare (its p50) and the queries each page
+sends. A quick before/after check for search changes; the full benchmark stays ``make bench``.
 """
 
 import argparse
@@ -43,15 +43,23 @@ def main(argv=None):
         (f"one-word search ({SEARCH_WORD})", {"q": SEARCH_WORD}),
         ("search + 3 filters + facets", {"q": SEARCH_WORD, **FILTERS}),
     ] + [(f"search {q!r}", {"q": q}) for q in EXTRA]
-    print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'queries':>8}")
     for name, params in pages:
         result = measure_page(
-            name, f"/trials/?{urlencode(params)}", args.repeats, args.warmup, client=False
+            name,
+            f"/trials/?{urlencode(params)}",
+            args.repeats,
+            args.warmup,
+            client=False,
+            bare=True,
         )
         if result.status != "ok":
             print(f"{name:40} {result.status}")
             continue
-        print(f"{name:40} {result.server.p50:8.1f} {result.server.p95:8.1f} {result.queries:8}")
+        print(
+            f"{name:40} {result.server.p50:8.1f} {result.server.p95:8.1f}"
+            f" {result.bare.p50:8.1f} {result.queries:8}"
+        )
 
 
 if __name__ == "__main__":
