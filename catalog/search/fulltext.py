@@ -28,9 +28,9 @@ vocabulary (``SearchWord``, trigram-indexed).
 Ranking: an identifier match first; then trials whose titles, conditions or keywords hold the
 whole search; then those holding the words as typed, next to each other; then ``ts_rank``
 (more mentions, in weightier parts of the record, above fewer) with the weights above. Cover
-density (``ts_rank_cd``) ranked no better on the relevance set (``search_eval``) and cost six
-times as much for a search that synonyms widen (``COVID-19``: 27 phrases; 19 ms against 3 ms
-over its 132 trials), a cost paid on every match, before the page's limit.
+density (``ts_rank_cd``) ranked no better on the relevance set (``search_eval``) and cost
+several times as much for a search that synonyms widen to many phrases, a cost paid on every
+match, before the page's limit.
 """
 
 import html
@@ -430,8 +430,9 @@ class ParsedQuery:
 class _Query(SearchQuery):
     """A whole search's tsquery as one expression node, its SQL written once from the parsed
     terms. As a tree of ``SearchQuery`` nodes (two or three per phrase), a search that synonyms
-    widen to 27 phrases (``COVID-19``) cost Django about 20 ms of Python to copy, resolve and
-    compile for each use on a page: its filter, its facets, its rank, topic boost and snippet."""
+    widen to many phrases (``COVID-19``) cost Django more Python to copy, resolve and compile
+    than PostgreSQL took to run it, at each use on a page: its filter, its facets, its rank,
+    topic boost and snippet."""
 
     def __init__(self, sql, params):
         self.config, self.invert = None, False
@@ -523,9 +524,8 @@ def _words(text):
 def _marked_members(members):
     """The names of a synonym group a snippet marks: a name holding another whole one ("type 1
     diabetes mellitus" holds "type 1 diabetes") is left out. It marks no match the shorter name
-    does not (but its extra words), and ts_headline's time grows steeply with long phrases: the
-    25 snippets of "type 1 diabetes" took about 30 ms with its 14 phrases and 11 ms with the
-    10 left."""
+    does not (but its extra words), and ts_headline's time grows steeply with long phrases
+    (``python -m bench.search_speed`` times ``type 1 diabetes``)."""
     words = {member: _words(_normalised(member)) for member in members}
 
     def holds(longer, shorter):
