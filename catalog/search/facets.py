@@ -76,6 +76,20 @@ def with_columns(queryset, columns, **annotations):
     return queryset.annotate(**related, **annotations).values(*own, *related, *annotations)
 
 
+def _flag(passing):
+    """Whether a trial passes the filters of ``passing`` (a queryset of trials), as a column of
+    each matching trial.
+
+    A filter that needs no join is tested on the trial's own row: testing membership of the
+    trials passing it instead would read every public trial passing that filter alone (a phase
+    at 500,000 trials: a third of the catalog) on every page. A filter that joins is tested by
+    membership."""
+    query = passing.query
+    if set(query.alias_map) == {query.base_table} and query.where:
+        return ExpressionWrapper(query.where, output_field=BooleanField())
+    return ExpressionWrapper(Q(pk__in=passing.order_by().values("pk")), output_field=BooleanField())
+
+
 def count(query, queryset, names=None):
     """``FacetCounts`` of ``queryset`` under ``query`` (a ``catalog.search.query.Query``) for
     the facets ``names`` (all its registry declares, by default), in one query."""
@@ -89,8 +103,7 @@ def count(query, queryset, names=None):
     flags = {}
     for name in active:
         others = [n for n in query.values if n != name]
-        passing = query.apply(queryset.all(), exclude=others).order_by().values("pk")
-        flags[f"f_{name}"] = ExpressionWrapper(Q(pk__in=passing), output_field=BooleanField())
+        flags[f"f_{name}"] = _flag(query.apply(queryset.model._default_manager.all(), exclude=others))
     base = query.apply(queryset.all(), exclude=active).order_by()
     base = with_columns(base, columns, **flags)
     sql, cte_params = base.query.get_compiler(queryset.db).as_sql()
