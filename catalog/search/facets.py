@@ -103,7 +103,9 @@ def count(query, queryset, names=None):
     flags = {}
     for name in active:
         others = [n for n in query.values if n != name]
-        flags[f"f_{name}"] = _flag(query.apply(queryset.model._default_manager.all(), exclude=others))
+        flags[f"f_{name}"] = _flag(
+            query.apply(queryset.model._default_manager.all(), exclude=others)
+        )
     base = query.apply(queryset.all(), exclude=active).order_by()
     base = with_columns(base, columns, **flags)
     sql, cte_params = base.query.get_compiler(queryset.db).as_sql()
