@@ -346,6 +346,11 @@ def load(trials, count, shared, *, bulk=None, workers=2, progress=None):
             report("index", 0, 0, time.monotonic() - started)
             restore(cursor, [d for d in dropped if not d.for_search])
     last_pk = first_pk + count - 1
+    # The search vectors are read from the trials' rows in other tables, a lookup by trial per
+    # row. Without statistics of the rows just loaded the planner may walk another index for
+    # each trial (every link to a MeSH term, say: the whole table, for each trial).
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
     report("search", 0, count, time.monotonic() - started)
     fill_search_vectors(first_pk, last_pk, workers=workers, progress=progress, started=started)
     if bulk:
