@@ -633,6 +633,17 @@ class TrialQuerySet(models.QuerySet):
         )
 
 
+class UpperAll(models.Func):
+    """Every value of an array column upper-cased by PostgreSQL (``catalog_upper_all``,
+    migration 0022), as the country filter compares them and their index holds them."""
+
+    function = "catalog_upper_all"
+    output_field = ArrayField(models.TextField())
+
+    def __init__(self, column):
+        super().__init__(F(column))
+
+
 class Trial(models.Model):
     # Identification
     nct_id = models.CharField("NCT ID", max_length=11, unique=True)
@@ -809,6 +820,12 @@ class Trial(models.Model):
     search_ids = ArrayField(
         models.CharField(max_length=300), default=list, blank=True, editable=False
     )
+    # The distinct countries of the trial's sites (one spelling per country, any case), kept
+    # by PostgreSQL from the sites whoever writes them (migration 0022): the country filter and
+    # facet read the trial's own row instead of joining its sites.
+    countries = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, editable=False
+    )
 
     objects = TrialQuerySet.as_manager()
 
@@ -819,6 +836,8 @@ class Trial(models.Model):
             GinIndex(fields=["std_ages"], name="trial_std_ages_gin"),
             GinIndex(fields=["search_vector"], name="trial_search_gin"),
             GinIndex(fields=["search_ids"], name="trial_search_ids_gin"),
+            # The country filter, in any case (catalog_upper_all: migration 0022).
+            GinIndex(UpperAll("countries"), name="trial_country_keys_gin"),
             # The list's orders, newest first with missing values last (ascending orders use
             # the single-column indexes).
             models.Index(

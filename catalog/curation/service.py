@@ -46,6 +46,7 @@ NOT_CURATED = {
     "is_synthetic",
     "search_vector",
     "search_ids",
+    "countries",
 }
 # Fields that change together: curating one curates the others.
 FIELD_GROUPS = {

@@ -100,6 +100,12 @@ class RowShape:
         return tail
 
 
+def _countries(sites):
+    """The trial's countries as PostgreSQL keeps them from its sites (``catalog_countries``,
+    migration 0022), for the generated sites, whose countries are spelled one way each."""
+    return sorted({site["country"] for site, _status in sites if site["country"]})
+
+
 class Writer:
     """Turns synthetic trials into COPY rows, a chunk at a time."""
 
@@ -144,7 +150,7 @@ class Writer:
         for offset, t in enumerate(chunk):
             pk = first_trial_pk + offset
             lead = shared.organizations[tuple(t.lead_sponsor)] if t.lead_sponsor else None
-            values = {**t.fields, **self.catalog_state}
+            values = {**t.fields, **self.catalog_state, "countries": _countries(t.sites)}
             out[self.trial].append((pk, t.nct_id, lead, *self.trial.values(values)))
             msc = (shared.msc_profiles or {}).get(t.design_nct_id)
             if msc is not None:
@@ -322,6 +328,9 @@ def load(trials, count, shared, *, bulk=None, workers=2, progress=None):
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         if bulk:
             dropped = drop_secondary_indexes(cursor, TABLES)
+        # The trials' countries are written with them: the trigger that keeps them from the
+        # sites would rewrite each trial just written. Off for this transaction only.
+        cursor.execute("ALTER TABLE catalog_site DISABLE TRIGGER catalog_site_countries_insert")
         raw = cursor.cursor
         first_pk = _reserve(cursor, Trial, count) if count else 0
         done = 0
@@ -342,6 +351,7 @@ def load(trials, count, shared, *, bulk=None, workers=2, progress=None):
                 flush()
         if chunk:
             flush()
+        cursor.execute("ALTER TABLE catalog_site ENABLE TRIGGER catalog_site_countries_insert")
         if bulk:
             report("index", 0, 0, time.monotonic() - started)
             restore(cursor, [d for d in dropped if not d.for_search])
@@ -425,9 +435,12 @@ def delete_synthetic():
     """Delete every synthetic trial and all its rows, in one transaction; returns the count."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # The sites go with their trials: no countries to count again.
+        cursor.execute("ALTER TABLE catalog_site DISABLE TRIGGER catalog_site_countries_delete")
         count = _delete(
             cursor, Trial, f'SELECT id FROM "{Trial._meta.db_table}" WHERE is_synthetic', set()
         )
+        cursor.execute("ALTER TABLE catalog_site ENABLE TRIGGER catalog_site_countries_delete")
     analyze(TABLES)
     return count
 

@@ -20,6 +20,7 @@ from catalog.models import (
     Site,
     TrialCondition,
     TrialMesh,
+    UpperAll,
 )
 from catalog.msc import query as msc_query
 from catalog.registry.ctgov import normalize_nct_id
@@ -97,6 +98,14 @@ def n_doses_choices():
     return exact + at_least
 
 
+class Overlaps(Func):
+    """``left && right``: the arrays share a value."""
+
+    arg_joiner = " && "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
 class UpperIn(Func):
     """``upper(field)`` is one of the values, upper-cased by PostgreSQL as the indexed
     ``upper(column)`` is (Python's upper-casing differs for some letters, e.g. "ﬁ")."""
@@ -171,6 +180,13 @@ def filter_site(column):
         return queryset.filter(pk__in=sites.values("trial_id"))
 
     return filter_sites
+
+
+def filter_countries(queryset, value, query):
+    """Trials with a site in one of the countries, in any case (the trial's own countries)."""
+    return queryset.filter(
+        Overlaps(UpperAll("countries"), Func(Value(list(value)), function="catalog_upper_all"))
+    )
 
 
 def filter_sponsor(queryset, value, query):

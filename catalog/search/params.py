@@ -193,6 +193,18 @@ def site_param(column, label, position, limit):
     return Param(column, label, Texts(), filter=f.filter_site(column), facet=facet)
 
 
+def country_param(position, limit):
+    """The country filter: trials with a site in one of the countries, in any case, read from
+    the trial's own list of its sites' countries (``Trial.countries``), counted as a facet of
+    its ``limit`` most common values."""
+    facet = Facet(position, _top(COUNTRY_PAIRS_SQL), columns=("countries",), limit=limit)
+    return Param("country", "Country", Texts(), filter=f.filter_countries, facet=facet)
+
+
+# Each trial's countries as (trial_id, label) rows: a trial lists each country once.
+COUNTRY_PAIRS_SQL = "SELECT {b}.id AS trial_id, c AS label FROM {b}, unnest({b}.countries) AS c"
+
+
 def column_param(name, label, kind, column, position, array=False, **options):
     """A filter on a trial column holding one code (``array``: a list of codes, any of them
     matching), counted as a facet."""
@@ -359,7 +371,7 @@ PARAMS = Registry(
         ),
         column_param("phase", "Phase", Choice(Phase), "phases", 2, array=True),
         column_param("type", "Study type", Choice(StudyType), "study_type", 9),
-        site_param("country", "Country", 11, limit=200),
+        country_param(11, limit=200),
         site_param("city", "City", 12, limit=10),
         # Trials near a place (catalog.search.places): a city with a radius, a US state or a
         # country, read by the gazetteer; ClinicalTrials.gov's filter.geo in the API.
