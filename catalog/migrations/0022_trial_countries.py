@@ -30,10 +30,15 @@ LANGUAGE sql AS $$
      WHERE t.id = m.trial_id AND t.countries IS DISTINCT FROM m.countries
 $$;
 
+-- A statement that wrote no site changes no trial (and bumps the catalog version once): each
+-- branch returns first when its transition table is empty.
 CREATE OR REPLACE FUNCTION catalog_site_countries() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT FROM new_rows) THEN
+            RETURN NULL;
+        END IF;
         -- New sites only add countries: merged, without reading the trial's other sites.
         UPDATE catalog_trial t SET countries = m.countries
           FROM (SELECT t2.id, catalog_countries(t2.countries || n.added) AS countries
@@ -42,10 +47,16 @@ BEGIN
                   JOIN catalog_trial t2 ON t2.id = n.trial_id) AS m
          WHERE t.id = m.id AND t.countries IS DISTINCT FROM m.countries;
     ELSIF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT FROM old_rows) THEN
+            RETURN NULL;
+        END IF;
         -- A site moved to another trial changes the countries of both.
         PERFORM catalog_recount_countries(
             ARRAY(SELECT trial_id FROM old_rows UNION SELECT trial_id FROM new_rows));
     ELSE
+        IF NOT EXISTS (SELECT FROM old_rows) THEN
+            RETURN NULL;
+        END IF;
         PERFORM catalog_recount_countries(ARRAY(SELECT DISTINCT trial_id FROM old_rows));
     END IF;
     RETURN NULL;
