@@ -34,6 +34,7 @@ from catalog.models import (
     Trial,
     TrialCondition,
     TrialMesh,
+    status_on,
 )
 from catalog.registry.synthetic import SYNTHETIC_FIRST
 from catalog.search.fulltext import update_search_vectors
@@ -112,6 +113,7 @@ class Writer:
     def __init__(self, shared):
         self.shared = shared
         self.now = timezone.now()
+        self.today = timezone.localdate()
         self.trial = RowShape(Trial, ["id", "nct_id", "lead_sponsor_id"])
         self.collaboration = RowShape(Collaboration, ["trial_id", "organization_id", "position"])
         self.condition = RowShape(TrialCondition, ["trial_id", "condition_id", "position"])
@@ -150,7 +152,16 @@ class Writer:
         for offset, t in enumerate(chunk):
             pk = first_trial_pk + offset
             lead = shared.organizations[tuple(t.lead_sponsor)] if t.lead_sponsor else None
-            values = {**t.fields, **self.catalog_state, "countries": _countries(t.sites)}
+            values = {
+                **t.fields,
+                **self.catalog_state,
+                "countries": _countries(t.sites),
+                # Judged as ``Trial.objects.judge_statuses`` judges it, so the load is not
+                # followed by an UPDATE of every trial it wrote.
+                "current_status": status_on(
+                    t.fields["overall_status"], t.fields.get("status_verified_date"), self.today
+                ),
+            }
             out[self.trial].append((pk, t.nct_id, lead, *self.trial.values(values)))
             msc = (shared.msc_profiles or {}).get(t.design_nct_id)
             if msc is not None:

@@ -144,3 +144,14 @@ def test_a_count_is_required(bundled_catalog):
 
     with pytest.raises(CommandError, match="--count"):
         call_command("generate_trials", verbosity=0)
+
+
+def test_loaded_trials_have_their_status_judged_and_their_countries(db, profile):
+    shared = SharedRows.ensure(profile)
+    trials = Generator(profile, 4, bulkload.next_synthetic_number()).trials(200)
+    bulkload.load(trials, 200, shared, workers=1)
+    loaded = Trial.objects.filter(is_synthetic=True)
+    assert not loaded.filter(current_status="").exists()
+    # Judging them again by today's date changes nothing: the loader judged them the same way.
+    assert loaded.judge_statuses() == 0
+    assert loaded.exclude(countries=[]).exists()

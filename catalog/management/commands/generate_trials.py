@@ -65,7 +65,8 @@ class Command(BaseCommand):
         first, last = bulkload.load(
             generator.trials(count), count, shared, workers=workers, progress=progress
         )
-        # COPY leaves the status judged by today's date empty: judge the new trials now.
+        # The loader judged each status by today's date; this only checks (and writes nothing
+        # when the day has not turned since).
         Trial.objects.filter(nct_id__gte=synthetic_nct_id(start)).judge_statuses()
         invalidate()
         elapsed = time.monotonic() - started
