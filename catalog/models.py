@@ -640,9 +640,6 @@ class UpperAll(models.Func):
     function = "catalog_upper_all"
     output_field = ArrayField(models.TextField())
 
-    def __init__(self, column):
-        super().__init__(F(column))
-
 
 class Trial(models.Model):
     # Identification

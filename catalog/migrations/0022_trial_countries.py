@@ -40,12 +40,11 @@ BEGIN
             RETURN NULL;
         END IF;
         -- New sites only add countries: merged, without reading the trial's other sites.
-        UPDATE catalog_trial t SET countries = m.countries
-          FROM (SELECT t2.id, catalog_countries(t2.countries || n.added) AS countries
-                  FROM (SELECT trial_id, array_agg(country) AS added
-                          FROM new_rows GROUP BY trial_id) AS n
-                  JOIN catalog_trial t2 ON t2.id = n.trial_id) AS m
-         WHERE t.id = m.id AND t.countries IS DISTINCT FROM m.countries;
+        UPDATE catalog_trial t SET countries = catalog_countries(t.countries || n.added)
+          FROM (SELECT trial_id, array_agg(country) AS added
+                  FROM new_rows GROUP BY trial_id) AS n
+         WHERE t.id = n.trial_id
+           AND t.countries IS DISTINCT FROM catalog_countries(t.countries || n.added);
     ELSIF TG_OP = 'UPDATE' THEN
         IF NOT EXISTS (SELECT FROM old_rows) THEN
             RETURN NULL;

@@ -10,6 +10,7 @@ import datetime
 import re
 
 from django import forms
+from django.contrib.postgres.lookups import Overlap
 from django.db.models import BooleanField, F, Func, Q, Value
 
 from catalog.models import (
@@ -98,14 +99,6 @@ def n_doses_choices():
     return exact + at_least
 
 
-class Overlaps(Func):
-    """``left && right``: the arrays share a value."""
-
-    arg_joiner = " && "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
-
-
 class UpperIn(Func):
     """``upper(field)`` is one of the values, upper-cased by PostgreSQL as the indexed
     ``upper(column)`` is (Python's upper-casing differs for some letters, e.g. "ﬁ")."""
@@ -184,9 +177,7 @@ def filter_site(column):
 
 def filter_countries(queryset, value, query):
     """Trials with a site in one of the countries, in any case (the trial's own countries)."""
-    return queryset.filter(
-        Overlaps(UpperAll("countries"), Func(Value(list(value)), function="catalog_upper_all"))
-    )
+    return queryset.filter(Overlap(UpperAll("countries"), UpperAll(Value(list(value)))))
 
 
 def filter_sponsor(queryset, value, query):
