@@ -138,6 +138,9 @@ def in_process(paths, args):
     filtered = measure.measure_list("search + 3 filters + facets", paths["filtered"], r, w)
     results += [filtered, measure.facet_result(filtered, r, w)]
     results.append(measure.whole_catalog_counts(paths["list"], max(3, r // 10), 1))
+    results.append(
+        measure.measure_after_change("unfiltered list, right after a change", paths["list"], r, w)
+    )
     for result in results[1:3]:
         # Before the search exists, the list page answers every query with the plain list.
         if result.status == "ok" and getattr(result, "sql", None) == getattr(results[0], "sql", 0):

@@ -174,9 +174,13 @@ def whole_catalog_counts(path, repeats, warmup):
     from django.db import connection
 
     result = Result("whole-catalog counts, once per change (bare SQL)", path)
-    # Both the pages and the figures kept per catalog version (``cache.per_version``).
+    from catalog.models import SharedFigures
+
+    # Both the pages and the figures kept per catalog version (``cache.per_version``), in this
+    # process and in the database.
     caches[settings.CATALOG_PAGE_CACHE].clear()
     caches["default"].clear()
+    SharedFigures.objects.all().delete()
     captured = Captured()
     with connection.execute_wrapper(captured):
         status, _body, _headers = wsgi_get(path)
@@ -187,6 +191,51 @@ def whole_catalog_counts(path, repeats, warmup):
     result.status = "ok"
     result.queries = len(statements)
     result.bare = replay(statements, repeats, warmup)
+    return result
+
+
+def measure_after_change(name, path, repeats, warmup, *, wait_seconds=120):
+    """A page as the first visitor after a change gets it: the catalog's version is bumped (as
+    every write bumps it) before each timed request. The whole catalog's counts of the version
+    before are served meanwhile and this version's computed in the background; this waits for
+    that computation before it returns, so that it does not slow what is measured next."""
+    from django.db import connection
+
+    from catalog.models import CatalogVersion, SharedFigures
+
+    result = Result(name, path)
+    if not available(path):
+        result.status = NOT_AVAILABLE
+        return result
+    wsgi_get(path)  # figures to serve exist (the very first visitor counts them)
+    captured = Captured()
+    CatalogVersion.bump()
+    with connection.execute_wrapper(captured):
+        status, _body, _headers = wsgi_get(path)
+    if status != 200:
+        result.status = f"{NOT_AVAILABLE} (HTTP {status})"
+        return result
+    result.status = "ok"
+    result.queries = len(captured.statements)
+    result.facet_queries = sum(1 for sql, _p, _m in captured.statements if "GROUP BY" in sql)
+    result.server = Timing()
+    for index in range(warmup + repeats):
+        CatalogVersion.bump()
+        started = time.perf_counter()
+        wsgi_get(path)
+        if index >= warmup:
+            result.server.add(time.perf_counter() - started)
+    # A computation that ended before the last change is followed by another, started by the
+    # next request: done when a request starts none.
+    computing = SharedFigures.objects.filter(computing_since__isnull=False)
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        wsgi_get(path)
+        time.sleep(0.5)
+        if not computing.exists():
+            break
+        while computing.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
     return result
 
 

@@ -9,6 +9,7 @@ for audit.
 import calendar
 import datetime
 import json
+import pickle
 import re
 from functools import cache
 from pathlib import Path
@@ -2107,3 +2108,83 @@ class CatalogVersion(models.Model):
 
         with connection.cursor() as cursor:
             cursor.execute(cls.BUMP_SQL)
+
+
+class SharedFigures(models.Model):
+    """Figures every visitor shares (the whole catalog's total and facet counts, the insights),
+    as last computed, with the catalog version they were computed for.
+
+    Kept in the database rather than in each process's cache so that every worker, container
+    and restart finds them: a new worker serves the figures already computed instead of
+    counting the whole catalog during its first request (``catalog.site.cache.per_version``).
+    ``computing_since`` says that a process is computing newer figures, so that only one
+    does at a time. No trigger bumps the catalog version for this table: its rows are not part
+    of the catalog, only figures about it.
+    """
+
+    name = models.CharField(max_length=200, primary_key=True)
+    version = models.BigIntegerField()
+    value = models.BinaryField()
+    computing_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "shared figures"
+
+    # A computation that has not finished after this long is taken to have died with its
+    # process, and another may start.
+    STALE_AFTER_SECONDS = 600
+
+    def __str__(self):
+        return f"{self.name} (catalog version {self.version})"
+
+    @classmethod
+    def read(cls, name):
+        """(version, value) of the figures ``name`` as last computed, or None (one query, from
+        where the request reads)."""
+        row = cls.objects.filter(name=name).values_list("version", "value").first()
+        return None if row is None else (row[0], pickle.loads(row[1]))
+
+    @classmethod
+    def keep(cls, name, version, value):
+        """Store ``value`` as the figures ``name`` of ``version``, unless newer ones are stored."""
+        cls._write(
+            "INSERT INTO catalog_sharedfigures (name, version, value) VALUES (%s, %s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, "
+            "value = EXCLUDED.value, computing_since = NULL "
+            "WHERE catalog_sharedfigures.version < EXCLUDED.version",
+            [name, version, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)],
+        )
+
+    @classmethod
+    def claim(cls, name, version):
+        """Whether this process may compute the figures ``name`` of ``version``: none newer are
+        stored and no other process is computing them. One statement, so two processes never
+        both get the claim."""
+        return cls._write(
+            "UPDATE catalog_sharedfigures SET computing_since = now() "
+            "WHERE name = %s AND version < %s AND (computing_since IS NULL "
+            "OR computing_since < now() - make_interval(secs => %s))",
+            [name, version, cls.STALE_AFTER_SECONDS],
+        )
+
+    @classmethod
+    def release(cls, name):
+        """Give up the claim on ``name`` (its computation failed): the next request may retry."""
+        cls._write(
+            "UPDATE catalog_sharedfigures SET computing_since = NULL WHERE name = %s", [name]
+        )
+
+    @classmethod
+    def _write(cls, sql, params):
+        from django.db import DEFAULT_DB_ALIAS, connections
+
+        # On a connection of its own to the primary, committed at once: figures about the
+        # catalog are no write to it, so they must neither join the request's transaction nor
+        # turn the request's reads away from a replica.
+        own = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with own.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.rowcount
+        finally:
+            own.close()

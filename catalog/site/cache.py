@@ -22,7 +22,7 @@ from django.core.cache import caches
 from django.db import connections
 from django.http import HttpResponse, QueryDict
 
-from catalog.models import CatalogVersion
+from catalog.models import CatalogVersion, SharedFigures
 
 SKIP_COOKIES = ("sessionid", "messages")
 
@@ -44,16 +44,18 @@ def page_cache():
 
 
 def per_version(name, compute):
-    """``compute()``, kept in the cache until the catalog changes.
+    """``compute()``, kept until the catalog changes.
 
     For figures every visitor shares, such as the whole catalog's total and facet counts: the
-    database pays for them once per catalog version, not once per visit. Computed afresh, and
-    not stored, inside a transaction that has written (see ``current_version``).
+    database pays for them once per catalog version, not once per visit, nor once per worker.
+    They are stored in the database (``SharedFigures``), where every worker, container and
+    restart finds them, and each process keeps the current version's in its cache. Computed
+    afresh, and not stored, inside a transaction that has written (see ``current_version``).
 
     After a change, the figures of the version before are served while this version's are
-    computed once, in a thread of their own (``_refresh``), so that no visitor waits for them
-    (at 500,000 trials the whole catalog's counts take seconds). Only figures never computed
-    in this cache are computed during the request.
+    computed once, by one process, in a thread of its own (``_refresh``), so that no visitor
+    waits for them (at 500,000 trials the whole catalog's counts take seconds). Only figures
+    never computed anywhere are computed during the request.
     """
     if not settings.CATALOG_CACHE_COUNTS:
         return compute()
@@ -64,19 +66,26 @@ def per_version(name, compute):
     value = cache.get(_figures_key(version, name))
     if value is not None:
         return value
-    latest = cache.get(_latest_key(name))
-    if latest is not None and latest[0] < version:
-        # Only the first request after the change starts the computation.
-        if cache.add(_figures_key(version, name) + ":computing", True, REFRESH_SECONDS):
-            threading.Thread(
-                target=_refresh, args=(version, name, compute), daemon=True
-            ).start()
-        return latest[1]
-    return _store(version, name, compute())
+    stored = SharedFigures.read(name)
+    if stored is None:
+        value = compute()
+        SharedFigures.keep(name, version, value)
+    else:
+        stored_version, value = stored
+        if stored_version < version:
+            # Only the first request of this process after the change starts a computation,
+            # and only one process at a time computes (``SharedFigures.claim``).
+            if cache.add(_figures_key(version, name) + ":computing", True, REFRESH_SECONDS):
+                threading.Thread(
+                    target=_refresh, args=(version, name, compute), daemon=True
+                ).start()
+            return value
+    cache.set(_figures_key(version, name), value, settings.CATALOG_COUNTS_CACHE_SECONDS)
+    return value
 
 
-# How long a computation of figures may take before another request starts one again.
-REFRESH_SECONDS = 600
+# How long this process waits before it tries again to have figures computed.
+REFRESH_SECONDS = 60
 logger = logging.getLogger(__name__)
 
 
@@ -84,25 +93,16 @@ def _figures_key(version, name):
     return f"catalog:data:{version}:{name}"
 
 
-def _latest_key(name):
-    return f"catalog:data:latest:{name}"
-
-
-def _store(version, name, value):
-    cache = caches["default"]
-    timeout = settings.CATALOG_COUNTS_CACHE_SECONDS
-    cache.set(_figures_key(version, name), value, timeout)
-    latest = cache.get(_latest_key(name))
-    if latest is None or latest[0] <= version:
-        cache.set(_latest_key(name), (version, value), timeout)
-    return value
-
-
 def _refresh(version, name, compute):
     """Compute and store the figures of ``version`` outside the request that found them
-    missing, on this thread's own database connection."""
+    out of date, on this thread's own database connection, unless another process is."""
     try:
-        _store(version, name, compute())
+        if SharedFigures.claim(name, version):
+            try:
+                SharedFigures.keep(name, version, compute())
+            except Exception:
+                SharedFigures.release(name)
+                raise
     except Exception:
         logger.exception("could not compute the figures %r of catalog version %s", name, version)
         caches["default"].delete(_figures_key(version, name) + ":computing")

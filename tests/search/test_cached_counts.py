@@ -1,6 +1,7 @@
-"""The whole catalog's total and facet counts are counted once per catalog version; after a
-change committed by anyone, the counts of the version before are served while the new ones are
-counted in the background, which then show."""
+"""The whole catalog's total and facet counts are counted once per catalog version, and shared
+through the database by every process; after a change committed by anyone, the counts of the
+version before are served while the new ones are counted in the background, by one process,
+which then show."""
 
 import time
 
@@ -10,11 +11,30 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Trial
+from catalog.models import SharedFigures, Trial
 
 pytestmark = pytest.mark.django_db
 
 TRIAL = "NCT02883803"
+
+
+def other_connection():
+    """A connection of its own, committing each statement: what another process sees."""
+    params = connection.get_connection_params()
+    for key in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(key, None)
+    return psycopg.connect(**params, autocommit=True)
+
+
+@pytest.fixture(autouse=True)
+def no_shared_figures():
+    """No figures left by another test: the background computations commit theirs."""
+    with other_connection() as other:
+        other.execute("DELETE FROM catalog_sharedfigures")
+    cache.clear()
+    yield
+    with other_connection() as other:
+        other.execute("DELETE FROM catalog_sharedfigures")
 
 
 def facet_statements(queries):
@@ -29,7 +49,6 @@ def list_page(client):
 
 
 def test_the_unfiltered_list_counts_the_catalog_once(client, bundled_catalog):
-    cache.clear()
     first, first_queries = list_page(client)
     second, second_queries = list_page(client)
     assert len(facet_statements(first_queries)) == 1
@@ -40,7 +59,6 @@ def test_the_unfiltered_list_counts_the_catalog_once(client, bundled_catalog):
 
 
 def test_a_search_or_filter_is_always_counted(client, bundled_catalog):
-    cache.clear()
     for _ in range(2):
         with CaptureQueriesContext(connection) as queries:
             client.get("/trials/?status=RECRUITING")
@@ -50,12 +68,8 @@ def test_a_search_or_filter_is_always_counted(client, bundled_catalog):
 def test_after_a_change_the_counts_before_it_are_served_until_the_new_ones_are_counted(
     client, bundled_catalog
 ):
-    cache.clear()
     before = list_page(client)[0].context["count"]
-    params = connection.get_connection_params()
-    for key in ("cursor_factory", "context", "prepare_threshold"):
-        params.pop(key, None)
-    with psycopg.connect(**params, autocommit=True) as other:
+    with other_connection() as other:
         try:
             other.execute(
                 "UPDATE catalog_trial SET is_public = false, hidden_reason = 'Not MSC' "
@@ -81,15 +95,36 @@ def counts_become(client, count):
     return wait_for(lambda: list_page(client)[0].context["count"] == count)
 
 
+def test_a_process_that_has_not_counted_serves_the_counts_another_stored(
+    client, bundled_catalog
+):
+    first = list_page(client)[0]
+    cache.clear()  # as a new worker's cache, or another container's
+    second, queries = list_page(client)
+    assert facet_statements(queries) == []
+    assert second.context["count"] == first.context["count"]
+
+
+def test_only_one_process_at_a_time_may_compute_newer_figures(db):
+    SharedFigures.keep("test-claim", 1, "old")
+    assert SharedFigures.claim("test-claim", 2)
+    assert not SharedFigures.claim("test-claim", 2)
+    SharedFigures.release("test-claim")  # its computation failed: another may try
+    assert SharedFigures.claim("test-claim", 2)
+    SharedFigures.keep("test-claim", 2, "new")
+    assert SharedFigures.read("test-claim") == (2, "new")
+    assert not SharedFigures.claim("test-claim", 2)  # nothing newer to compute
+    SharedFigures.keep("test-claim", 1, "older")  # a slower computation of an older version
+    assert SharedFigures.read("test-claim") == (2, "new")
+
+
 def test_a_transaction_that_has_written_counts_for_itself(client, bundled_catalog):
-    cache.clear()
     before = list_page(client)[0].context["count"]
     Trial.objects.filter(nct_id=TRIAL).update(is_public=False, hidden_reason="Not MSC")
     assert list_page(client)[0].context["count"] == before - 1
 
 
 def test_the_home_page_shares_the_cached_counts(client, bundled_catalog):
-    cache.clear()
     client.get("/")
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/")
@@ -102,8 +137,12 @@ def test_figures_are_counted_in_the_request_only_the_first_time_and_a_failed_ref
 ):
     from catalog.site.cache import per_version
 
-    cache.clear()
-    assert per_version("test-figures", lambda: "first") == "first"  # nothing to serve before
+    # Nothing to serve before: counted in the request, and stored for every process.
+    assert per_version("test-figures-once", lambda: "first") == "first"
+    assert SharedFigures.read("test-figures-once")[1] == "first"
+    # As another process would have stored them (this test's own writes are not committed, so
+    # the background computation would not see them).
+    keep_elsewhere("test-figures", "first")
 
     def failing():
         raise RuntimeError("the database went away")
@@ -117,11 +156,19 @@ def test_figures_are_counted_in_the_request_only_the_first_time_and_a_failed_ref
 
 
 def bump_version_elsewhere():
-    params = connection.get_connection_params()
-    for key in ("cursor_factory", "context", "prepare_threshold"):
-        params.pop(key, None)
-    with psycopg.connect(**params, autocommit=True) as other:
+    with other_connection() as other:
         other.execute("UPDATE catalog_catalogversion SET version = version + 1 WHERE id = 1")
+
+
+def keep_elsewhere(name, value):
+    import pickle
+
+    with other_connection() as other:
+        other.execute(
+            "INSERT INTO catalog_sharedfigures (name, version, value) SELECT %s, version, %s "
+            "FROM catalog_catalogversion WHERE id = 1",
+            [name, pickle.dumps(value)],
+        )
 
 
 def wait_for(condition, seconds=30):
