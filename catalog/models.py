@@ -2142,7 +2142,12 @@ class SharedFigures(models.Model):
         """(version, value) of the figures ``name`` as last computed, or None (one query, from
         where the request reads)."""
         row = cls.objects.filter(name=name).values_list("version", "value").first()
-        return None if row is None else (row[0], pickle.loads(row[1]))
+        if row is None:
+            return None
+        try:
+            return row[0], pickle.loads(row[1])
+        except Exception:  # stored by code that had other classes: as if never computed
+            return None
 
     @classmethod
     def keep(cls, name, version, value):
@@ -2168,6 +2173,12 @@ class SharedFigures(models.Model):
         )
 
     @classmethod
+    def forget(cls, using=None):
+        """Forget every figure: each is computed again when next asked for. After migrations
+        (``catalog.apps``), so that new code never serves the figures its predecessor made."""
+        cls._write("DELETE FROM catalog_sharedfigures", [], using)
+
+    @classmethod
     def release(cls, name):
         """Give up the claim on ``name`` (its computation failed): the next request may retry."""
         cls._write(
@@ -2175,13 +2186,13 @@ class SharedFigures(models.Model):
         )
 
     @classmethod
-    def _write(cls, sql, params):
+    def _write(cls, sql, params, using=None):
         from django.db import DEFAULT_DB_ALIAS, connections
 
         # On a connection of its own to the primary, committed at once: figures about the
         # catalog are no write to it, so they must neither join the request's transaction nor
         # turn the request's reads away from a replica.
-        own = connections.create_connection(DEFAULT_DB_ALIAS)
+        own = connections.create_connection(using or DEFAULT_DB_ALIAS)
         try:
             with own.cursor() as cursor:
                 cursor.execute(sql, params)

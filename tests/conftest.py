@@ -65,6 +65,27 @@ def bundled_catalog(django_db_setup, django_db_blocker):
         call_command("flush", "--noinput", verbosity=0)
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "bundled_catalog"}
+
+
+@pytest.fixture(autouse=True)
+def no_figures_counted_by_another_test(request):
+    """Each test's pages count the catalog the test sees. The whole catalog's counts are kept
+    in the database per catalog version (``catalog.site.cache.per_version``), committed by
+    whoever counted them: a server under test, a background thread, another test. A test that
+    changes the catalog and changes it back would otherwise be served counts of a state it
+    never saw, as the counts of the version before."""
+    if not (
+        DATABASE_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db")
+    ):
+        return
+    from catalog.models import SharedFigures
+
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        SharedFigures.forget()
+
+
 @pytest.fixture
 def curator(db):
     """A staff account in the "Curator" group (view, add, change; no delete, no publishing)."""

@@ -27,14 +27,12 @@ def other_connection():
 
 
 @pytest.fixture(autouse=True)
-def no_shared_figures():
-    """No figures left by another test: the background computations commit theirs."""
-    with other_connection() as other:
-        other.execute("DELETE FROM catalog_sharedfigures")
+def counted_afresh():
+    """Nothing counted before the test, nor left after it (the background computations commit
+    what they count)."""
     cache.clear()
     yield
-    with other_connection() as other:
-        other.execute("DELETE FROM catalog_sharedfigures")
+    SharedFigures.forget()
 
 
 def facet_statements(queries):
