@@ -204,6 +204,16 @@ if WORK_MEM:
         )
     _set_on_connections("work_mem", WORK_MEM)
 
+# PostgreSQL's JIT compilation of expensive queries. The catalog's statements are short, but
+# their estimated cost passes jit_above_cost at 500,000 trials, and compiling the facet
+# statement (one branch per facet) took longer than running it: 3.2 of the 7.0 s of a one-word
+# search (docs/performance.md). "off" by default; "on" or empty keeps the server's setting.
+JIT = os.environ.get("DATABASE_JIT", "off").strip().lower()
+if JIT not in ("", "on", "off"):
+    raise ImproperlyConfigured("DATABASE_JIT must be on or off.")
+if JIT == "off":
+    _set_on_connections("jit", "off")
+
 # A streaming read replica of DATABASE_URL (trialsite/replica.py, docs/replicas.md): the reads
 # of visitors who are not logged in go there while it answers and is at most
 # DATABASE_REPLICA_MAX_LAG seconds behind, checked every DATABASE_REPLICA_CHECK_SECONDS per

@@ -47,6 +47,19 @@ def test_a_work_mem_that_is_no_size_is_refused_with_a_clear_message():
     assert "DATABASE_WORK_MEM must be a size in kB, MB or GB" in run.stderr
 
 
+@pytest.mark.django_db
+def test_queries_are_not_compiled_just_in_time():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+def test_a_jit_setting_that_is_neither_on_nor_off_is_refused_with_a_clear_message():
+    run = _settings(DATABASE_JIT="sometimes")
+    assert run.returncode != 0
+    assert "DATABASE_JIT must be on or off" in run.stderr
+
+
 def _settings(**environment):
     """The settings a process started with ``environment`` gets, as JSON (or the failure)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_REPLICA_")}
