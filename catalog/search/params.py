@@ -197,12 +197,13 @@ def country_param(position, limit):
     """The country filter: trials with a site in one of the countries, in any case, read from
     the trial's own list of its sites' countries (``Trial.countries``), counted as a facet of
     its ``limit`` most common values."""
-    facet = Facet(position, _top(COUNTRY_PAIRS_SQL), columns=("countries",), limit=limit)
+    facet = Facet(position, _top_distinct(COUNTRY_SQL), columns=("countries",), limit=limit)
     return Param("country", "Country", Texts(), filter=f.filter_countries, facet=facet)
 
 
-# Each trial's countries as (trial_id, label) rows: a trial lists each country once.
-COUNTRY_PAIRS_SQL = "SELECT {b}.id AS trial_id, c AS label FROM {b}, unnest({b}.countries) AS c"
+# Each trial's countries as label rows: a trial lists each country once, in one spelling
+# (``catalog_countries``, migration 0022), so the rows need no making distinct per trial.
+COUNTRY_SQL = "SELECT c AS label FROM {b}, unnest({b}.countries) AS c"
 
 
 def column_param(name, label, kind, column, position, array=False, **options):
@@ -293,6 +294,15 @@ def _top(pairs_sql):
         " GROUP BY 1, 2) AS x"
         " GROUP BY x.k ORDER BY x.k = ANY(%(upper_selected)s) DESC, 2 DESC, 1 LIMIT {limit}"
     )
+
+
+def _top_distinct(labels_sql):
+    """The most common values of ``labels_sql`` (label rows, each trial's labels distinct
+    ignoring case), ignoring case: one hash aggregate."""
+    return (
+        "SELECT min(p.label), count(*) FROM ({labels}) AS p GROUP BY upper(p.label)"
+        " ORDER BY upper(p.label) = ANY(%(upper_selected)s) DESC, 2 DESC, 1 LIMIT {limit}"
+    ).replace("{labels}", labels_sql)
 
 
 CONDITION_FACET_SQL = """SELECT y.label, y.n FROM (
