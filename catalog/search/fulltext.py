@@ -337,8 +337,6 @@ def trial_named(text):
 # The query language ----------------------------------------------------------------------------
 
 _TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-# A text the parser takes as one word, so its tsquery holds no phrase (letters and digits only).
-_SINGLE_TOKEN_RE = re.compile(r"[^\W_]+")
 _EDGE_PUNCTUATION = "()[]{},;:.!?'`"
 _COMPOUND_RE = re.compile(r"[-/]+")
 
@@ -410,40 +408,6 @@ class ParsedQuery:
                 alternatives = (f"!!({alternatives[0]})", alternatives[1])
             combined = alternatives if combined is None else _both(combined, alternatives)
         return None if combined is None else _Query(*combined)
-
-    def match_queries(self):
-        """The query as tsqueries of which a trial's vector must match one: ``[tsquery()]``,
-        or, for a search of one group of alternatives (a word widened by its synonyms), its
-        single words apart from its phrases.
-
-        A tsquery with a phrase in it (``degenerative <-> arthritis``) makes the GIN index
-        send every trial it finds for the whole tsquery to be checked again against its stored
-        vector, which reads the vector (kept out of line, a few kilobytes) of each: for
-        ``osteoarthritis`` at 500,000 trials, 58,000 of them. Matched apart, only the trials
-        holding a phrase's words are checked, and the single words are answered by the index
-        alone. The trials matched are the same."""
-        whole = self.tsquery()
-        if whole is None or len(self.groups) != 1 or self.groups[0].negated:
-            return [] if whole is None else [whole]
-        words, phrases = None, None
-        for term in self.groups[0].terms:
-            members = term.alternatives if term.kind == "synonyms" else (None,)
-            for member in members:
-                if member is None:
-                    part, text = _term_query(term, SEARCH_CONFIG), term.text
-                    single = term.kind != "phrase" or _SINGLE_TOKEN_RE.fullmatch(text)
-                else:
-                    part = _member_query(member, SEARCH_CONFIG, False)
-                    single = synonyms.is_abbreviation(member) or _SINGLE_TOKEN_RE.fullmatch(
-                        _normalised(member)
-                    )
-                if single:
-                    words = part if words is None else _either(words, part)
-                else:
-                    phrases = part if phrases is None else _either(phrases, part)
-        if words is None or phrases is None:
-            return [whole]
-        return [_Query(*words), _Query(*phrases)]
 
     def phrase_query(self):
         """The words typed, next to each other, when the search is two words or more of which
@@ -743,9 +707,7 @@ def search_q(parsed, weights=None):
         if weights:
             condition = Q(search_vector=query) & Q(_Matches(_FilteredVector(weights), query))
         else:
-            condition = Q()
-            for part in parsed.match_queries():
-                condition |= Q(search_vector=part)
+            condition = Q(search_vector=query)
     if parsed.identifiers:
         condition |= Q(search_ids__overlap=list(parsed.identifiers))
     return condition
