@@ -34,30 +34,33 @@ def test_a_cost_that_is_no_number_is_refused_with_a_clear_message():
     assert "DATABASE_RANDOM_PAGE_COST must be a number" in run.stderr
 
 
+def setting(name):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW {name}")
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db
 def test_queries_may_hash_the_facet_filters_sets_in_memory():
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        assert cursor.fetchone()[0] == "64MB"
-
-
-def test_a_work_mem_that_is_no_size_is_refused_with_a_clear_message():
-    run = _settings(DATABASE_WORK_MEM="lots")
-    assert run.returncode != 0
-    assert "DATABASE_WORK_MEM must be a size in kB, MB or GB" in run.stderr
+    assert setting("work_mem") == "64MB"
 
 
 @pytest.mark.django_db
 def test_queries_are_not_compiled_just_in_time():
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "off"
+    assert setting("jit") == "off"
 
 
-def test_a_jit_setting_that_is_neither_on_nor_off_is_refused_with_a_clear_message():
-    run = _settings(DATABASE_JIT="sometimes")
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("DATABASE_WORK_MEM", "lots", "DATABASE_WORK_MEM must be a size in kB, MB or GB"),
+        ("DATABASE_JIT", "sometimes", "DATABASE_JIT must be on or off"),
+    ],
+)
+def test_a_setting_of_the_wrong_kind_is_refused_with_a_clear_message(variable, value, message):
+    run = _settings(**{variable: value})
     assert run.returncode != 0
-    assert "DATABASE_JIT must be on or off" in run.stderr
+    assert message in run.stderr
 
 
 def _settings(**environment):
