@@ -226,7 +226,7 @@ def measure_after_change(name, path, repeats, warmup, *, wait_seconds=120):
         if index >= warmup:
             result.server.add(time.perf_counter() - started)
     # A computation that ended before the last change is followed by another, started by the
-    # next request: done when a request starts none.
+    # next request: done when, after a request, none is running.
     computing = SharedFigures.objects.filter(computing_since__isnull=False)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
@@ -234,8 +234,6 @@ def measure_after_change(name, path, repeats, warmup, *, wait_seconds=120):
         time.sleep(0.5)
         if not computing.exists():
             break
-        while computing.exists() and time.monotonic() < deadline:
-            time.sleep(0.5)
     return result
 
 

@@ -300,9 +300,9 @@ def _top_distinct(labels_sql):
     """The most common values of ``labels_sql`` (label rows, each trial's labels distinct
     ignoring case), ignoring case: one hash aggregate."""
     return (
-        "SELECT min(p.label), count(*) FROM ({labels}) AS p GROUP BY upper(p.label)"
+        f"SELECT min(p.label), count(*) FROM ({labels_sql}) AS p GROUP BY upper(p.label)"
         " ORDER BY upper(p.label) = ANY(%(upper_selected)s) DESC, 2 DESC, 1 LIMIT {limit}"
-    ).replace("{labels}", labels_sql)
+    )
 
 
 CONDITION_FACET_SQL = """SELECT y.label, y.n FROM (
