@@ -250,8 +250,8 @@ def measure_list(name, path, repeats, warmup, *, warm_first=False):
     return result
 
 
-def replay(statements, repeats, warmup):
-    """Run the statements through a plain psycopg connection, as Django sent them."""
+def _bare_connection():
+    """A plain psycopg connection with the site's connection parameters."""
     import psycopg
     from django.db import connection
 
@@ -259,8 +259,30 @@ def replay(statements, repeats, warmup):
     params.pop("cursor_factory", None)
     params.pop("context", None)
     params.pop("prepare_threshold", None)
+    return psycopg.connect(**params, autocommit=True)
+
+
+def explain(statements):
+    """``EXPLAIN (ANALYZE, BUFFERS)`` of each statement, as text."""
+    import psycopg
+
+    out = []
+    with _bare_connection() as conn:
+        cursor = psycopg.ClientCursor(conn)
+        for sql, args, many in statements:
+            if many:
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, args)
+            out.append("\n".join(row[0] for row in cursor.fetchall()))
+    return "\n\n".join(out)
+
+
+def replay(statements, repeats, warmup):
+    """Run the statements through a plain psycopg connection, as Django sent them."""
+    import psycopg
+
     timing = Timing()
-    with psycopg.connect(**params, autocommit=True) as conn:
+    with _bare_connection() as conn:
         cursor = psycopg.ClientCursor(conn)
         cursor.execute("SET TIME ZONE 'UTC'")
         for i in range(warmup + repeats):

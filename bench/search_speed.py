@@ -4,6 +4,9 @@ Times the list page's one-word search, the search with three filters and a few o
 (server side, through Django's WSGI handler, as ``python -m bench`` does) on whatever catalog the
 development database holds, the page's own SQL replayed bare (its p50) and the queries each page
 sends. A quick before/after check for search changes; the full benchmark stays ``make bench``.
+``--explain`` also prints ``EXPLAIN (ANALYZE, BUFFERS)`` of each page's statements, run as the
+site's connections run them (its ``DATABASE_*`` settings included: ``DATABASE_JIT=on`` shows
+what JIT compilation costs).
 """
 
 import argparse
@@ -25,6 +28,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.search_speed", description=__doc__)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--explain", action="store_true", help="print each page's plans")
     args = parser.parse_args(argv)
     os.environ.setdefault("DEBUG", "1")
     os.environ["CATALOG_CACHE_PAGES"] = "0"
@@ -37,7 +41,9 @@ def main(argv=None):
 
     settings.CATALOG_CACHE_PAGES = False
     settings.DEBUG = False
-    from bench.measure import measure_page
+    from django.db import connection
+
+    from bench.measure import Captured, explain, measure_page, wsgi_get
 
     pages = [
         (f"one-word search ({SEARCH_WORD})", {"q": SEARCH_WORD}),
@@ -45,9 +51,10 @@ def main(argv=None):
     ] + [(f"search {q!r}", {"q": q}) for q in EXTRA]
     print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'queries':>8}")
     for name, params in pages:
+        path = f"/trials/?{urlencode(params)}"
         result = measure_page(
             name,
-            f"/trials/?{urlencode(params)}",
+            path,
             args.repeats,
             args.warmup,
             client=False,
@@ -60,6 +67,11 @@ def main(argv=None):
             f"{name:40} {result.server.p50:8.1f} {result.server.p95:8.1f}"
             f" {result.bare.p50:8.1f} {result.queries:8}"
         )
+        if args.explain:
+            captured = Captured()
+            with connection.execute_wrapper(captured):
+                wsgi_get(path)
+            print(explain(captured.statements), end="\n\n")
 
 
 if __name__ == "__main__":

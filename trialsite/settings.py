@@ -206,8 +206,8 @@ if WORK_MEM:
 
 # PostgreSQL's JIT compilation of expensive queries. The catalog's statements are short, but
 # their estimated cost passes jit_above_cost at 500,000 trials, and compiling the facet
-# statement (one branch per facet) took longer than running it: 3.2 of the 7.0 s of a one-word
-# search (docs/performance.md). "off" by default; "on" or empty keeps the server's setting.
+# statement (one branch per facet) took longer than running it: 5.1 of the 6.6 s of a one-word
+# search (docs/scaling.md). "off" by default; "on" or empty keeps the server's setting.
 JIT = os.environ.get("DATABASE_JIT", "off").strip().lower()
 if JIT not in ("", "on", "off"):
     raise ImproperlyConfigured("DATABASE_JIT must be on or off.")
