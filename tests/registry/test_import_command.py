@@ -7,9 +7,11 @@ import zipfile
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
-from catalog.models import Trial
-from tests.factories import study
+from catalog.models import Site, Trial
+from catalog.registry.importer import Importer
+from tests.factories import real_study, study
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +174,20 @@ def test_the_summary_is_one_line_with_every_count(tmp_path):
         .splitlines()[-1]
         .startswith("1 created, 0 updated, 0 unchanged, 0 skipped as older, 0 failed")
     )
+
+
+def planner_rows(table):
+    """The row count PostgreSQL's planner holds for ``table`` (-1: never analyzed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def test_an_import_that_writes_much_of_the_catalog_leaves_its_tables_analyzed(tmp_path):
+    # Searches are planned on the tables' statistics: after a first load they must describe
+    # the trials loaded, not the empty tables before it.
+    path = tmp_path / "studies.json"
+    path.write_text(json.dumps([real_study(i) for i in range(30)]))
+    Importer().run([path])
+    assert planner_rows("catalog_trial") == Trial.objects.count() == 30
+    assert planner_rows("catalog_site") == Site.objects.count()
