@@ -824,6 +824,14 @@ class Trial(models.Model):
     countries = ArrayField(
         models.CharField(max_length=100), default=list, blank=True, editable=False
     )
+    # In the same way, the distinct cities of its sites and the distinct types of its
+    # interventions (migration 0024), for the city and intervention type filters and facets.
+    cities = ArrayField(
+        models.CharField(max_length=200), default=list, blank=True, editable=False
+    )
+    intervention_types = ArrayField(
+        models.CharField(max_length=24), default=list, blank=True, editable=False
+    )
 
     objects = TrialQuerySet.as_manager()
 
@@ -836,6 +844,8 @@ class Trial(models.Model):
             GinIndex(fields=["search_ids"], name="trial_search_ids_gin"),
             # The country filter, in any case (catalog_upper_all: migration 0022).
             GinIndex(UpperAll("countries"), name="trial_country_keys_gin"),
+            GinIndex(UpperAll("cities"), name="trial_city_keys_gin"),
+            GinIndex(fields=["intervention_types"], name="trial_intervention_types_gin"),
             # The list's orders, newest first with missing values last (ascending orders use
             # the single-column indexes).
             models.Index(

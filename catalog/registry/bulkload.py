@@ -55,6 +55,15 @@ TABLES = (
     CentralContact,
     Official,
 )
+# The triggers that keep a trial's columns from its rows in other tables (migrations 0022 and
+# 0024), which the loader writes itself.
+INSERT_TRIGGERS = (
+    ("catalog_site", "catalog_site_countries_insert"),
+    ("catalog_intervention", "catalog_intervention_types_insert"),
+)
+DELETE_TRIGGERS = tuple(
+    (table, trigger.replace("_insert", "_delete")) for table, trigger in INSERT_TRIGGERS
+)
 CHUNK = 2000
 VECTOR_BATCH = 2000
 BULK_FROM = 10_000
@@ -101,10 +110,11 @@ class RowShape:
         return tail
 
 
-def _countries(sites):
-    """The trial's countries as PostgreSQL keeps them from its sites (``catalog_countries``,
-    migration 0022), for the generated sites, whose countries are spelled one way each."""
-    return sorted({site["country"] for site, _status in sites if site["country"]})
+def _places(sites, key):
+    """The trial's countries or cities (``key``) as PostgreSQL keeps them from its sites
+    (``catalog_countries``, migrations 0022 and 0024), for the generated sites, whose names are
+    spelled one way each."""
+    return sorted({site[key] for site, _status in sites if site[key]})
 
 
 class Writer:
@@ -155,7 +165,9 @@ class Writer:
             values = {
                 **t.fields,
                 **self.catalog_state,
-                "countries": _countries(t.sites),
+                "countries": _places(t.sites, "country"),
+                "cities": _places(t.sites, "city"),
+                "intervention_types": sorted({i["type"] for i in t.interventions if i.get("type")}),
                 # Judged as ``Trial.objects.judge_statuses`` judges it, so the load is not
                 # followed by an UPDATE of every trial it wrote.
                 "current_status": status_on(
@@ -339,9 +351,11 @@ def load(trials, count, shared, *, bulk=None, workers=2, progress=None):
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         if bulk:
             dropped = drop_secondary_indexes(cursor, TABLES)
-        # The trials' countries are written with them: the trigger that keeps them from the
-        # sites would rewrite each trial just written. Off for this transaction only.
-        cursor.execute("ALTER TABLE catalog_site DISABLE TRIGGER catalog_site_countries_insert")
+        # The trials' places and intervention types are written with them: the triggers that
+        # keep them from the sites and interventions would rewrite each trial just written.
+        # Off for this transaction only.
+        for table, trigger in INSERT_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         raw = cursor.cursor
         first_pk = _reserve(cursor, Trial, count) if count else 0
         done = 0
@@ -362,7 +376,8 @@ def load(trials, count, shared, *, bulk=None, workers=2, progress=None):
                 flush()
         if chunk:
             flush()
-        cursor.execute("ALTER TABLE catalog_site ENABLE TRIGGER catalog_site_countries_insert")
+        for table, trigger in INSERT_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
         if bulk:
             report("index", 0, 0, time.monotonic() - started)
             restore(cursor, [d for d in dropped if not d.for_search])
@@ -446,12 +461,14 @@ def delete_synthetic():
     """Delete every synthetic trial and all its rows, in one transaction; returns the count."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        # The sites go with their trials: no countries to count again.
-        cursor.execute("ALTER TABLE catalog_site DISABLE TRIGGER catalog_site_countries_delete")
+        # The sites and interventions go with their trials: nothing to count again.
+        for table, trigger in DELETE_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         count = _delete(
             cursor, Trial, f'SELECT id FROM "{Trial._meta.db_table}" WHERE is_synthetic', set()
         )
-        cursor.execute("ALTER TABLE catalog_site ENABLE TRIGGER catalog_site_countries_delete")
+        for table, trigger in DELETE_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
     analyze(TABLES)
     return count
 

@@ -14,11 +14,9 @@ from django.contrib.postgres.lookups import Overlap
 from django.db.models import BooleanField, F, Func, Q, Value
 
 from catalog.models import (
-    Intervention,
     MeshKind,
     Organization,
     Sex,
-    Site,
     TrialCondition,
     TrialMesh,
     UpperAll,
@@ -165,29 +163,19 @@ def filter_condition(queryset, value, query):
     )
 
 
-def filter_site(column):
-    """Trials with a site whose ``column`` (country, city) is one of the values, in any case."""
+def filter_names(column):
+    """Trials whose list of names ``column`` (their sites' countries or cities, kept on the
+    trial) holds one of the values, in any case."""
 
-    def filter_sites(queryset, value, query):
-        sites = Site.objects.filter(UpperIn(column, value))
-        return queryset.filter(pk__in=sites.values("trial_id"))
+    def filter_any_name(queryset, value, query):
+        return queryset.filter(Overlap(UpperAll(column), UpperAll(Value(list(value)))))
 
-    return filter_sites
-
-
-def filter_countries(queryset, value, query):
-    """Trials with a site in one of the countries, in any case (the trial's own countries)."""
-    return queryset.filter(Overlap(UpperAll("countries"), UpperAll(Value(list(value)))))
+    return filter_any_name
 
 
 def filter_sponsor(queryset, value, query):
     sponsors = Organization.objects.filter(UpperIn("name", value))
     return queryset.filter(lead_sponsor__in=sponsors.values("pk"))
-
-
-def filter_intervention_type(queryset, value, query):
-    rows = Intervention.objects.filter(type__in=value)
-    return queryset.filter(pk__in=rows.values("trial_id"))
 
 
 def filter_ids(queryset, value, query):

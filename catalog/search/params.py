@@ -182,28 +182,14 @@ def array_facet(position, column):
     return Facet(position, sql, columns=(column,))
 
 
-def site_param(column, label, position, limit):
-    """A filter on a column of the trials' sites (country, city), any case, counted as a facet
-    of its ``limit`` most common values."""
-    sites = (
-        f"SELECT s.trial_id, s.{column} AS label FROM catalog_site s"
-        f" JOIN {{b}} ON {{b}}.id = s.trial_id WHERE s.{column} <> ''"
-    )
-    facet = Facet(position, _top(sites), limit=limit)
-    return Param(column, label, Texts(), filter=f.filter_site(column), facet=facet)
-
-
-def country_param(position, limit):
-    """The country filter: trials with a site in one of the countries, in any case, read from
-    the trial's own list of its sites' countries (``Trial.countries``), counted as a facet of
-    its ``limit`` most common values."""
-    facet = Facet(position, _top_distinct(COUNTRY_SQL), columns=("countries",), limit=limit)
-    return Param("country", "Country", Texts(), filter=f.filter_countries, facet=facet)
-
-
-# Each trial's countries as label rows: a trial lists each country once, in one spelling
-# (``catalog_countries``, migration 0022), so the rows need no making distinct per trial.
-COUNTRY_SQL = "SELECT c AS label FROM {b}, unnest({b}.countries) AS c"
+def place_param(name, label, column, position, limit):
+    """A filter on the trial's own list of its sites' countries or cities (``column``, kept by
+    PostgreSQL from the sites: migrations 0022 and 0024), in any case, counted as a facet of its
+    ``limit`` most common values."""
+    # Each trial lists a name once, in one spelling: the rows need no making distinct per trial.
+    labels = f"SELECT v AS label FROM {{b}}, unnest({{b}}.{column}) AS v"
+    facet = Facet(position, _top_distinct(labels), columns=(column,), limit=limit)
+    return Param(name, label, Texts(), filter=f.filter_names(column), facet=facet)
 
 
 def column_param(name, label, kind, column, position, array=False, **options):
@@ -381,8 +367,8 @@ PARAMS = Registry(
         ),
         column_param("phase", "Phase", Choice(Phase), "phases", 2, array=True),
         column_param("type", "Study type", Choice(StudyType), "study_type", 9),
-        country_param(11, limit=200),
-        site_param("city", "City", 12, limit=10),
+        place_param("country", "Country", "countries", 11, limit=200),
+        place_param("city", "City", "cities", 12, limit=10),
         # Trials near a place (catalog.search.places): a city with a radius, a US state or a
         # country, read by the gazetteer; ClinicalTrials.gov's filter.geo in the API.
         Param(
@@ -510,14 +496,9 @@ PARAMS = Registry(
             "intervention_type",
             "Intervention type",
             Choice(InterventionType),
-            filter=f.filter_intervention_type,
-            facet=Facet(
-                10,
-                """SELECT x.type, count(*) FROM (SELECT DISTINCT i.trial_id, i.type
-                                                     FROM catalog_intervention i
-                                                     JOIN {b} ON {b}.id = i.trial_id
-                                                    WHERE i.type <> '') AS x GROUP BY 1""",
-            ),
+            # The trial's own list of its interventions' types (migration 0024).
+            filter=f.filter_overlap("intervention_types"),
+            facet=array_facet(10, "intervention_types"),
         ),
         # The MSC profile (catalog.msc.query): only trials giving an MSC product count.
         msc_codes_param(

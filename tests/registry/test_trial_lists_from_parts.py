@@ -1,10 +1,11 @@
-"""A trial's countries (``Trial.countries``) follow its sites, whoever writes them."""
+"""A trial's countries and cities (``Trial.countries``, ``Trial.cities``) follow its sites, and its
+intervention types (``Trial.intervention_types``) its interventions, whoever writes them."""
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Q
 
-from catalog.models import Site, Trial
+from catalog.models import Intervention, Site, Trial
 from catalog.registry.importer import Importer
 from tests.factories import real_study
 
@@ -25,11 +26,73 @@ def countries(trial):
     return Trial.objects.values_list("countries", flat=True).get(pk=trial.pk)
 
 
+def cities(trial):
+    return Trial.objects.values_list("cities", flat=True).get(pk=trial.pk)
+
+
+def intervention_types(trial):
+    return Trial.objects.values_list("intervention_types", flat=True).get(pk=trial.pk)
+
+
+def types_of_interventions(trial):
+    rows = Intervention.objects.filter(trial=trial).exclude(type="")
+    return sorted(set(rows.values_list("type", flat=True)))
+
+
 def test_every_imported_trial_lists_the_countries_of_its_sites(bundled_catalog):
     for trial in Trial.objects.prefetch_related("sites"):
         sites = sorted({s.country for s in trial.sites.all() if s.country})
         assert trial.countries == sites, trial.nct_id
     assert Trial.objects.exclude(countries=[]).count() > 1000
+
+
+def test_every_imported_trial_lists_its_sites_cities_and_its_intervention_types(bundled_catalog):
+    for trial in Trial.objects.prefetch_related("sites", "interventions"):
+        by_key = {}
+        for site in trial.sites.all():
+            if site.city:
+                by_key[site.city.upper()] = min(by_key.get(site.city.upper(), site.city), site.city)
+        assert trial.cities == sorted(by_key.values()), trial.nct_id
+        types = sorted({i.type for i in trial.interventions.all() if i.type})
+        assert trial.intervention_types == types, trial.nct_id
+    assert Trial.objects.exclude(cities=[]).count() > 1000
+    assert Trial.objects.exclude(intervention_types=[]).count() > 1400
+
+
+def test_a_site_added_changed_or_removed_changes_the_trial_cities(imported_trial):
+    site = Site.objects.create(trial=imported_trial, position=90, city="Ulaanbaatar", contacts=[])
+    assert "Ulaanbaatar" in cities(imported_trial)
+    site.city = "Thimphu"
+    site.save()
+    assert "Ulaanbaatar" not in cities(imported_trial)
+    assert "Thimphu" in cities(imported_trial)
+    Site.objects.filter(trial=imported_trial).exclude(pk=site.pk).delete()
+    assert cities(imported_trial) == ["Thimphu"]
+    site.delete()
+    assert cities(imported_trial) == []
+
+
+def test_an_intervention_added_changed_or_removed_changes_the_trial_types(imported_trial):
+    Intervention.objects.filter(trial=imported_trial).delete()
+    assert intervention_types(imported_trial) == []
+    item = Intervention.objects.create(trial=imported_trial, position=1, type="DEVICE", name="A")
+    Intervention.objects.create(trial=imported_trial, position=2, type="DEVICE", name="B")
+    Intervention.objects.create(trial=imported_trial, position=3, type="", name="C")
+    assert intervention_types(imported_trial) == ["DEVICE"]
+    item.type = "BIOLOGICAL"
+    item.save()
+    assert intervention_types(imported_trial) == ["BIOLOGICAL", "DEVICE"]
+    Intervention.objects.filter(trial=imported_trial, type="DEVICE").delete()
+    assert intervention_types(imported_trial) == types_of_interventions(imported_trial)
+
+
+def test_the_city_and_intervention_type_filters_read_the_trial_lists(imported_trial, client):
+    Site.objects.create(trial=imported_trial, position=90, city="Ulaanbaatar", contacts=[])
+    Intervention.objects.create(trial=imported_trial, position=9, type="DIETARY_SUPPLEMENT")
+    for value in ("Ulaanbaatar", "ULAANBAATAR"):
+        page = client.get("/trials/", {"city": value, "intervention_type": "DIETARY_SUPPLEMENT"})
+        assert page.status_code == 200
+        assert imported_trial.nct_id in page.content.decode()
 
 
 def test_a_site_added_changed_moved_or_removed_changes_the_trial_countries(imported_trial):
@@ -92,3 +155,6 @@ def test_generated_trials_list_the_countries_of_their_sites(db):
     assert generated.filter(~Q(countries=[])).exists()
     for trial in generated:
         assert trial.countries == countries_of_sites(trial), trial.nct_id
+        sites = Site.objects.filter(trial=trial).exclude(city="")
+        assert trial.cities == sorted(set(sites.values_list("city", flat=True))), trial.nct_id
+        assert trial.intervention_types == types_of_interventions(trial), trial.nct_id
