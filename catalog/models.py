@@ -826,12 +826,13 @@ class Trial(models.Model):
     )
     # In the same way, the distinct cities of its sites and the distinct types of its
     # interventions (migration 0024), for the city and intervention type filters and facets.
-    cities = ArrayField(
-        models.CharField(max_length=200), default=list, blank=True, editable=False
-    )
+    cities = ArrayField(models.CharField(max_length=200), default=list, blank=True, editable=False)
     intervention_types = ArrayField(
         models.CharField(max_length=24), default=list, blank=True, editable=False
     )
+    # The MeSH terms (ids) the condition facet counts the trial under: its MeSH condition terms
+    # and the terms named as one of its conditions, in any case (migration 0025).
+    condition_terms = ArrayField(models.BigIntegerField(), default=list, blank=True, editable=False)
 
     objects = TrialQuerySet.as_manager()
 

@@ -176,7 +176,15 @@ class ListRequest:
 
 # The parameters of paging, format and fields; the filters are declared with the list's
 # (catalog.search.params) and the query areas read by catalog.api.essie.
-CONTROL_PARAMETERS = {"format", "markupFormat", "countTotal", "pageSize", "pageToken", "sort", "fields"}
+CONTROL_PARAMETERS = {
+    "format",
+    "markupFormat",
+    "countTotal",
+    "pageSize",
+    "pageToken",
+    "sort",
+    "fields",
+}
 
 
 def known_parameters():

@@ -87,7 +87,7 @@ def annotate_study(trial, study):
 def profile_of(trial):
     """The profile the rules give ``trial`` now, unsaved: for a reader who finds none stored
     (a trial written before profiling ran), without writing during a read."""
-    (_pk, _nct_id, study), = _studies([trial.pk])
+    ((_pk, _nct_id, study),) = _studies([trial.pk])
     return MscProfile.from_profile(trial.pk, profile_from_study(study), None, timezone.now())
 
 

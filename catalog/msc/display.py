@@ -165,6 +165,7 @@ def list_values(profile):
     Reads only the profile."""
     if profile is None or not profile.is_msc:
         return []
+
     # "Not stated" is left out of the compact line (the trial page says it).
     def stated(codes):
         return [code for code in codes if code != "not_stated"]

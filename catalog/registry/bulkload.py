@@ -55,11 +55,13 @@ TABLES = (
     CentralContact,
     Official,
 )
-# The triggers that keep a trial's columns from its rows in other tables (migrations 0022 and
-# 0024), which the loader writes itself.
+# The triggers that keep a trial's columns from its rows in other tables (migrations 0022, 0024
+# and 0025), which the loader writes itself.
 INSERT_TRIGGERS = (
     ("catalog_site", "catalog_site_countries_insert"),
     ("catalog_intervention", "catalog_intervention_types_insert"),
+    ("catalog_trialmesh", "catalog_trialmesh_condition_terms_insert"),
+    ("catalog_trialcondition", "catalog_trialcondition_condition_terms_insert"),
 )
 DELETE_TRIGGERS = tuple(
     (table, trigger.replace("_insert", "_delete")) for table, trigger in INSERT_TRIGGERS
@@ -117,6 +119,15 @@ def _places(sites, key):
     return sorted({site[key] for site, _status in sites if site[key]})
 
 
+def _condition_terms(trial, shared):
+    """The trial's condition terms as PostgreSQL keeps them (migration 0025): its MeSH
+    condition terms and the terms named as one of its conditions."""
+    terms = {shared.mesh[mesh_id] for kind, mesh_id, _term in trial.mesh if kind == "condition"}
+    for name in trial.conditions:
+        terms.update((shared.named_terms or {}).get(name, ()))
+    return sorted(terms)
+
+
 class Writer:
     """Turns synthetic trials into COPY rows, a chunk at a time."""
 
@@ -168,6 +179,7 @@ class Writer:
                 "countries": _places(t.sites, "country"),
                 "cities": _places(t.sites, "city"),
                 "intervention_types": sorted({i["type"] for i in t.interventions if i.get("type")}),
+                "condition_terms": _condition_terms(t, shared),
                 # Judged as ``Trial.objects.judge_statuses`` judges it, so the load is not
                 # followed by an UPDATE of every trial it wrote.
                 "current_status": status_on(

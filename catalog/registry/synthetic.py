@@ -28,6 +28,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from django.db.models.functions import Upper
+
 from catalog.models import Arm, Condition, Intervention, MeshTerm, MscProfile, Organization
 from catalog.places import placing
 from catalog.registry import ctgov
@@ -381,6 +383,9 @@ class SharedRows:
     conditions: dict
     mesh: dict
     msc_profiles: dict = None  # {real NCT ID: MscProfile values}
+    # {condition name: the pks of the MeSH terms named as it, in any case}: what PostgreSQL
+    # adds to a trial's condition terms for each of its conditions (migration 0025).
+    named_terms: dict = None
 
     @classmethod
     def ensure(cls, profile):
@@ -413,7 +418,16 @@ class SharedRows:
         condition_pks = dict(
             Condition.objects.filter(name__in=conditions).values_list("name", "pk")
         )
-        return cls(org_pks, condition_pks, mesh_pks, real_msc_profiles())
+        by_name = {}
+        keys = {name.upper() for name in conditions}
+        for key, pk in (
+            MeshTerm.objects.annotate(key=Upper("term"))
+            .filter(key__in=keys)
+            .values_list("key", "pk")
+        ):
+            by_name.setdefault(key, []).append(pk)
+        named = {name: by_name[name.upper()] for name in conditions if name.upper() in by_name}
+        return cls(org_pks, condition_pks, mesh_pks, real_msc_profiles(), named)
 
 
 def real_msc_profiles():

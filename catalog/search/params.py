@@ -291,19 +291,13 @@ def _top_distinct(labels_sql):
     )
 
 
+# The MeSH terms of the matching trials (each trial's own ``condition_terms``, migration 0025),
+# then any selected condition name that is no MeSH term, counted from the trials' conditions.
 CONDITION_FACET_SQL = """SELECT y.label, y.n FROM (
-       SELECT m.term AS label, count(*) AS n
-         FROM (SELECT tm.trial_id, tm.mesh_term_id AS mesh_id
-                 FROM catalog_trialmesh tm JOIN {b} ON {b}.id = tm.trial_id
-                WHERE tm.kind = 'condition'
-               UNION
-               SELECT tc.trial_id, named.id
-                 FROM catalog_trialcondition tc JOIN {b} ON {b}.id = tc.trial_id
-                 JOIN catalog_condition c ON c.id = tc.condition_id
-                 JOIN catalog_meshterm named ON upper(named.term) = upper(c.name)
-              ) AS x
+       SELECT m.term AS label, x.n
+         FROM (SELECT v AS mesh_id, count(*) AS n FROM {b}, unnest({b}.condition_terms) AS v
+                GROUP BY 1) AS x
          JOIN catalog_meshterm m ON m.id = x.mesh_id
-        GROUP BY m.id, m.term
        UNION ALL
        SELECT min(c.name), count(DISTINCT tc.trial_id)
          FROM catalog_trialcondition tc JOIN {b} ON {b}.id = tc.trial_id
@@ -346,6 +340,7 @@ PARAMS = Registry(
             facet=Facet(
                 3,
                 CONDITION_FACET_SQL,
+                columns=("condition_terms",),
                 limit=15,
                 hint="MeSH terms; a condition's name as trials give it works too.",
             ),

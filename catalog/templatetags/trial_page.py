@@ -222,4 +222,3 @@ def zip_groups(cells, groups):
 def zip_headers(cells, headers):
     """A table view row's cells with their column headers (``catalog.site.table``)."""
     return zip(cells, headers, strict=False)
-

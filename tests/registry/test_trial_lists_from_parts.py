@@ -1,11 +1,21 @@
-"""A trial's countries and cities (``Trial.countries``, ``Trial.cities``) follow its sites, and its
-intervention types (``Trial.intervention_types``) its interventions, whoever writes them."""
+"""A trial's countries and cities (``Trial.countries``, ``Trial.cities``) follow its sites, its
+intervention types (``Trial.intervention_types``) its interventions, and its condition terms
+(``Trial.condition_terms``) its MeSH links, its conditions and the MeSH terms, whoever writes
+them."""
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Q
 
-from catalog.models import Intervention, Site, Trial
+from catalog.models import (
+    Condition,
+    Intervention,
+    MeshTerm,
+    Site,
+    Trial,
+    TrialCondition,
+    TrialMesh,
+)
 from catalog.registry.importer import Importer
 from tests.factories import real_study
 
@@ -34,6 +44,27 @@ def intervention_types(trial):
     return Trial.objects.values_list("intervention_types", flat=True).get(pk=trial.pk)
 
 
+def condition_terms(trial):
+    return Trial.objects.values_list("condition_terms", flat=True).get(pk=trial.pk)
+
+
+def terms_of_conditions(trial):
+    """The MeSH condition terms of the trial and the terms named as one of its conditions."""
+    terms = set(
+        TrialMesh.objects.filter(trial=trial, kind="condition").values_list("mesh_term", flat=True)
+    )
+    names = {
+        n.upper()
+        for n in Condition.objects.filter(trialcondition__trial=trial).values_list(
+            "name", flat=True
+        )
+    }
+    terms |= {
+        pk for pk, term in MeshTerm.objects.values_list("pk", "term") if term.upper() in names
+    }
+    return sorted(terms)
+
+
 def types_of_interventions(trial):
     rows = Intervention.objects.filter(trial=trial).exclude(type="")
     return sorted(set(rows.values_list("type", flat=True)))
@@ -57,6 +88,51 @@ def test_every_imported_trial_lists_its_sites_cities_and_its_intervention_types(
         assert trial.intervention_types == types, trial.nct_id
     assert Trial.objects.exclude(cities=[]).count() > 1000
     assert Trial.objects.exclude(intervention_types=[]).count() > 1400
+
+
+def test_every_imported_trial_lists_its_condition_terms(bundled_catalog):
+    for trial in Trial.objects.all():
+        assert trial.condition_terms == terms_of_conditions(trial), trial.nct_id
+    assert Trial.objects.exclude(condition_terms=[]).count() > 1000
+
+
+def test_mesh_links_conditions_and_terms_written_change_the_trial_condition_terms(
+    imported_trial,
+):
+    TrialMesh.objects.filter(trial=imported_trial).delete()
+    TrialCondition.objects.filter(trial=imported_trial).delete()
+    assert condition_terms(imported_trial) == []
+
+    linked = MeshTerm.objects.create(mesh_id="D900001", term="Linked Term")
+    TrialMesh.objects.create(trial=imported_trial, mesh_term=linked, kind="condition", position=0)
+    ancestor = MeshTerm.objects.create(mesh_id="D900002", term="Ancestor Term")
+    TrialMesh.objects.create(
+        trial=imported_trial, mesh_term=ancestor, kind="condition_ancestor", position=0
+    )
+    assert condition_terms(imported_trial) == [linked.pk]
+
+    # A condition named as a MeSH term, in another case, counts under that term.
+    named = MeshTerm.objects.create(mesh_id="D900003", term="Named Term")
+    condition = Condition.objects.create(name="named term")
+    TrialCondition.objects.create(trial=imported_trial, condition=condition, position=0)
+    assert condition_terms(imported_trial) == sorted([linked.pk, named.pk])
+
+    # A term added later under the name of another of its conditions counts too; renamed, not.
+    other = Condition.objects.create(name="Late Term")
+    TrialCondition.objects.create(trial=imported_trial, condition=other, position=1)
+    late = MeshTerm.objects.create(mesh_id="D900004", term="LATE TERM")
+    assert late.pk in condition_terms(imported_trial)
+    late.term = "Renamed Term"
+    late.save()
+    assert late.pk not in condition_terms(imported_trial)
+    other.name = "Renamed term"
+    other.save()
+    assert late.pk in condition_terms(imported_trial)
+    assert condition_terms(imported_trial) == terms_of_conditions(imported_trial)
+
+    TrialMesh.objects.filter(trial=imported_trial).delete()
+    TrialCondition.objects.filter(trial=imported_trial, condition=condition).delete()
+    assert condition_terms(imported_trial) == [late.pk]
 
 
 def test_a_site_added_changed_or_removed_changes_the_trial_cities(imported_trial):
@@ -158,3 +234,4 @@ def test_generated_trials_list_the_countries_of_their_sites(db):
         sites = Site.objects.filter(trial=trial).exclude(city="")
         assert trial.cities == sorted(set(sites.values_list("city", flat=True))), trial.nct_id
         assert trial.intervention_types == types_of_interventions(trial), trial.nct_id
+        assert trial.condition_terms == terms_of_conditions(trial), trial.nct_id

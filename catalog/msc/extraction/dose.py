@@ -135,8 +135,10 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
             # allow "cells/kg" ahead of a later "/ml"
             if m_nc:
                 return
-        if named_cells and not vocab.re_perkg.search(after) and _CONCENTRATION_AFTER.match(
-            after, named_cells.end()
+        if (
+            named_cells
+            and not vocab.re_perkg.search(after)
+            and _CONCENTRATION_AFTER.match(after, named_cells.end())
         ):
             # "22 million adipose tissue-derived mesenchymal stem cells per millilitre": a
             # concentration however many words name the cells
@@ -182,7 +184,9 @@ def cell_counts_in(sentence: str, in_msc_context: bool):
             judge(m.start(), m.end(), [factor * 10**low, factor * 10**high], not in_msc_context)
     for m in vocab.re_times_plain.finditer(sentence):
         written_out = float(m.group(2).replace(",", ""))
-        judge(m.start(), m.end(), [f * written_out for f in mantissas(m.group(1))], needs_cells=True)
+        judge(
+            m.start(), m.end(), [f * written_out for f in mantissas(m.group(1))], needs_cells=True
+        )
     for m in vocab.re_sci.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue
@@ -272,21 +276,27 @@ _ADMINISTRATION = (
 _FOR = r"for\s+" + _NUMW + r"\s+(?:consecutive\s+)?"
 _RE_NDOSE = [
     re.compile(
-        _NUMW + rf"\s+(?:\(\d+\)\s+)?(?:\w+\s+){{0,3}}?(?:(?:{_ADMINISTRATION})s|courses|rounds|cycles|times"
+        _NUMW
+        + rf"\s+(?:\(\d+\)\s+)?(?:\w+\s+){{0,3}}?(?:(?:{_ADMINISTRATION})s|courses|rounds|cycles|times"
         r"|sessions|transfusions)\b(?!\s+(?:higher|lower|more|less|greater))",
         re.I,
     ),
     re.compile(
-        r"(?:repeat\w*|given|administered|injected|infused)\s+(?:\w+\s+){0,4}?" + _NUMW + r"\s+times",
+        r"(?:repeat\w*|given|administered|injected|infused)\s+(?:\w+\s+){0,4}?"
+        + _NUMW
+        + r"\s+times",
         re.I,
     ),
     re.compile(
         r"(?:weekly|monthly|daily|every\s+\w+\s+(?:days?|weeks?|months?))\s+(?:\w+\s+){0,2}?"
-        + _FOR + r"(?:weeks?|months?|days?|times|doses)",
+        + _FOR
+        + r"(?:weeks?|months?|days?|times|doses)",
         re.I,
     ),
     re.compile(
-        r"(?:once|one time)\s+(?:a|per|every)\s+(?:week|month|day)\s+" + _FOR + r"(?:weeks?|months?|days?)",
+        r"(?:once|one time)\s+(?:a|per|every)\s+(?:week|month|day)\s+"
+        + _FOR
+        + r"(?:weeks?|months?|days?)",
         re.I,
     ),
 ]

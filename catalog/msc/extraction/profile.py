@@ -88,15 +88,16 @@ def profile_from_study(study: dict) -> dict:
         sources = sources_from_tiers(
             [[], [], [], record.outcome_sentences], named, evidence["source"]
         )
-    donor = donor_from_tiers(
-        record.tiers, evidence["donor"], sources, named, record.product_names
-    )
+    donor = donor_from_tiers(record.tiers, evidence["donor"], sources, named, record.product_names)
     if donor == "not_stated" and record.outcome_sentences:
         # the outcome measures last, as for the tissue: "effect of intrathecal injection of
         # autologous mesenchymal stem cells" states the donor when nothing else does
         late_evidence = []
         late = donor_from_tiers(
-            [[], [], [], record.outcome_sentences], late_evidence, sources, named,
+            [[], [], [], record.outcome_sentences],
+            late_evidence,
+            sources,
+            named,
             record.product_names,
         )
         if late != "not_stated":

@@ -39,7 +39,8 @@ def only_samples_cells(record: StudyText, product_text: str) -> bool:
 
 # A control arm "without mesenchymal stem cells" gives none.
 _WITHOUT = re.compile(
-    r"\b(?:without|no|minus)\s+(?:\w+\s+){0,2}?(?:mesenchymal (?:stem |stromal )?cells?|MSCs?)\b", re.I
+    r"\b(?:without|no|minus)\s+(?:\w+\s+){0,2}?(?:mesenchymal (?:stem |stromal )?cells?|MSCs?)\b",
+    re.I,
 )
 
 

@@ -170,7 +170,9 @@ class StudyText:
                 if vocab.background.search(sent):
                     continue
                 for m in _DEFINED_ABBREVIATION.finditer(sent):
-                    if vocab.msc_strong.search(sent) or vocab.msc_strong.search(" ".join(self.titles)):
+                    if vocab.msc_strong.search(sent) or vocab.msc_strong.search(
+                        " ".join(self.titles)
+                    ):
                         defined.add(m.group(1).lower())
             for iv in self.interventions:
                 name = iv.get("name") or ""

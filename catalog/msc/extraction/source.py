@@ -121,10 +121,7 @@ def sources_from_tiers(tiers, named, evidence):
             # no name says: the product's descriptions decide over a title ("Umbilical Cord
             # Derived MSCs" in the titles, "Umbilical Cord Blood Derived MSCs" in the product)
             named_cord = {
-                code
-                for s, origin in tiers[0]
-                for code in sources_in(s)
-                if code in CORD_TISSUES
+                code for s, origin in tiers[0] for code in sources_in(s) if code in CORD_TISSUES
             }
         if len(named_cord) == 1:
             chosen = {c: e for c, e in chosen.items() if c not in CORD_TISSUES or c in named_cord}
@@ -142,9 +139,11 @@ def sources_from_tiers(tiers, named, evidence):
         if jelly:
             chosen.pop("umbilical_cord")
             chosen["wharton_jelly"] = jelly
-    if "adipose" in chosen and not any(
-        _ADIPOSE_WORDS.search(s) for tier in tiers for s, _origin in tier
-    ) and all(_BARE_AMSC.search(e) for e in chosen["adipose"]):
+    if (
+        "adipose" in chosen
+        and not any(_ADIPOSE_WORDS.search(s) for tier in tiers for s, _origin in tier)
+        and all(_BARE_AMSC.search(e) for e in chosen["adipose"])
+    ):
         # "AMSC" alone is adipose, amniotic or autologous MSCs: adipose only when the record
         # speaks of fat somewhere ("Utilization of AMSC", "autologous mesenchymal cells")
         del chosen["adipose"]

@@ -297,8 +297,12 @@ class Vocabulary:
         # the unit's abbreviation may follow the count: "0.5 million (M) PLX cells per kg"
         unit_abbreviation = r"(?:\(\w{1,4}\)\s*)?"
         self.re_perkg = re.compile(
-            r"^\s*" + unit_abbreviation + r"(?:of\s+)?(?:" + self.cell_words
-            + r")?\s*(?:\([^)]{0,30}\)\s*)?" + self.per_kg,
+            r"^\s*"
+            + unit_abbreviation
+            + r"(?:of\s+)?(?:"
+            + self.cell_words
+            + r")?\s*(?:\([^)]{0,30}\)\s*)?"
+            + self.per_kg,
             re.I,
         )
         self.re_cellsafter = re.compile(
