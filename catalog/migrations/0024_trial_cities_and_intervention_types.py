@@ -71,25 +71,23 @@ LANGUAGE sql AS $$
      WHERE t.id = m.trial_id AND t.intervention_types IS DISTINCT FROM m.types
 $$;
 
-CREATE OR REPLACE FUNCTION catalog_intervention_types() RETURNS trigger
+-- A statement that wrote rows of a trial's parts (``trial_id``): the trials' column again, by
+-- the function the trigger names (``catalog_recount_…(ids bigint[])``). A statement that wrote
+-- no row writes no trial, and bumps no catalog version.
+CREATE OR REPLACE FUNCTION catalog_recount_from_parts() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        IF NOT EXISTS (SELECT FROM new_rows) THEN
-            RETURN NULL;
-        END IF;
-        PERFORM catalog_recount_intervention_types(ARRAY(SELECT DISTINCT trial_id FROM new_rows));
+        ids := ARRAY(SELECT DISTINCT trial_id FROM new_rows);
     ELSIF TG_OP = 'UPDATE' THEN
-        IF NOT EXISTS (SELECT FROM old_rows) THEN
-            RETURN NULL;
-        END IF;
-        PERFORM catalog_recount_intervention_types(
-            ARRAY(SELECT trial_id FROM old_rows UNION SELECT trial_id FROM new_rows));
+        ids := ARRAY(SELECT trial_id FROM old_rows UNION SELECT trial_id FROM new_rows);
     ELSE
-        IF NOT EXISTS (SELECT FROM old_rows) THEN
-            RETURN NULL;
-        END IF;
-        PERFORM catalog_recount_intervention_types(ARRAY(SELECT DISTINCT trial_id FROM old_rows));
+        ids := ARRAY(SELECT DISTINCT trial_id FROM old_rows);
+    END IF;
+    IF cardinality(ids) > 0 THEN
+        EXECUTE format('SELECT %I($1)', TG_ARGV[0]) USING ids;
     END IF;
     RETURN NULL;
 END
@@ -97,13 +95,13 @@ $$;
 
 CREATE TRIGGER catalog_intervention_types_insert AFTER INSERT ON catalog_intervention
 REFERENCING NEW TABLE AS new_rows
-FOR EACH STATEMENT EXECUTE FUNCTION catalog_intervention_types();
+FOR EACH STATEMENT EXECUTE FUNCTION catalog_recount_from_parts('catalog_recount_intervention_types');
 CREATE TRIGGER catalog_intervention_types_update AFTER UPDATE ON catalog_intervention
 REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-FOR EACH STATEMENT EXECUTE FUNCTION catalog_intervention_types();
+FOR EACH STATEMENT EXECUTE FUNCTION catalog_recount_from_parts('catalog_recount_intervention_types');
 CREATE TRIGGER catalog_intervention_types_delete AFTER DELETE ON catalog_intervention
 REFERENCING OLD TABLE AS old_rows
-FOR EACH STATEMENT EXECUTE FUNCTION catalog_intervention_types();
+FOR EACH STATEMENT EXECUTE FUNCTION catalog_recount_from_parts('catalog_recount_intervention_types');
 
 -- The trials already held. No v2 study shows these columns: the stored studies stay. (DDL on
 -- a table refuses to run while checks of earlier writes are pending.)
@@ -124,7 +122,7 @@ DROP = """
 DROP TRIGGER IF EXISTS catalog_intervention_types_insert ON catalog_intervention;
 DROP TRIGGER IF EXISTS catalog_intervention_types_update ON catalog_intervention;
 DROP TRIGGER IF EXISTS catalog_intervention_types_delete ON catalog_intervention;
-DROP FUNCTION IF EXISTS catalog_intervention_types();
+DROP FUNCTION IF EXISTS catalog_recount_from_parts();
 DROP FUNCTION IF EXISTS catalog_recount_intervention_types(bigint[]);
 
 CREATE OR REPLACE FUNCTION catalog_recount_countries(ids bigint[]) RETURNS void

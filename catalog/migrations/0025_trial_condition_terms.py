@@ -8,8 +8,9 @@ import django.contrib.postgres.fields
 from django.db import migrations, models
 
 FUNCTIONS = """
--- The condition terms of the trials ``ids``, again. Nothing is written (and the catalog version
--- is not bumped) when there are no trials.
+-- The condition terms of the trials ``ids``, again: a trial's MeSH links or conditions written
+-- (through catalog_recount_from_parts, migration 0024), a MeSH term or a condition named anew.
+-- Nothing is written (and the catalog version is not bumped) when there are no trials.
 CREATE OR REPLACE FUNCTION catalog_recount_condition_terms(ids bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -28,22 +29,6 @@ BEGIN
                          ORDER BY 1) AS terms
               FROM unnest(ids) AS x(trial_id)) AS m
      WHERE t.id = m.trial_id AND t.condition_terms IS DISTINCT FROM m.terms;
-END
-$$;
-
--- A trial's MeSH links or conditions written: its terms again.
-CREATE OR REPLACE FUNCTION catalog_parts_condition_terms() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM catalog_recount_condition_terms(ARRAY(SELECT DISTINCT trial_id FROM new_rows));
-    ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM catalog_recount_condition_terms(
-            ARRAY(SELECT trial_id FROM old_rows UNION SELECT trial_id FROM new_rows));
-    ELSE
-        PERFORM catalog_recount_condition_terms(ARRAY(SELECT DISTINCT trial_id FROM old_rows));
-    END IF;
-    RETURN NULL;
 END
 $$;
 
@@ -88,22 +73,22 @@ $$;
 
 CREATE TRIGGER catalog_trialmesh_condition_terms_insert AFTER INSERT ON catalog_trialmesh
 REFERENCING NEW TABLE AS new_rows
-FOR EACH STATEMENT EXECUTE FUNCTION catalog_parts_condition_terms();
+FOR EACH STATEMENT EXECUTE FUNCTION catalog_recount_from_parts('catalog_recount_condition_terms');
 CREATE TRIGGER catalog_trialmesh_condition_terms_update AFTER UPDATE ON catalog_trialmesh
 REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-FOR EACH STATEMENT EXECUTE FUNCTION catalog_parts_condition_terms();
+FOR EACH STATEMENT EXECUTE FUNCTION catalog_recount_from_parts('catalog_recount_condition_terms');
 CREATE TRIGGER catalog_trialmesh_condition_terms_delete AFTER DELETE ON catalog_trialmesh
 REFERENCING OLD TABLE AS old_rows
-FOR EACH STATEMENT EXECUTE FUNCTION catalog_parts_condition_terms();
+FOR EACH STATEMENT EXECUTE FUNCTION catalog_recount_from_parts('catalog_recount_condition_terms');
 CREATE TRIGGER catalog_trialcondition_condition_terms_insert AFTER INSERT ON catalog_trialcondition
 REFERENCING NEW TABLE AS new_rows
-FOR EACH STATEMENT EXECUTE FUNCTION catalog_parts_condition_terms();
+FOR EACH STATEMENT EXECUTE FUNCTION catalog_recount_from_parts('catalog_recount_condition_terms');
 CREATE TRIGGER catalog_trialcondition_condition_terms_update AFTER UPDATE ON catalog_trialcondition
 REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-FOR EACH STATEMENT EXECUTE FUNCTION catalog_parts_condition_terms();
+FOR EACH STATEMENT EXECUTE FUNCTION catalog_recount_from_parts('catalog_recount_condition_terms');
 CREATE TRIGGER catalog_trialcondition_condition_terms_delete AFTER DELETE ON catalog_trialcondition
 REFERENCING OLD TABLE AS old_rows
-FOR EACH STATEMENT EXECUTE FUNCTION catalog_parts_condition_terms();
+FOR EACH STATEMENT EXECUTE FUNCTION catalog_recount_from_parts('catalog_recount_condition_terms');
 CREATE TRIGGER catalog_meshterm_condition_terms_insert AFTER INSERT ON catalog_meshterm
 REFERENCING NEW TABLE AS new_rows
 FOR EACH STATEMENT EXECUTE FUNCTION catalog_meshterm_condition_terms();
@@ -147,7 +132,6 @@ DROP TRIGGER IF EXISTS catalog_meshterm_condition_terms_delete ON catalog_meshte
 DROP TRIGGER IF EXISTS catalog_condition_condition_terms_update ON catalog_condition;
 DROP FUNCTION IF EXISTS catalog_condition_condition_terms();
 DROP FUNCTION IF EXISTS catalog_meshterm_condition_terms();
-DROP FUNCTION IF EXISTS catalog_parts_condition_terms();
 DROP FUNCTION IF EXISTS catalog_recount_condition_terms(bigint[]);
 """
 
