@@ -363,9 +363,8 @@ def load(trials, count, shared, *, bulk=None, workers=2, progress=None):
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         if bulk:
             dropped = drop_secondary_indexes(cursor, TABLES)
-        # The trials' places and intervention types are written with them: the triggers that
-        # keep them from the sites and interventions would rewrite each trial just written.
-        # Off for this transaction only.
+        # The trials' columns kept from their parts (INSERT_TRIGGERS) are written with them: the
+        # triggers would rewrite each trial just written. Off for this transaction only.
         for table, trigger in INSERT_TRIGGERS:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         raw = cursor.cursor
@@ -473,7 +472,7 @@ def delete_synthetic():
     """Delete every synthetic trial and all its rows, in one transaction; returns the count."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        # The sites and interventions go with their trials: nothing to count again.
+        # The parts go with their trials: no trial's columns to count again (DELETE_TRIGGERS).
         for table, trigger in DELETE_TRIGGERS:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         count = _delete(

@@ -109,6 +109,8 @@ RECORD_PARTS = ("documents", "former_ids", "results")
 UNMODELLED = "source_extra"
 # The public reason a trial imported unpublished (CATALOG_PUBLISH_IMPORTED off) is hidden for.
 UNREVIEWED_REASON = "Not yet reviewed by the catalog's curators."
+# A run that writes at least this share of the catalog's trials analyzes its tables.
+ANALYZE_SHARE = 0.1
 
 
 class SourceError(Exception):
@@ -166,10 +168,6 @@ class ImportSummary:
 
 
 # Reading files ---------------------------------------------------------------------------------
-
-
-# A run that writes at least this share of the catalog's trials analyzes its tables.
-ANALYZE_SHARE = 0.1
 
 
 def studies_in_document(document, origin):
