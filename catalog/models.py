@@ -442,7 +442,7 @@ class TrialQuerySet(models.QuerySet):
         reads = dict.fromkeys(lookup for column in columns for lookup in column.reads)
         return (
             self.select_related("lead_sponsor")
-            .defer("source_record", "source_extra", "search_vector")
+            .defer("source_record", "source_extra", "search_vector", "rank_vector")
             .prefetch_related(*reads)
         )
 
@@ -471,7 +471,7 @@ class TrialQuerySet(models.QuerySet):
         related trials in one query, and its relations (sites, arms with their interventions,
         outcomes, contacts...) in one more when the trials are read."""
         clone = self.select_related("lead_sponsor", "msc", "stored_related").defer(
-            "source_record", "source_extra", "search_vector"
+            "source_record", "source_extra", "search_vector", "rank_vector"
         )
         clone._read_together = self.PAGE_RELATIONS
         return clone
@@ -640,6 +640,20 @@ class UpperAll(models.Func):
 
     function = "catalog_upper_all"
     output_field = ArrayField(models.TextField())
+
+
+# The weights of the search vector that ``Trial.rank_vector`` keeps (catalog.search.fulltext).
+RANK_VECTOR_WEIGHTS = "abc"
+
+
+class WeightsOf(models.Func):
+    """The lexemes of a search vector of the given weights (``ts_filter``)."""
+
+    template = "ts_filter(%(expressions)s, '{%(weights)s}'::\"char\"[])"
+    output_field = SearchVectorField()
+
+    def __init__(self, vector, weights, **extra):
+        super().__init__(vector, weights=",".join(weights), **extra)
 
 
 class Trial(models.Model):
@@ -814,6 +828,14 @@ class Trial(models.Model):
     curated_fields = models.JSONField(default=dict, blank=True)
     is_synthetic = models.BooleanField(default=False, db_index=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    # What a search ranks by: the vector without its D weight (descriptions, eligibility,
+    # MeSH ancestors), kept by PostgreSQL in the row itself (migration 0026). The whole vector
+    # lies out of line, and ranking a broad search read it again for every match.
+    rank_vector = models.GeneratedField(
+        expression=WeightsOf(F("search_vector"), RANK_VECTOR_WEIGHTS),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
     # The identifiers a search finds the trial by (catalog.search.fulltext), upper-cased.
     search_ids = ArrayField(
         models.CharField(max_length=300), default=list, blank=True, editable=False

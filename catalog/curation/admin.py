@@ -506,6 +506,7 @@ class TrialAdmin(admin.ModelAdmin):
             trials = trials.defer(
                 "source_record",
                 "search_vector",
+                "rank_vector",
                 "brief_summary",
                 "detailed_description",
                 "eligibility_criteria",
@@ -878,7 +879,7 @@ class TrialPartAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("trial")
-            .defer("trial__source_record", "trial__search_vector")
+            .defer("trial__source_record", "trial__search_vector", "trial__rank_vector")
         )
 
     def _count(self, trial_id):

@@ -45,6 +45,7 @@ NOT_CURATED = {
     "curated_fields",
     "is_synthetic",
     "search_vector",
+    "rank_vector",
     "search_ids",
     "countries",
 }

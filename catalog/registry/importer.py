@@ -517,7 +517,7 @@ class Importer:
         trials = Trial.objects.filter(nct_id=nct_id).select_related("lead_sponsor")
         if lock:
             trials = trials.select_for_update(of=("self",))
-        return trials.defer("search_vector").first()
+        return trials.defer("search_vector", "rank_vector").first()
 
     def _verdict(self, existing, parsed, study):
         """UNCHANGED or SKIPPED when the stored trial stays as it is; None to write."""

@@ -27,7 +27,10 @@ vocabulary (``SearchWord``, trigram-indexed).
 
 Ranking: an identifier match first; then trials whose titles, conditions or keywords hold the
 whole search; then those holding the words as typed, next to each other; then ``ts_rank``
-(more mentions, in weightier parts of the record, above fewer) with the weights above. Cover
+(more mentions, in weightier parts of the record, above fewer) with the weights above. All of
+it reads ``Trial.rank_vector``, the vector's A, B and C lexemes, kept in the trial's row: the
+whole vector lies out of line, and reading it for every match cost a broad search most of its
+time (the D lexemes, the long texts, only find trials; they do not order them). Cover
 density (``ts_rank_cd``) ranked no better on the relevance set (``search_eval``) and cost
 several times as much for a search that synonyms widen to many phrases, a cost paid on every
 match, before the page's limit.
@@ -44,7 +47,6 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
-    SearchVectorField,
 )
 from django.db import connection, connections, router, transaction
 from django.db.models import (
@@ -95,7 +97,7 @@ STOP_WORDS = frozenset(
 # ts_headline marks matches with these; they are turned into <mark> after HTML-escaping.
 _START, _STOP = "\ue000", "\ue001"
 
-# Weights of D, C, B and A lexemes in the rank (ts_rank's order).
+# Weights of D, C, B and A lexemes in the rank (ts_rank's order; the rank vector has no D).
 RANK_WEIGHTS = [0.05, 0.2, 0.5, 1.0]
 # Rank boosts, each larger than the whole of the ones below it (ts_rank with normalisation 32
 # stays under 1).
@@ -683,19 +685,13 @@ class _Matches(Func):
     output_field = BooleanField()
 
 
-class _FilteredVector(Func):
-    """Only the lexemes of the given weights of the stored vector."""
+def _weights_of(weights):
+    """Only the lexemes of the given weights of the stored vector: of the rank vector, kept in
+    the row, when they are among its weights, so that the whole vector is not read."""
+    from catalog.models import RANK_VECTOR_WEIGHTS, WeightsOf
 
-    output_field = SearchVectorField()
-
-    def __init__(self, weights, vector=None):
-        self.weights = weights
-        super().__init__(vector or F("search_vector"))
-
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        letters = ",".join(self.weights)
-        return f"ts_filter({sql}, '{{{letters}}}'::\"char\"[])", params
+    vector = "rank_vector" if set(weights) <= set(RANK_VECTOR_WEIGHTS) else "search_vector"
+    return WeightsOf(F(vector), weights)
 
 
 def search_q(parsed, weights=None):
@@ -705,7 +701,7 @@ def search_q(parsed, weights=None):
     condition = Q(pk__in=[])
     if query is not None:
         if weights:
-            condition = Q(search_vector=query) & Q(_Matches(_FilteredVector(weights), query))
+            condition = Q(search_vector=query) & Q(_Matches(_weights_of(weights), query))
         else:
             condition = Q(search_vector=query)
     if parsed.identifiers:
@@ -723,15 +719,15 @@ def rank_expression(parsed):
     query = parsed.tsquery()
     rank = Value(0.0)
     if query is not None:
-        rank = SearchRank(F("search_vector"), query, weights=RANK_WEIGHTS, normalization=32)
+        rank = SearchRank(F("rank_vector"), query, weights=RANK_WEIGHTS, normalization=32)
         rank = rank + Case(
-            When(_Matches(_FilteredVector("ab"), query), then=Value(BOOST_TOPIC)),
+            When(_Matches(_weights_of("ab"), query), then=Value(BOOST_TOPIC)),
             default=Value(0.0),
         )
         phrase = parsed.phrase_query()
         if phrase is not None:
             rank = rank + Case(
-                When(_Matches(F("search_vector"), phrase), then=Value(BOOST_PHRASE)),
+                When(_Matches(F("rank_vector"), phrase), then=Value(BOOST_PHRASE)),
                 default=Value(0.0),
             )
     if parsed.identifiers:
@@ -744,7 +740,7 @@ def rank_expression(parsed):
 
 def matching_titles(queryset, parsed):
     query = parsed.tsquery()
-    return queryset.filter(search_vector=query).filter(_Matches(_FilteredVector("a"), query))
+    return queryset.filter(search_vector=query).filter(_Matches(_weights_of("a"), query))
 
 
 def _matching_rows(model, vector, query):
@@ -768,7 +764,7 @@ def conditions_q(parsed):
     query = parsed.tsquery()
     conditions = _matching_rows(Condition, SearchVector("name", config=SEARCH_CONFIG), query)
     return (
-        (Q(search_vector=query) & Q(_Matches(_FilteredVector("b"), query)))
+        (Q(search_vector=query) & Q(_Matches(_weights_of("b"), query)))
         | Q(Exists(TrialCondition.objects.filter(trial=OuterRef("pk"), condition__in=conditions)))
         | _mesh_q(query, [MeshKind.CONDITION, MeshKind.CONDITION_ANCESTOR])
     )

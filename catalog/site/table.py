@@ -90,7 +90,7 @@ def page(search, total):
     rows = (
         search.ordered()
         .select_related("lead_sponsor", "msc")
-        .defer("source_record", "source_extra", "search_vector")
+        .defer("source_record", "source_extra", "search_vector", "rank_vector")
         .prefetch_related(
             Prefetch(
                 "collaboration_set", queryset=Collaboration.objects.select_related("organization")

@@ -297,3 +297,27 @@ def test_a_search_vector_does_not_depend_on_where_its_rows_lie_on_disk(bundled_c
     fulltext.update_search_vectors(Trial.objects.filter(pk=trial.pk))
     after = Trial.objects.values_list("search_vector", flat=True).get(pk=trial.pk)
     assert after == before
+
+
+def test_words_of_the_long_texts_find_a_trial_but_only_its_other_texts_rank_it(bundled_catalog):
+    """The rank reads ``rank_vector``, the search vector without its D lexemes (descriptions,
+    eligibility), which PostgreSQL keeps in step with it whoever writes the trial."""
+    from django.db import connection
+
+    trial = Trial.objects.order_by("nct_id").first()
+    Trial.objects.filter(pk=trial.pk).update(
+        detailed_description="Assessed with the quokkameter scale.",
+        brief_summary="A quollometric study.",
+    )
+    fulltext.update_search_vectors(Trial.objects.filter(pk=trial.pk))
+
+    for word, ranked in (("quokkameter", False), ("quollometric", True)):
+        rows = list(TrialSearch({"q": word}).ordered().values_list("nct_id", "rank"))
+        assert [nct_id for nct_id, _ in rows] == [trial.nct_id]
+        assert (rows[0][1] > 0) is ranked
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM catalog_trial"
+            " WHERE rank_vector IS DISTINCT FROM ts_filter(search_vector, '{a,b,c}')"
+        )
+        assert cursor.fetchone() == (0,)
