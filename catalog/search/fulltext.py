@@ -398,18 +398,32 @@ class ParsedQuery:
                     out.extend((w, False) for w in term.text.split())
         return out
 
-    def tsquery(self, config=SEARCH_CONFIG, *, for_headline=False):
-        """The query as a ``SearchQuery`` expression, or None when nothing is left to match."""
+    def tsquery(self, config=SEARCH_CONFIG, *, for_headline=False, loose=False):
+        """The query as a ``SearchQuery`` expression, or None when nothing is left to match.
+        ``loose``: each phrase's words anywhere in the record, not only next to each other."""
         combined = None
         for group in self.groups:
             alternatives = None
             for term in group.terms:
-                query = _term_query(term, config, for_headline)
+                query = _term_query(term, config, for_headline, loose)
                 alternatives = query if alternatives is None else _either(alternatives, query)
             if group.negated:
                 alternatives = (f"!!({alternatives[0]})", alternatives[1])
             combined = alternatives if combined is None else _both(combined, alternatives)
         return None if combined is None else _Query(*combined)
+
+    def index_tsquery(self):
+        """What the GIN index can answer alone for a search holding phrases (``tsquery`` with
+        ``loose``), or None when it holds none of two words or more, or excludes something (a
+        loose exclusion excludes more). For a phrase, the index sends every trial it finds to be
+        checked against the whole stored vector, read out of line: at 500,000 trials, tens of
+        thousands for a condition whose other names are phrases."""
+        if any(group.negated for group in self.groups):
+            return None
+        exact, loose = self.tsquery(), self.tsquery(loose=True)
+        if exact is None or loose.sql == exact.sql:
+            return None
+        return loose
 
     def phrase_query(self):
         """The words typed, next to each other, when the search is two words or more of which
@@ -452,8 +466,11 @@ def _text_query(text, config, function="plainto_tsquery"):
     return f"{function}(%s::regconfig, %s)", [config, text]
 
 
-def _phrase_query(text, config):
-    return _text_query(_normalised(text), config, "phraseto_tsquery")
+def _phrase_query(text, config, loose=False):
+    text = _normalised(text)
+    if loose and len(text.split()) > 1:
+        return _text_query(text, config)
+    return _text_query(text, config, "phraseto_tsquery")
 
 
 def _either(left, right):
@@ -477,7 +494,7 @@ def _prefix_query(word):
     return sql, [lower, word, word, f"'{lower}':*"]
 
 
-def _member_query(member, config, for_headline):
+def _member_query(member, config, for_headline, loose=False):
     if synonyms.is_abbreviation(member):
         tag = _text_query(synonyms.abbreviation_tag(member), "simple")
         word = _text_query(member, config)
@@ -486,7 +503,7 @@ def _member_query(member, config, for_headline):
         if len(member) > MAX_CAPITALS_ONLY_CHARS and _stem_keeps(member):
             return _either(tag, word)
         return tag
-    return _phrase_query(member, config)
+    return _phrase_query(member, config, loose)
 
 
 def _stem_keeps(word):
@@ -495,11 +512,11 @@ def _stem_keeps(word):
     return not (lower.endswith("s") or lower.endswith("ed") or lower.endswith("ing"))
 
 
-def _term_query(term, config, for_headline=False):
+def _term_query(term, config, for_headline=False, loose=False):
     if term.kind == "word":
         return _text_query(term.text, config)
     if term.kind == "phrase":
-        return _phrase_query(term.text, config)
+        return _phrase_query(term.text, config, loose)
     if term.kind == "prefix":
         if for_headline:
             return _text_query(term.text, config)
@@ -507,7 +524,7 @@ def _term_query(term, config, for_headline=False):
     query, written = None, set()
     members = _marked_members(term.alternatives) if for_headline else term.alternatives
     for member in members:
-        part = _member_query(member, config, for_headline)
+        part = _member_query(member, config, for_headline, loose)
         # Names that differ only in case, commas or hyphens ("COVID-19", "COVID 19"; "Diabetes
         # Mellitus, Type 1", "diabetes mellitus type 1") are one phrase.
         key = (part[0], tuple(_words(text) for text in part[1]))
@@ -685,28 +702,49 @@ class _Matches(Func):
     output_field = BooleanField()
 
 
+def _in_rank_vector(weights):
+    from catalog.models import RANK_VECTOR_WEIGHTS
+
+    return set(weights) <= set(RANK_VECTOR_WEIGHTS)
+
+
 def _weights_of(weights):
     """Only the lexemes of the given weights of the stored vector: of the rank vector, kept in
     the row, when they are among its weights, so that the whole vector is not read."""
-    from catalog.models import RANK_VECTOR_WEIGHTS, WeightsOf
+    from catalog.models import WeightsOf
 
-    vector = "rank_vector" if set(weights) <= set(RANK_VECTOR_WEIGHTS) else "search_vector"
-    return WeightsOf(F(vector), weights)
+    return WeightsOf(F("rank_vector" if _in_rank_vector(weights) else "search_vector"), weights)
 
 
 def search_q(parsed, weights=None):
     """Trials the search matches: the stored vector (all of it, or only ``weights``), or an
-    identifier."""
+    identifier.
+
+    A search holding phrases is found in two steps: the index finds the trials holding the
+    phrases' words anywhere (``index_tsquery``), and each is checked against the rank vector,
+    in its row, before the whole vector, out of line, is read for the few that need it. The
+    two are joined with AND at the top, each with the identifiers, so that PostgreSQL sees the
+    first as the index's own condition and does not test it again on every row."""
     query = parsed.tsquery()
-    condition = Q(pk__in=[])
-    if query is not None:
-        if weights:
-            condition = Q(search_vector=query) & Q(_Matches(_weights_of(weights), query))
-        else:
-            condition = Q(search_vector=query)
-    if parsed.identifiers:
-        condition |= Q(search_ids__overlap=list(parsed.identifiers))
-    return condition
+    index_query = parsed.index_tsquery() if query is not None else None
+    ids = Q(search_ids__overlap=list(parsed.identifiers)) if parsed.identifiers else None
+    if query is None:
+        return ids or Q(pk__in=[])
+    if weights and _in_rank_vector(weights):
+        found = Q(search_vector=index_query or query)
+        exact = Q(_Matches(_weights_of(weights), query))
+    elif weights:
+        found, exact = Q(search_vector=query), Q(_Matches(_weights_of(weights), query))
+    elif index_query is not None:
+        found = Q(search_vector=index_query)
+        exact = Q(_Matches(F("rank_vector"), query)) | Q(search_vector=query)
+    else:
+        found, exact = Q(search_vector=query), None
+    if exact is None:
+        return found | ids if ids else found
+    if ids:
+        return (exact | ids) & (found | ids)
+    return found & exact
 
 
 def matching(queryset, parsed):

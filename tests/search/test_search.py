@@ -321,3 +321,18 @@ def test_words_of_the_long_texts_find_a_trial_but_only_its_other_texts_rank_it(b
             " WHERE rank_vector IS DISTINCT FROM ts_filter(search_vector, '{a,b,c}')"
         )
         assert cursor.fetchone() == (0,)
+
+
+def test_a_phrase_is_found_with_its_words_together_in_any_text_and_never_apart(bundled_catalog):
+    first, second, third = Trial.objects.order_by("nct_id")[:3]
+    texts = {
+        first: {"detailed_description": "Measured on the quokka wallaby scale."},
+        second: {"brief_summary": "A quokka, then later a wallaby."},
+        third: {"brief_title": "Quokka wallaby trial"},
+    }
+    for trial, fields in texts.items():
+        Trial.objects.filter(pk=trial.pk).update(**fields)
+    fulltext.update_search_vectors(Trial.objects.filter(pk__in=[t.pk for t in texts]))
+
+    assert found('"quokka wallaby"') == [third.nct_id, first.nct_id]
+    assert set(found("quokka wallaby")) == {first.nct_id, second.nct_id, third.nct_id}
