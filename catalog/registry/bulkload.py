@@ -83,7 +83,8 @@ class RowShape:
         self.fields = [
             f
             for f in model._meta.concrete_fields
-            if f.column not in self.leading and f.column not in skip
+            # PostgreSQL writes a generated column itself (Trial.rank_vector).
+            if f.column not in self.leading and f.column not in skip and not f.generated
         ]
         self.columns = self.leading + [f.column for f in self.fields]
         self.json = {f.attname for f in self.fields if isinstance(f, JSONField)}
