@@ -145,22 +145,21 @@ FACET_COLUMNS = (
 )
 FACET_SQL = {
     "source": (
-        "SELECT code, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.msc_sources) AS code "
-        "WHERE {b}.msc_is_msc GROUP BY 1"
+        "SELECT code, count(*) FROM (SELECT unnest({b}.msc_sources) AS code FROM {b} "
+        "WHERE {b}.msc_is_msc) AS u GROUP BY 1"
     ),
     "product": (
-        "SELECT code, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.msc_products) AS code "
-        "WHERE {b}.msc_is_msc GROUP BY 1"
+        "SELECT code, count(*) FROM (SELECT unnest({b}.msc_products) AS code FROM {b} "
+        "WHERE {b}.msc_is_msc) AS u GROUP BY 1"
     ),
     "route": (
-        "SELECT code, count(*) FROM {b} CROSS JOIN LATERAL unnest({b}.msc_routes) AS code "
-        "WHERE {b}.msc_is_msc GROUP BY 1"
+        "SELECT code, count(*) FROM (SELECT unnest({b}.msc_routes) AS code FROM {b} "
+        "WHERE {b}.msc_is_msc) AS u GROUP BY 1"
     ),
     "donor": (
-        "SELECT code, count(*) FROM {b} "
-        "CROSS JOIN LATERAL unnest(CASE WHEN {b}.msc_donor = 'both' "
+        "SELECT code, count(*) FROM (SELECT unnest(CASE WHEN {b}.msc_donor = 'both' "
         "THEN ARRAY['both', 'autologous', 'allogeneic'] ELSE ARRAY[{b}.msc_donor] END) AS code "
-        "WHERE {b}.msc_is_msc GROUP BY 1"
+        "FROM {b} WHERE {b}.msc_is_msc) AS u GROUP BY 1"
     ),
     "n_doses": (
         "SELECT {b}.msc_n_doses::text, count(*) FROM {b} "

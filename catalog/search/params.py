@@ -178,7 +178,7 @@ def column_facet(position, column):
 
 def array_facet(position, column):
     """The counts of the values of a trial's array column (a trial counts once per value)."""
-    sql = f"SELECT v, count(*) FROM {{b}} CROSS JOIN LATERAL unnest({{b}}.{column}) AS v GROUP BY 1"
+    sql = f"SELECT v, count(*) FROM (SELECT unnest({{b}}.{column}) AS v FROM {{b}}) AS u GROUP BY 1"
     return Facet(position, sql, columns=(column,))
 
 
@@ -187,7 +187,7 @@ def place_param(name, label, column, position, limit):
     PostgreSQL from the sites: migrations 0022 and 0024), in any case, counted as a facet of its
     ``limit`` most common values."""
     # Each trial lists a name once, in one spelling: the rows need no making distinct per trial.
-    labels = f"SELECT v AS label FROM {{b}}, unnest({{b}}.{column}) AS v"
+    labels = f"SELECT unnest({{b}}.{column}) AS label FROM {{b}}"
     facet = Facet(position, _top_distinct(labels), columns=(column,), limit=limit)
     return Param(name, label, Texts(), filter=f.filter_names(column), facet=facet)
 
@@ -295,8 +295,8 @@ def _top_distinct(labels_sql):
 # then any selected condition name that is no MeSH term, counted from the trials' conditions.
 CONDITION_FACET_SQL = """SELECT y.label, y.n FROM (
        SELECT m.term AS label, x.n
-         FROM (SELECT v AS mesh_id, count(*) AS n FROM {b}, unnest({b}.condition_terms) AS v
-                GROUP BY 1) AS x
+         FROM (SELECT v AS mesh_id, count(*) AS n
+                 FROM (SELECT unnest({b}.condition_terms) AS v FROM {b}) AS u GROUP BY 1) AS x
          JOIN catalog_meshterm m ON m.id = x.mesh_id
        UNION ALL
        SELECT min(c.name), count(DISTINCT tc.trial_id)
@@ -456,10 +456,10 @@ PARAMS = Registry(
             filter=f.filter_sex,
             facet=Facet(
                 15,
-                """SELECT s, count(*) FROM {b} CROSS JOIN LATERAL unnest(CASE {b}.sex
+                """SELECT s, count(*) FROM (SELECT unnest(CASE {b}.sex
                         WHEN 'ALL' THEN ARRAY['FEMALE', 'MALE', 'ALL']
                         WHEN 'FEMALE' THEN ARRAY['FEMALE'] WHEN 'MALE' THEN ARRAY['MALE']
-                        ELSE ARRAY[]::text[] END) AS s GROUP BY 1""",
+                        ELSE ARRAY[]::text[] END) AS s FROM {b}) AS u GROUP BY 1""",
                 choices=(("FEMALE", "Female"), ("MALE", "Male"), ("ALL", "All sexes only")),
                 columns=("sex",),
                 single=True,
