@@ -702,18 +702,13 @@ class _Matches(Func):
     output_field = BooleanField()
 
 
-def _in_rank_vector(weights):
-    from catalog.models import RANK_VECTOR_WEIGHTS
-
-    return set(weights) <= set(RANK_VECTOR_WEIGHTS)
-
-
 def _weights_of(weights):
     """Only the lexemes of the given weights of the stored vector: of the rank vector, kept in
     the row, when they are among its weights, so that the whole vector is not read."""
-    from catalog.models import WeightsOf
+    from catalog.models import RANK_VECTOR_WEIGHTS, WeightsOf
 
-    return WeightsOf(F("rank_vector" if _in_rank_vector(weights) else "search_vector"), weights)
+    in_row = set(weights) <= set(RANK_VECTOR_WEIGHTS)
+    return WeightsOf(F("rank_vector" if in_row else "search_vector"), weights)
 
 
 def search_q(parsed, weights=None):
@@ -726,15 +721,13 @@ def search_q(parsed, weights=None):
     two are joined with AND at the top, each with the identifiers, so that PostgreSQL sees the
     first as the index's own condition and does not test it again on every row."""
     query = parsed.tsquery()
-    index_query = parsed.index_tsquery() if query is not None else None
     ids = Q(search_ids__overlap=list(parsed.identifiers)) if parsed.identifiers else None
     if query is None:
         return ids or Q(pk__in=[])
-    if weights and _in_rank_vector(weights):
+    index_query = parsed.index_tsquery()
+    if weights:
         found = Q(search_vector=index_query or query)
         exact = Q(_Matches(_weights_of(weights), query))
-    elif weights:
-        found, exact = Q(search_vector=query), Q(_Matches(_weights_of(weights), query))
     elif index_query is not None:
         found = Q(search_vector=index_query)
         exact = Q(_Matches(F("rank_vector"), query)) | Q(search_vector=query)
