@@ -11,6 +11,7 @@ import re
 import signal
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
@@ -95,6 +96,12 @@ def trial_with_sites(n=70):
     return row or (None, 0)
 
 
+def forget_stored_page(path):
+    from catalog.models import StoredPage
+
+    StoredPage.objects.filter(trial__nct_id=path.rstrip("/").rsplit("/", 1)[-1]).delete()
+
+
 def scenarios(nct_id):
     search = f"/trials/?{urlencode({'q': SEARCH_WORD})}"
     filtered = f"/trials/?{urlencode({'q': SEARCH_WORD, **FILTERS})}"
@@ -146,6 +153,17 @@ def in_process(paths, args):
         if result.status == "ok" and getattr(result, "sql", None) == getattr(results[0], "sql", 0):
             result.status = IGNORED
     results.append(measure.measure_page("trial page (~70 sites)", paths["trial"], r, w, bare=True))
+    # The same page on its first view after the trial changed: rendered, not read as stored.
+    results.append(
+        measure.measure_page(
+            "trial page, first view after a change",
+            paths["trial"],
+            r,
+            w,
+            client=False,
+            before=partial(forget_stored_page, paths["trial"]),
+        )
+    )
     results.append(measure.measure_page("API v2 page of 100", paths["api"], r, w, bare=True))
     from django.conf import settings
 

@@ -104,9 +104,21 @@ def available(path):
 
 
 def measure_page(
-    name, path, repeats, warmup, *, bare=False, client=True, get=wsgi_get, warm_first=False
+    name,
+    path,
+    repeats,
+    warmup,
+    *,
+    bare=False,
+    client=True,
+    get=wsgi_get,
+    warm_first=False,
+    before=None,
 ):
-    """Time one page: server side, test client, queries and (for list pages) its bare SQL."""
+    """Time one page: server side, test client, queries and (for list pages) its bare SQL.
+    ``before``, if given, is called before each request, untimed."""
+    before = before or (lambda: None)
+
     from django.db import connection
     from django.test import Client
 
@@ -117,6 +129,7 @@ def measure_page(
     if warm_first:  # count the queries of a page served warm (from the cache)
         get(path)
     captured = Captured()
+    before()
     with connection.execute_wrapper(captured):
         status, body, _headers = get(path)
     result.http_status, result.size = status, len(body)
@@ -128,9 +141,11 @@ def measure_page(
     result.sql = [sql for sql, _p, _m in captured.statements]
     result.facet_queries = sum(1 for sql, _p, _m in captured.statements if "GROUP BY" in sql)
     for _ in range(warmup):
+        before()
         get(path)
     result.server = Timing()
     for _ in range(repeats):
+        before()
         started = time.perf_counter()
         get(path)
         result.server.add(time.perf_counter() - started)

@@ -19,7 +19,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
@@ -465,6 +465,24 @@ class TrialQuerySet(models.QuerySet):
         ),
         many_to_many=(("arms", "interventions"),),
     )
+
+    # What a trial page reads when its stored pieces are current (``catalog.site.pages``):
+    # the trial's key, its version, what the related trials' section says of it.
+    STORED_PAGE_COLUMNS = (
+        "nct_id",
+        "version",
+        "record_source",
+        "record_publisher",
+        "last_update_posted",
+        "seed_related_ids",
+    )
+
+    def for_stored_page(self):
+        """The trial with its stored page and stored related trials, in one query: all the
+        trial page reads of it while the stored page is current."""
+        return self.select_related("stored_page", "stored_related").only(
+            *self.STORED_PAGE_COLUMNS, "stored_page", "stored_related"
+        )
 
     def for_page(self):
         """Everything the trial page shows: the trial with its sponsor, MSC profile and stored
@@ -1738,6 +1756,69 @@ class StoredRelatedTrials(models.Model):
 
     def __str__(self):
         return f"{self.trial_id} v{self.version}"
+
+
+class StoredPageQuerySet(models.QuerySet):
+    def keep(self, trial, build, parts, read_at):
+        """Store ``parts`` (the page's pieces, by field name) as ``trial``'s page, rendered by
+        ``build`` (``catalog.site.pages.BUILD``) today from the trial as it was at catalog
+        version ``read_at`` (read before the trial). Returns whether it was stored: not if the
+        catalog has changed since, for the change may be the trial's and its triggers may have
+        run before this page was stored (migration 0027 locks the same row)."""
+        db = router.db_for_write(self.model)
+        with transaction.atomic(using=db):
+            versions = CatalogVersion.objects.using(db).select_for_update(no_key=True)
+            if list(versions.filter(pk=1).values_list("version", flat=True)) != [read_at]:
+                return False
+            page = self.model(
+                trial_id=trial.pk,
+                version=trial.version,
+                build=build,
+                built_on=timezone.localdate(),
+                **parts,
+            )
+            self.using(db).bulk_create(
+                [page],
+                update_conflicts=True,
+                unique_fields=["trial"],
+                update_fields=["version", "build", "built_on", *parts],
+            )
+        return True
+
+
+class StoredPage(models.Model):
+    """A trial page's pieces, rendered on the first view after the trial changed and then
+    served as they are (``catalog.site.pages``). They are the trial's only while ``version`` is
+    the trial's, ``build`` is the running code's and ``built_on`` is today (the page words dates
+    as "4 years ago" and judges statuses by the day). PostgreSQL forgets them itself when a
+    row they were rendered from changes, whoever writes it (migration 0027)."""
+
+    trial = models.OneToOneField(
+        Trial, on_delete=models.CASCADE, primary_key=True, related_name="stored_page"
+    )
+    version = models.PositiveIntegerField(help_text="The trial's version it was rendered from.")
+    build = models.CharField(max_length=16, help_text="The code and templates it was rendered by.")
+    built_on = models.DateField(help_text="The day it was rendered.")
+    title = models.TextField()
+    description = models.TextField()
+    head = models.TextField(help_text="The page's tags in <head>.")
+    header = models.TextField(help_text="The article's opening: header and how to join.")
+    msc = models.TextField(help_text="The MSC profile's section.")
+    body = models.TextField(help_text="The record's sections, summary to history.")
+    shows_msc = models.BooleanField(default=False)
+    shows_results = models.BooleanField(default=False)
+
+    objects = StoredPageQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.trial_id} v{self.version}"
+
+    def is_current(self, trial, build):
+        return (
+            self.version == trial.version
+            and self.build == build
+            and self.built_on == timezone.localdate()
+        )
 
 
 class SyncState(models.Model):

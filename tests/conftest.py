@@ -65,6 +65,15 @@ def bundled_catalog(django_db_setup, django_db_blocker):
         call_command("flush", "--noinput", verbosity=0)
 
 
+@pytest.fixture
+def no_stored_pages(db):
+    """No trial page stored (``StoredPage``): each is rendered on its view, with the most
+    queries, as on its first view after a change."""
+    from catalog.models import StoredPage
+
+    StoredPage.objects.all().delete()
+
+
 DATABASE_FIXTURES = {"db", "transactional_db", "bundled_catalog"}
 
 

@@ -2,14 +2,12 @@
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalog.models import Trial
-from catalog.msc import display as msc_display
 from catalog.registry.ctgov import address_nct_id
 from catalog.search import conditions, fulltext
 from catalog.search.listing import (
@@ -26,9 +24,7 @@ from catalog.site import (
     downloads,
     exports,
     insights,
-    maps,
-    results,
-    sharing,
+    pages,
     table,
 )
 
@@ -214,7 +210,7 @@ def trial_detail(request, nct_id):
         url = reverse("catalog:trial_detail", args=[canonical])
         query = request.META.get("QUERY_STRING")
         return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
-    trial = Trial.objects.public().for_page().filter(nct_id=canonical).first()
+    trial = Trial.objects.public().for_stored_page().filter(nct_id=canonical).first()
     if trial is None:
         reason = Trial.objects.hidden_reason_of(canonical)
         if reason is not None:
@@ -224,19 +220,13 @@ def trial_detail(request, nct_id):
         if current:
             return HttpResponsePermanentRedirect(reverse("catalog:trial_detail", args=[current]))
         return trial_not_found(request, canonical)
-    profile = getattr(trial, "msc", None)
     context = {
         "trial": trial,
-        "msc_profile": profile,
-        "msc_rows": msc_display.profile_rows(profile),
-        "msc_products": msc_display.named_products(profile),
-        "results": results.for_trial(trial),
+        "page": pages.page_of(trial, request),
         "related_trials": Trial.objects.related_for_page(trial, RELATED_TRIALS),
         "listed_related": Trial.objects.public().listed_related(trial),
         "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
-        "site_map": maps.site_map(trial.sites.all(), settings.MAP_TILE_URL),
     }
-    context["citation"] = sharing.citation(trial, context["canonical_url"])
     return render(request, "catalog/trial_detail.html", context)
 
 

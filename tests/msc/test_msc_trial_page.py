@@ -91,7 +91,9 @@ def test_a_trial_giving_no_msc_product_says_so(client, bundled_catalog):
     assert "/trials/?source=" not in msc_section(html)
 
 
-def test_the_profile_costs_no_query(client, bundled_catalog, django_assert_max_num_queries):
+def test_the_profile_costs_no_query(
+    client, bundled_catalog, no_stored_pages, django_assert_max_num_queries
+):
     not_msc = Trial.objects.filter(msc__is_msc=False, is_public=True).values_list(
         "nct_id", flat=True
     )[0]

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 # Apps whose job is to record failed logins: their rows are writes on purpose.
 RECORDS_ATTEMPTS = {"axes"}
-# Figures about the catalog that any visit may compute and keep, as a cache would.
-COMPUTED_FIGURES = {"catalog.SharedFigures"}
+# Figures and pages about the catalog that any visit may compute and keep, as a cache would.
+COMPUTED_FIGURES = {"catalog.SharedFigures", "catalog.StoredPage"}
 
 
 class ScriptFinder(HTMLParser):

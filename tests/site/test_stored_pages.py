@@ -1,0 +1,168 @@
+"""A trial page is rendered on its first view, stored, and served as stored until a row it
+shows changes, the code that renders it changes, or the day turns."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import (
+    CatalogVersion,
+    MscProfile,
+    Organization,
+    Site,
+    StoredPage,
+    Trial,
+    TrialChange,
+)
+from catalog.site import pages
+
+pytestmark = pytest.mark.django_db
+
+SEED = "NCT02883803"
+
+
+@pytest.fixture
+def view(client, django_capture_on_commit_callbacks):
+    """A view of a trial page whose transaction commits, as each request's does on a server,
+    so that a page it rendered is stored."""
+
+    def view(nct_id, **headers):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(f"/trials/{nct_id}/", **headers)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    return view
+
+
+def sample_trials():
+    """Trials whose pages show the most: the most sites, results, an MSC profile, a seed."""
+    most_sites = (
+        Trial.objects.annotate(site_count=Count("sites"))
+        .order_by("-site_count", "nct_id")
+        .values_list("nct_id", flat=True)
+    )
+    with_results = Trial.objects.filter(has_results=True).order_by("nct_id")
+    msc = Trial.objects.filter(msc__is_msc=True).order_by("nct_id")
+    return {
+        most_sites.first(),
+        with_results.values_list("nct_id", flat=True).first(),
+        msc.values_list("nct_id", flat=True).first(),
+        SEED,
+    }
+
+
+def test_a_stored_page_is_served_exactly_as_it_was_rendered(bundled_catalog, view):
+    for nct_id in sample_trials():
+        rendered = view(nct_id)
+        assert StoredPage.objects.filter(trial__nct_id=nct_id).exists()
+        assert view(nct_id) == rendered, nct_id
+
+
+def test_a_stored_page_is_served_in_two_queries_whatever_its_size(bundled_catalog, view, client):
+    counts = set()
+    for nct_id in sample_trials() - {SEED}:  # the seed lists related trials: one query more
+        view(nct_id)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/trials/{nct_id}/").status_code == 200
+        counts.add(len(captured))
+    assert counts == {2}  # the trial with its stored page, the related trials
+
+
+def test_the_page_names_the_address_it_is_asked_at(bundled_catalog, view, settings):
+    settings.ALLOWED_HOSTS = ["one.example", "two.example"]
+    view(SEED, HTTP_HOST="one.example")
+    page = view(SEED, HTTP_HOST="two.example")
+    assert f'<link rel="canonical" href="http://two.example/trials/{SEED}/">' in page
+    assert "one.example" not in page and "stored-page.invalid" not in page
+
+
+def forget_nothing_else(nct_id):
+    """The pages of other trials stay stored when one trial's rows change."""
+    return StoredPage.objects.exclude(trial__nct_id=nct_id).count()
+
+
+@pytest.mark.parametrize(
+    "change, shown",
+    [
+        (
+            lambda t: Site.objects.filter(trial=t).update(facility="Renamed hospital"),
+            "Renamed hospital",
+        ),
+        (
+            lambda t: Trial.objects.filter(pk=t.pk).update(brief_title="A title set by SQL"),
+            "A title set by SQL",
+        ),
+        (
+            lambda t: Organization.objects.filter(pk=t.lead_sponsor_id).update(
+                name="A renamed sponsor"
+            ),
+            "A renamed sponsor",
+        ),
+        (
+            lambda t: MscProfile.objects.filter(trial=t).update(dose_text="a dose set by SQL"),
+            "a dose set by SQL",
+        ),
+    ],
+    ids=["site", "trial row", "shared sponsor", "MSC profile"],
+)
+def test_a_change_to_any_row_the_page_shows_forgets_the_stored_page(
+    bundled_catalog, view, change, shown
+):
+    trial = Trial.objects.filter(msc__is_msc=True, sites__isnull=False).distinct().first()
+    other = Trial.objects.exclude(pk=trial.pk).first()
+    view(trial.nct_id)
+    view(other.nct_id)
+    assert shown not in view(trial.nct_id)
+    change(trial)  # a write that does not bump the trial's version, as an operator's SQL
+    assert not StoredPage.objects.filter(trial=trial).exists()
+    assert StoredPage.objects.filter(trial=other).exists()
+    assert shown in view(trial.nct_id)
+
+
+def test_a_new_record_history_entry_forgets_the_stored_page(bundled_catalog, view):
+    trial = Trial.objects.get(nct_id=SEED)
+    view(SEED)
+    TrialChange.objects.create(
+        trial=trial, version=trial.version, kind="edit", actor="a curator", changes={}
+    )
+    assert not StoredPage.objects.filter(trial=trial).exists()
+
+
+def tamper(nct_id, **fields):
+    """Mark the stored page, so that a page served from it shows, and change ``fields``."""
+    StoredPage.objects.filter(trial__nct_id=nct_id).update(body="<p>THE STORED BODY</p>", **fields)
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [
+        {"built_on": datetime.date.today() - datetime.timedelta(days=1)},
+        {"build": "other code"},
+        {"version": 10**6},
+    ],
+    ids=["rendered yesterday", "by other code", "from an older version"],
+)
+def test_a_page_stored_stale_is_rendered_again(bundled_catalog, view, stale):
+    view(SEED)
+    tamper(SEED)
+    assert "THE STORED BODY" in view(SEED)  # the mark shows while the page is current
+    tamper(SEED, **stale)
+    assert "THE STORED BODY" not in view(SEED)
+    assert StoredPage.objects.get(trial__nct_id=SEED).is_current(
+        Trial.objects.get(nct_id=SEED), pages.build()
+    )  # and the page rendered again is stored
+
+
+def test_a_page_rendered_before_a_change_is_not_stored_after_it(bundled_catalog):
+    trial = Trial.objects.for_page().get(nct_id=SEED)
+    read_at, _ = CatalogVersion.current()
+    parts = pages.render(trial)
+    Site.objects.filter(trial=trial).update(facility="Moved after the page was read")
+    assert not StoredPage.objects.keep(trial, pages.build(), parts, read_at)
+    assert not StoredPage.objects.filter(trial=trial).exists()
+    read_at, _ = CatalogVersion.current()
+    assert StoredPage.objects.keep(trial, pages.build(), parts, read_at)
