@@ -19,7 +19,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models, router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower, Upper
 from django.urls import reverse
@@ -466,23 +466,10 @@ class TrialQuerySet(models.QuerySet):
         many_to_many=(("arms", "interventions"),),
     )
 
-    # What a trial page reads when its stored pieces are current (``catalog.site.pages``):
-    # the trial's key, its version, what the related trials' section says of it.
-    STORED_PAGE_COLUMNS = (
-        "nct_id",
-        "version",
-        "record_source",
-        "record_publisher",
-        "last_update_posted",
-        "seed_related_ids",
-    )
-
     def for_stored_page(self):
-        """The trial with its stored page and stored related trials, in one query: all the
-        trial page reads of it while the stored page is current."""
-        return self.select_related("stored_page", "stored_related").only(
-            *self.STORED_PAGE_COLUMNS, "stored_page", "stored_related"
-        )
+        """The trial's key and version with its stored page, in one query: all the trial page
+        reads while the stored page is current (``catalog.site.pages``)."""
+        return self.select_related("stored_page").only("nct_id", "version", "stored_page")
 
     def for_page(self):
         """Everything the trial page shows: the trial with its sponsor, MSC profile and stored
@@ -534,14 +521,20 @@ class TrialQuerySet(models.QuerySet):
         "last_update_posted",
     )
 
+    def has_current_related(self, trial):
+        """Whether ``trial`` (from ``for_page``) has a stored list of related trials scored at
+        its version."""
+        stored = getattr(trial, "stored_related", None)
+        return stored is not None and stored.version == trial.version
+
     def related_for_page(self, trial, limit=5):
         """The public trials most like ``trial``, best first: its stored list
         (``StoredRelatedTrials``, kept by the writers) read by primary key in one query while
         it is the trial's current one, scored afresh by ``related_to`` otherwise. ``trial`` comes
         from ``for_page``, which reads its stored list with it."""
-        stored = getattr(trial, "stored_related", None)
-        if stored is None or stored.version != trial.version:
+        if not self.has_current_related(trial):
             return list(self.related_to(trial, limit))
+        stored = trial.stored_related
         found = self.public().filter(pk__in=stored.trial_ids).only(*self.RELATED_COLUMNS)
         found = {other.pk: other for other in found}
         return [found[pk] for pk in stored.trial_ids if pk in found][:limit]
@@ -887,6 +880,12 @@ class Trial(models.Model):
             GinIndex(UpperAll("countries"), name="trial_country_keys_gin"),
             GinIndex(UpperAll("cities"), name="trial_city_keys_gin"),
             GinIndex(fields=["intervention_types"], name="trial_intervention_types_gin"),
+            # The few trials listing others (seed documents), found when one they list changes.
+            GinIndex(
+                fields=["seed_related_ids"],
+                name="trial_seed_related_gin",
+                condition=~Q(seed_related_ids=[]),
+            ),
             # The list's orders, newest first with missing values last (ascending orders use
             # the single-column indexes).
             models.Index(
@@ -1767,6 +1766,10 @@ class StoredPageQuerySet(models.QuerySet):
         run before this page was stored (migration 0027 locks the same row)."""
         db = router.db_for_write(self.model)
         with transaction.atomic(using=db):
+            with connections[db].cursor() as cursor:
+                # A stored page can always be rendered again: its commit need not wait for the
+                # disk (a crash may lose the last pages stored, never anything else).
+                cursor.execute("SET LOCAL synchronous_commit = off")
             versions = CatalogVersion.objects.using(db).select_for_update(no_key=True)
             if list(versions.filter(pk=1).values_list("version", flat=True)) != [read_at]:
                 return False
@@ -1803,10 +1806,8 @@ class StoredPage(models.Model):
     description = models.TextField()
     head = models.TextField(help_text="The page's tags in <head>.")
     header = models.TextField(help_text="The article's opening: header and how to join.")
-    msc = models.TextField(help_text="The MSC profile's section.")
-    body = models.TextField(help_text="The record's sections, summary to history.")
-    shows_msc = models.BooleanField(default=False)
-    shows_results = models.BooleanField(default=False)
+    body = models.TextField(help_text="The rest of the article: MSC profile to history.")
+    related = models.TextField(help_text="The related trials.")
 
     objects = StoredPageQuerySet.as_manager()
 

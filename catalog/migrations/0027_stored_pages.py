@@ -2,14 +2,15 @@
 
 from importlib import import_module
 
+import django.contrib.postgres.indexes
 import django.db.models.deletion
 from django.db import migrations, models
 
 # A trial's stored page (``StoredPage``) is forgotten by PostgreSQL itself whenever a row it
 # was rendered from changes, whoever writes it, as its stored study is (0018_stored_studies,
 # whose lists of source tables this reads rather than repeats). The page shows more than the
-# study: the judged status and every other column of the trial's row, its MSC profile and its
-# record history. Statement triggers with transition tables: a COPY or a bulk insert costs one
+# study: the judged status and every other column of the trial's row, its MSC profile, its
+# record history and its related trials (their own rows included). Statement triggers with transition tables: a COPY or a bulk insert costs one
 # DELETE per statement. A TRUNCATE of a source table forgets every page. The trial's version is
 # not enough to tell a stale page: a raw UPDATE leaves it as it was, and a page rendered from a
 # replica or just before a change can reach the table after the change forgot the old one.
@@ -47,10 +48,21 @@ $$;
 """
 
 _OWN = "SELECT trial_id FROM %1$s"
+# A trial's row is shown on its own page and on the pages listing it as related: the related
+# trials stored for them (a page is stored only with its trial's current list, see
+# catalog.site.pages), and those of the trials whose seed document lists its NCT ID.
+TRIAL_SHOWN = (
+    "SELECT id FROM %1$s"
+    " UNION SELECT r.trial_id FROM catalog_storedrelatedtrials r"
+    " WHERE r.trial_ids && ARRAY(SELECT id::integer FROM %1$s)"
+    " UNION SELECT t.id FROM catalog_trial t WHERE t.seed_related_ids <> '{}'"
+    " AND t.seed_related_ids && ARRAY(SELECT nct_id FROM %1$s)"
+)
 SOURCES = {
     **STUDIES.SOURCES,
     "catalog_mscprofile": _OWN,
     "catalog_trialchange": _OWN,
+    "catalog_storedrelatedtrials": _OWN,
 }
 
 
@@ -70,6 +82,22 @@ def _trigger(table, event, query=""):
     return create, f"DROP TRIGGER IF EXISTS {name} ON {table};\n"
 
 
+# The pages' text compressed with lz4 where the server has it (several times faster to write
+# than the default, pglz, for about the same size); the embedded server is built without it.
+COMPRESSION = """
+DO $$
+BEGIN
+    ALTER TABLE catalog_storedpage
+        ALTER COLUMN head SET COMPRESSION lz4,
+        ALTER COLUMN header SET COMPRESSION lz4,
+        ALTER COLUMN related SET COMPRESSION lz4,
+        ALTER COLUMN body SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+    NULL;
+END
+$$;
+"""
+
 TRIGGERS = [
     *(
         _trigger(t, e, q)
@@ -77,9 +105,7 @@ TRIGGERS = [
         for e in ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
     ),
     *(_trigger(t, "UPDATE", q) for t, q in STUDIES.SHARED.items()),
-    # The trial's own row: any change to it (a new trial has no page yet; a deleted one takes
-    # its page with it).
-    _trigger("catalog_trial", "UPDATE", "SELECT id FROM new_rows"),
+    *(_trigger("catalog_trial", e, TRIAL_SHOWN) for e in ("INSERT", "UPDATE", "DELETE")),
 ]
 
 
@@ -122,14 +148,23 @@ class Migration(migrations.Migration):
                     "header",
                     models.TextField(help_text="The article's opening: header and how to join."),
                 ),
-                ("msc", models.TextField(help_text="The MSC profile's section.")),
-                ("body", models.TextField(help_text="The record's sections, summary to history.")),
-                ("shows_msc", models.BooleanField(default=False)),
-                ("shows_results", models.BooleanField(default=False)),
+                (
+                    "body",
+                    models.TextField(help_text="The rest of the article: MSC profile to history."),
+                ),
+                ("related", models.TextField(help_text="The related trials.")),
             ],
         ),
+        migrations.AddIndex(
+            model_name="trial",
+            index=django.contrib.postgres.indexes.GinIndex(
+                condition=models.Q(("seed_related_ids", []), _negated=True),
+                fields=["seed_related_ids"],
+                name="trial_seed_related_gin",
+            ),
+        ),
         migrations.RunSQL(
-            FUNCTION + "".join(create for create, _ in TRIGGERS),
+            COMPRESSION + FUNCTION + "".join(create for create, _ in TRIGGERS),
             "".join(drop for _, drop in TRIGGERS)
             + "DROP FUNCTION IF EXISTS catalog_forget_stored_pages();",
         ),

@@ -1,10 +1,10 @@
 """The trial page's pieces, rendered once and then served as stored (``StoredPage``).
 
-Rendering a trial page (its record, sites, results and history through the templates) costs
-several times what reading it does, and a page changes only when its trial does. So the pieces
-that depend on the trial alone are rendered on the first view after the trial changed, stored,
-and served from then on; what depends on other trials or on the request (the related trials,
-the compare link, the contents' "Related trials" entry) is rendered on each view.
+Rendering a trial page (its record, sites, results, history and related trials through the
+templates) costs several times what reading it does, and a page changes only when its trial
+or a trial it lists does. So its pieces are rendered on the first view after such a change,
+stored, and served from then on; only the compare link, which depends on the request, is
+rendered on each view.
 
 A stored page is served only while it is current (``StoredPage.is_current``): rendered from the
 trial's version, by the running code (``build``), today. PostgreSQL forgets it when any row it
@@ -31,9 +31,10 @@ from catalog.msc import display as msc_display
 from catalog.site import maps, results, sharing
 
 ORIGIN = "https://stored-page.invalid"
-PIECES = ("title", "description", "head", "header", "msc", "body")
+RELATED_TRIALS = 5
+PIECES = ("title", "description", "head", "header", "body", "related")
 # The pieces that are HTML, escaped when rendered; the others are text, escaped when shown.
-HTML_PIECES = ("head", "header", "msc", "body")
+HTML_PIECES = ("head", "header", "body", "related")
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ def build():
 
 def page_of(trial, request):
     """The trial page's pieces for ``request`` by ``PIECES`` (``HTML_PIECES`` as safe strings,
-    the others as text) and the flags ``shows_msc`` and ``shows_results``: the stored ones if
-    current, else rendered and stored. ``trial`` comes from ``Trial.objects.for_stored_page()``."""
+    the others as text): the stored ones if current, else rendered and stored. ``trial`` comes
+    from ``Trial.objects.for_stored_page()``."""
     stored = getattr(trial, "stored_page", None)
     if stored is None or not stored.is_current(trial, build()):
         stored = _render_and_keep(trial.pk)
@@ -64,8 +65,6 @@ def page_of(trial, request):
     page = {name: getattr(stored, name) for name in PIECES}
     for name in HTML_PIECES:
         page[name] = mark_safe(page[name].replace(ORIGIN, origin))
-    page["shows_msc"] = stored.shows_msc
-    page["shows_results"] = stored.shows_results
     return page
 
 
@@ -73,13 +72,14 @@ def render(trial):
     """The pieces of ``trial`` (read with ``Trial.objects.for_page()``) by field name."""
     canonical_url = ORIGIN + trial.get_absolute_url()
     profile = getattr(trial, "msc", None)
-    trial_results = results.for_trial(trial)
     context = {
         "trial": trial,
         "msc_profile": profile,
         "msc_rows": msc_display.profile_rows(profile),
         "msc_products": msc_display.named_products(profile),
-        "results": trial_results,
+        "results": results.for_trial(trial),
+        "related_trials": Trial.objects.related_for_page(trial, RELATED_TRIALS),
+        "listed_related": Trial.objects.public().listed_related(trial),
         "canonical_url": canonical_url,
         "citation": sharing.citation(trial, canonical_url),
         "site_map": maps.site_map(trial.sites.all(), settings.MAP_TILE_URL),
@@ -89,10 +89,8 @@ def render(trial):
         "description": sharing.description(trial),
         "head": render_to_string("catalog/includes/trial_meta.html", context),
         "header": render_to_string("catalog/includes/trial_opening.html", context),
-        "msc": render_to_string("catalog/includes/trial_msc.html", context),
         "body": render_to_string("catalog/includes/trial_body.html", context),
-        "shows_msc": bool(profile),
-        "shows_results": bool(trial_results),
+        "related": render_to_string("catalog/includes/related_trials.html", context),
     }
 
 
@@ -101,8 +99,10 @@ def _render_and_keep(pk):
     trial = Trial.objects.for_page().get(pk=pk)
     parts = render(trial)
     # Stored once the request's transaction commits (at once, outside one): never a page of
-    # writes that may yet be rolled back.
-    transaction.on_commit(partial(_keep, trial, parts, read_at))
+    # writes that may yet be rolled back. Only with the trial's current list of related trials,
+    # whose trials' changes forget it (a list scored afresh, on this view, is nowhere stored).
+    if Trial.objects.has_current_related(trial):
+        transaction.on_commit(partial(_keep, trial, parts, read_at))
     return StoredPage(trial=trial, **parts)
 
 

@@ -30,7 +30,6 @@ from catalog.site import (
 
 HOME_LATEST = 8
 HOME_CONDITIONS = 12
-RELATED_TRIALS = 5
 
 
 @require_safe
@@ -223,8 +222,6 @@ def trial_detail(request, nct_id):
     context = {
         "trial": trial,
         "page": pages.page_of(trial, request),
-        "related_trials": Trial.objects.related_for_page(trial, RELATED_TRIALS),
-        "listed_related": Trial.objects.public().listed_related(trial),
         "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
     }
     return render(request, "catalog/trial_detail.html", context)
