@@ -126,7 +126,7 @@ def measure_page(
     if not available(path):
         result.status = NOT_AVAILABLE
         return result
-    if warm_first:  # count the queries of a page served warm (from the cache)
+    if warm_first:  # count the queries of a page served warm (from a cache or as stored)
         get(path)
     captured = Captured()
     before()
