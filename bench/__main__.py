@@ -29,6 +29,10 @@ IGNORED = "query ignored (same SQL as the list)"
 WARMUP_PER_WORKER = 4
 
 
+def gunicorn_warmup(args):
+    return max(args.warmup, WARMUP_PER_WORKER * args.workers)
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--size", default="1538", help="Trials to measure at, or 'smoke'.")
@@ -229,8 +233,9 @@ def over_http(paths, args, out_dir, nct_id):
         ):
             # Each worker's first request of a page fills caches of its own (vocabulary,
             # templates, counts): the warm-up reaches every worker, as Datasette's one process.
-            warmup = max(args.warmup, WARMUP_PER_WORKER * args.workers)
-            status, _size, timing = loopback.sequential(port, paths[key], args.repeats, warmup)
+            status, _size, timing = loopback.sequential(
+                port, paths[key], args.repeats, gunicorn_warmup(args)
+            )
             sequential.append((f"catalog: {name} (gunicorn)", status, timing))
         for name, key in (
             ("trial page", "trial"),
@@ -399,7 +404,7 @@ def markdown_section(args, run):
     ]
     over_loopback = (
         f"Over loopback, one request at a time (gunicorn, {args.workers} sync workers, cache off, "
-        f"{max(args.warmup, WARMUP_PER_WORKER * args.workers)} warm-up requests so that every "
+        f"{gunicorn_warmup(args)} warm-up requests so that every "
         f"worker has answered; Datasette, {args.warmup}: its search `{peer_path}`, its one-word "
         "search without the filters, and its page of the same trial's row):"
     )

@@ -1760,7 +1760,7 @@ class StoredRelatedTrials(models.Model):
 class StoredPageQuerySet(models.QuerySet):
     def keep(self, trial, build, parts, read_at):
         """Store ``parts`` (the page's pieces, by field name) as ``trial``'s page, rendered by
-        ``build`` (``catalog.site.pages.BUILD``) today from the trial as it was at catalog
+        ``build`` (``catalog.site.pages.build()``) today from the trial as it was at catalog
         version ``read_at`` (read before the trial). Returns whether it was stored: not if the
         catalog has changed since, for the change may be the trial's and its triggers may have
         run before this page was stored (migration 0027 locks the same row)."""

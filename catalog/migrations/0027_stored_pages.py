@@ -10,10 +10,11 @@ from django.db import migrations, models
 # was rendered from changes, whoever writes it, as its stored study is (0018_stored_studies,
 # whose lists of source tables this reads rather than repeats). The page shows more than the
 # study: the judged status and every other column of the trial's row, its MSC profile, its
-# record history and its related trials (their own rows included). Statement triggers with transition tables: a COPY or a bulk insert costs one
-# DELETE per statement. A TRUNCATE of a source table forgets every page. The trial's version is
-# not enough to tell a stale page: a raw UPDATE leaves it as it was, and a page rendered from a
-# replica or just before a change can reach the table after the change forgot the old one.
+# record history and its related trials (their own rows included). Statement triggers with
+# transition tables: a COPY or a bulk insert costs one DELETE per statement. A TRUNCATE of a
+# source table forgets every page. The trial's version is not enough to tell a stale page: a
+# raw UPDATE leaves it as it was, and a page rendered from a replica or just before a change can
+# reach the table after the change forgot the old one.
 STUDIES = import_module("catalog.migrations.0018_stored_studies")
 
 FUNCTION = """

@@ -79,11 +79,6 @@ def test_the_page_names_the_address_it_is_asked_at(bundled_catalog, view, settin
     assert "one.example" not in page and "stored-page.invalid" not in page
 
 
-def forget_nothing_else(nct_id):
-    """The pages of other trials stay stored when one trial's rows change."""
-    return StoredPage.objects.exclude(trial__nct_id=nct_id).count()
-
-
 @pytest.mark.parametrize(
     "change, shown",
     [
