@@ -471,6 +471,44 @@ class TrialQuerySet(models.QuerySet):
         reads while the stored page is current (``catalog.site.pages``)."""
         return self.select_related("stored_page").only("nct_id", "version", "stored_page")
 
+    # What a list result's card shows (``catalog.site.cards``).
+    CARD_COLUMNS = (
+        "nct_id",
+        "version",
+        "brief_title",
+        "acronym",
+        "overall_status",
+        "current_status",
+        "phases",
+        "enrollment_count",
+        "enrollment_type",
+        "start_date",
+        "start_date_precision",
+        "last_update_posted",
+        "brief_summary",
+        "has_results",
+        "lead_sponsor__name",
+        *(f"msc__{name}" for name in ("is_msc", "sources", "donor", "routes", "dose_min")),
+        *(f"msc__{name}" for name in ("dose_max", "dose_unit", "n_doses", "dose_implausible")),
+    )
+
+    def for_card(self):
+        """Everything a list result's card shows, in two queries: the trials with their
+        sponsor and MSC profile, then their conditions (as ``condition_links``, a list)."""
+        return (
+            self.select_related("lead_sponsor", "msc")
+            .only(*self.CARD_COLUMNS)
+            .prefetch_related(
+                # A list (to_attr), not a queryset per trial: Django builds a queryset for each
+                # row it prefetches into a manager, which cost more than the query itself.
+                models.Prefetch(
+                    "trialcondition_set",
+                    queryset=TrialCondition.objects.select_related("condition"),
+                    to_attr="condition_links",
+                )
+            )
+        )
+
     def for_page(self):
         """Everything the trial page shows: the trial with its sponsor, MSC profile and stored
         related trials in one query, and its relations (sites, arms with their interventions,
@@ -1757,6 +1795,18 @@ class StoredRelatedTrials(models.Model):
         return f"{self.trial_id} v{self.version}"
 
 
+def _unchanged_since(db, read_at):
+    """Whether the catalog is still at version ``read_at``, its version's row locked until the
+    transaction ends (as the triggers that forget stored pages and cards lock it first,
+    migration 0027): what is stored meanwhile was rendered from the rows as they are."""
+    with connections[db].cursor() as cursor:
+        # A stored page or card can always be rendered again: its commit need not wait for
+        # the disk (a crash may lose the last ones stored, never anything else).
+        cursor.execute("SET LOCAL synchronous_commit = off")
+    versions = CatalogVersion.objects.using(db).select_for_update(no_key=True)
+    return list(versions.filter(pk=1).values_list("version", flat=True)) == [read_at]
+
+
 class StoredPageQuerySet(models.QuerySet):
     def keep(self, trial, build, parts, read_at):
         """Store ``parts`` (the page's pieces, by field name) as ``trial``'s page, rendered by
@@ -1766,12 +1816,7 @@ class StoredPageQuerySet(models.QuerySet):
         run before this page was stored (migration 0027 locks the same row)."""
         db = router.db_for_write(self.model)
         with transaction.atomic(using=db):
-            with connections[db].cursor() as cursor:
-                # A stored page can always be rendered again: its commit need not wait for the
-                # disk (a crash may lose the last pages stored, never anything else).
-                cursor.execute("SET LOCAL synchronous_commit = off")
-            versions = CatalogVersion.objects.using(db).select_for_update(no_key=True)
-            if list(versions.filter(pk=1).values_list("version", flat=True)) != [read_at]:
+            if not _unchanged_since(db, read_at):
                 return False
             page = self.model(
                 trial_id=trial.pk,
@@ -1820,6 +1865,57 @@ class StoredPage(models.Model):
             and self.build == build
             and self.built_on == timezone.localdate()
         )
+
+
+class StoredCardQuerySet(models.QuerySet):
+    def keep(self, cards, build, read_at):
+        """Store ``cards`` (``{trial: parts by field name}``) as the trials' cards, rendered by
+        ``build`` from the trials as they were at catalog version ``read_at`` (read before the
+        trials). Returns whether they were stored: not if the catalog has changed since."""
+        db = router.db_for_write(self.model)
+        with transaction.atomic(using=db):
+            if not _unchanged_since(db, read_at):
+                return False
+            rows = [
+                self.model(trial_id=trial.pk, version=trial.version, build=build, **parts)
+                for trial, parts in cards.items()
+            ]
+            self.using(db).bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["trial"],
+                update_fields=["version", "build", *StoredCard.PARTS],
+            )
+        return True
+
+
+class StoredCard(models.Model):
+    """A list result's card, the parts of it that change only with the trial, rendered on its
+    first listing after the trial changed and then served as they are (``catalog.site.cards``).
+    The search's snippet and notes and the words for the record's age ("4 years ago") go
+    between them on each view. The parts are the trial's only while ``version`` is the trial's
+    and ``build`` the running code's; PostgreSQL forgets them with the trial's stored page
+    (migration 0028)."""
+
+    PARTS = ("opening", "summary", "closing", "ending")
+
+    trial = models.OneToOneField(
+        Trial, on_delete=models.CASCADE, primary_key=True, related_name="stored_card"
+    )
+    version = models.PositiveIntegerField(help_text="The trial's version it was rendered from.")
+    build = models.CharField(max_length=16, help_text="The code and templates it was rendered by.")
+    opening = models.TextField(help_text="Title, status, phases, dates and MSC values.")
+    summary = models.TextField(help_text="The summary's opening, shown when not searching.")
+    closing = models.TextField(help_text="Conditions, and the sponsor up to the record's age.")
+    ending = models.TextField(help_text="What follows the record's age.")
+
+    objects = StoredCardQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.trial_id} v{self.version}"
+
+    def is_current(self, trial, build):
+        return self.version == trial.version and self.build == build
 
 
 class SyncState(models.Model):

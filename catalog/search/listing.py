@@ -13,13 +13,12 @@ import json
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import F, FloatField, Prefetch, Q, Value
+from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.urls import reverse
 
-from catalog.models import Trial, TrialCondition
-from catalog.msc import display as msc_display
+from catalog.models import Trial
 from catalog.places.gazetteer import gazetteer
 from catalog.search import facets, fulltext
 from catalog.search.params import MSC_PROFILE, PARAMS
@@ -53,34 +52,16 @@ SORT_CHOICES = (
 )
 DEFAULT_SORT = "-updated"
 
-# The columns a result row shows.
+# The columns a result reads beside its stored card (catalog.site.cards): those of what
+# changes per day (the record's age, the status it had when it aged), and the version that
+# tells whether the card is current. A search reads the summary its snippet is cut from too.
 LIST_FIELDS = (
     "nct_id",
-    "brief_title",
-    "acronym",
+    "version",
+    "last_update_posted",
     "overall_status",
     "current_status",
-    "status_verified_date",
-    "phases",
-    "study_type",
-    "enrollment_count",
-    "enrollment_type",
-    "start_date",
-    "start_date_precision",
-    "last_update_posted",
-    "brief_summary",
-    "has_results",
-    "lead_sponsor__name",
-    # The MSC values each result shows (catalog.msc.display.list_values), in the same query.
-    "msc__is_msc",
-    "msc__sources",
-    "msc__donor",
-    "msc__routes",
-    "msc__dose_min",
-    "msc__dose_max",
-    "msc__dose_unit",
-    "msc__n_doses",
-    "msc__dose_implausible",
+    "stored_card",
 )
 
 
@@ -283,22 +264,10 @@ class TrialSearch:
             paginator = Paginator(Trial.objects.none(), self.per_page)
             paginator.count = 0
             return paginator.get_page(1)
-        rows = (
-            self.ordered()
-            .select_related("lead_sponsor", "msc")
-            .only(*LIST_FIELDS)
-            .prefetch_related(
-                # A list (to_attr), not a queryset per trial: Django builds a queryset for each
-                # row it prefetches into a manager, which cost more than the query itself.
-                Prefetch(
-                    "trialcondition_set",
-                    queryset=TrialCondition.objects.select_related("condition"),
-                    to_attr="condition_links",
-                )
-            )
-        )
+        rows = self.ordered().select_related("stored_card").only(*LIST_FIELDS)
         if self.searching:
             rows = rows.annotate(headline=fulltext.headline_expression(self.parsed))
+            rows = rows.only(*LIST_FIELDS, "brief_summary")
         rows = self.query.annotate(rows)
         paginator = Paginator(rows, self.per_page)
         paginator.count = total  # known already
@@ -310,10 +279,9 @@ class TrialSearch:
             )
         page = paginator.get_page(self.page_number)
         for trial in page.object_list:
-            trial.snippet = fulltext.snippet_html(
-                getattr(trial, "headline", ""), trial.brief_summary
+            trial.snippet = (
+                fulltext.snippet_html(trial.headline, trial.brief_summary) if self.searching else ""
             )
-            trial.msc_values = msc_display.list_values(getattr(trial, "msc", None))
             trial.notes = self.query.notes(trial)
         return page
 

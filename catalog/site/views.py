@@ -19,6 +19,7 @@ from catalog.search.listing import (
 from catalog.search.params import PARAMS
 from catalog.search.query import PAGING_PARAMS, list_url
 from catalog.site import (
+    cards,
     charts,
     compare,
     downloads,
@@ -76,6 +77,7 @@ def trial_list(request):
     search = TrialSearch(request.GET)
     counts = search.facet_counts()
     page = search.results(counts.total)
+    cards.attach(page.object_list)
     suggestion = search.suggestion()
     # An NCT ID that finds nothing: where else to look, rather than a dead end.
     no_trial = search.searching and not counts.total

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 # Apps whose job is to record failed logins: their rows are writes on purpose.
 RECORDS_ATTEMPTS = {"axes"}
 # Figures and pages about the catalog that any visit may compute and keep, as a cache would.
-COMPUTED_FIGURES = {"catalog.SharedFigures", "catalog.StoredPage"}
+COMPUTED_FIGURES = {"catalog.SharedFigures", "catalog.StoredPage", "catalog.StoredCard"}
 
 
 class ScriptFinder(HTMLParser):
@@ -114,9 +114,7 @@ def sent_in_process(requests):
     failures = []
     for hostile in requests:
         response = send(hostile)
-        raw = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        )
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
         body = raw.decode("utf-8", "replace")
         found = problems(
             response.status_code, response.get("Content-Type", ""), body, dict(response.items())
