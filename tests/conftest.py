@@ -74,6 +74,15 @@ def no_stored_pages(db):
     StoredPage.objects.all().delete()
 
 
+@pytest.fixture
+def no_stored_cards(db):
+    """No list result's card stored (``StoredCard``, as a server's requests store them): each
+    list renders its cards, with the most queries, as on its first view after a change."""
+    from catalog.models import StoredCard
+
+    StoredCard.objects.all().delete()
+
+
 DATABASE_FIXTURES = {"db", "transactional_db", "bundled_catalog"}
 
 

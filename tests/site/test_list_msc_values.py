@@ -108,7 +108,7 @@ def test_ticked_values_stay_at_the_top_of_their_facet(client, bundled_catalog):
     assert first.groups() == ("dental_pulp", " checked")
 
 
-def test_the_msc_values_cost_no_query(client, bundled_catalog):
+def test_the_msc_values_cost_no_query(client, bundled_catalog, no_stored_cards):
     client.get(LIST)  # the whole catalog's counts, kept until the catalog changes
     for query in ({"per_page": 10}, {"per_page": 100}, {"per_page": 100, "q": "cells"}):
         with CaptureQueriesContext(connection) as captured:
