@@ -61,7 +61,6 @@ LIST_FIELDS = (
     "last_update_posted",
     "overall_status",
     "current_status",
-    "stored_card",
 )
 
 
@@ -264,7 +263,7 @@ class TrialSearch:
             paginator = Paginator(Trial.objects.none(), self.per_page)
             paginator.count = 0
             return paginator.get_page(1)
-        rows = self.ordered().select_related("stored_card").only(*LIST_FIELDS)
+        rows = self.ordered().only(*LIST_FIELDS)
         if self.searching:
             rows = rows.annotate(headline=fulltext.headline_expression(self.parsed))
             rows = rows.only(*LIST_FIELDS, "brief_summary")

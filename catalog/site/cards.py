@@ -4,7 +4,7 @@ A list page shows 25 results (up to 100), and building each one's objects (the t
 sponsor, MSC profile and conditions) and rendering its card cost more than finding them. A
 card changes only when its trial does, so its parts are rendered on the first listing after
 such a change, stored, and served from then on: the list then reads its page of results with
-their stored cards in one query. What changes per search or per day (the snippet, the notes of
+their stored cards in two queries. What changes per search or per day (the snippet, the notes of
 the parameters in use, the record's age in words) is put between the parts on each view
 (``templates/catalog/fragments/results.jinja``).
 
@@ -31,15 +31,23 @@ logger = logging.getLogger(__name__)
 
 
 def attach(results):
-    """Give each of ``results`` (a page of ``TrialSearch.results()``, read with their stored
-    cards) its ``card``: its parts by ``StoredCard.PARTS`` as safe HTML, the stored ones if
-    current, else rendered now and stored once the request commits."""
+    """Give each of ``results`` (a page of ``TrialSearch.results()``) its ``card``: its parts
+    by ``StoredCard.PARTS`` as safe HTML, the stored ones if current, else rendered now and
+    stored once the request commits. One query when all are stored."""
+    # Read apart from the page, by primary key: joined to a search's page, the cards of all
+    # its matches were read before the page was cut to 25.
+    stored = StoredCard.objects.filter(trial__in=[trial.pk for trial in results])
+    cards = {card.trial_id: card for card in stored}
     current = build()
-    stale = [trial.pk for trial in results if not _is_current(trial, current)]
-    fresh = _render_and_keep(stale) if stale else {}
+    stale = [
+        trial.pk
+        for trial in results
+        if trial.pk not in cards or not cards[trial.pk].is_current(trial, current)
+    ]
+    if stale:
+        cards.update(_render_and_keep(stale))
     for trial in results:
-        card = fresh.get(trial.pk) or trial.stored_card
-        trial.card = {name: Markup(getattr(card, name)) for name in StoredCard.PARTS}
+        trial.card = {name: Markup(getattr(cards[trial.pk], name)) for name in StoredCard.PARTS}
     return results
 
 
@@ -53,11 +61,6 @@ def render(trial):
         )
     )
     return {name: str(getattr(module, name)) for name in StoredCard.PARTS}
-
-
-def _is_current(trial, build):
-    card = getattr(trial, "stored_card", None)
-    return card is not None and card.is_current(trial, build)
 
 
 def _render_and_keep(pks):

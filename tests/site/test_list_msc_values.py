@@ -116,4 +116,4 @@ def test_the_msc_values_cost_no_query(client, bundled_catalog, no_stored_cards):
         assert "msc-line" in page
         # As many as without them: the cards, rendered here as on a first view, read the
         # MSC profiles with the trials (tests/site/test_list_view.py counts the queries).
-        assert len(captured) == (6 if "q" in query else 5)
+        assert len(captured) == (7 if "q" in query else 6)

@@ -83,13 +83,13 @@ def test_the_number_of_queries_does_not_grow_with_the_page_size_or_results(
         )
     }
     assert len(browsing) == 1 and len(searching) == 1, (browsing, searching)
-    # Browsing: the catalog version (its counts are cached), the page of trials with their
-    # stored cards. Searching: facet counts and total, the page, "did you mean". Here no card
+    # Browsing: the catalog version (its counts are cached), the page of trials, their stored
+    # cards. Searching: facet counts and total, the page, the cards, "did you mean". Here no card
     # is stored (the test's transaction never commits), so each view renders its cards as on
     # a first view: the catalog version they are read at, the trials, their conditions
     # (tests/site/test_stored_cards.py has the view of stored cards).
-    assert browsing == {5} and searching == {6}
-    with django_assert_max_num_queries(6):
+    assert browsing == {6} and searching == {7}
+    with django_assert_max_num_queries(7):
         client.get(LIST + "?per_page=100&q=mesenchymal+umbilical+cord+knee")
 
 

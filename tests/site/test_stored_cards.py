@@ -52,15 +52,17 @@ def test_a_list_of_stored_cards_reads_exactly_as_one_rendered_afresh(
     assert listing(query) == rendered
 
 
-def test_stored_cards_are_read_with_their_results_in_one_query(bundled_catalog, listing, client):
+def test_stored_cards_are_read_in_one_query_and_nothing_else_of_the_results(
+    bundled_catalog, listing, client
+):
     for query in ("?per_page=10", "?per_page=100", "?page=7&sort=start", "?q=cells"):
         with CaptureQueriesContext(connection) as rendering:
             listing(query)
         with CaptureQueriesContext(connection) as stored:
             assert client.get(LIST + query).status_code == 200
         sql = [q["sql"] for q in stored]
-        # The page of results with their stored cards, and nothing else of the results (the
-        # rows, sponsors, MSC profiles and conditions the cards show were read to render them).
+        # The stored cards in one query, and nothing else of the results (the rows, sponsors,
+        # MSC profiles and conditions the cards show were read to render them).
         assert sum("catalog_storedcard" in q for q in sql) == 1, sql
         assert not any(q.startswith('SELECT "catalog_trialcondition"') for q in sql), sql
         assert len(rendering) - len(stored) >= 3
