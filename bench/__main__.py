@@ -403,7 +403,8 @@ def markdown_section(args, run):
         report.markdown_table(report.HEADER, main_rows),
     ]
     over_loopback = (
-        f"Over loopback, one request at a time (gunicorn, {args.workers} sync workers, cache off, "
+        f"Over loopback, one request at a time (gunicorn with gunicorn.conf.py and "
+        f"{args.workers} workers, gthread unless GUNICORN_THREADS=1, cache off, "
         f"{gunicorn_warmup(args)} warm-up requests so that every "
         f"worker has answered; Datasette, {args.warmup}: its search `{peer_path}`, its one-word "
         "search without the filters, and its page of the same trial's row):"

@@ -34,6 +34,8 @@ def attach(results):
     """Give each of ``results`` (a page of ``TrialSearch.results()``) its ``card``: its parts
     by ``StoredCard.PARTS`` as safe HTML, the stored ones if current, else rendered now and
     stored once the request commits. One query when all are stored."""
+    if not results:
+        return results
     # Read apart from the page, by primary key: joined to a search's page, the cards of all
     # its matches were read before the page was cut to 25.
     stored = StoredCard.objects.filter(trial__in=[trial.pk for trial in results])
