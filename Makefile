@@ -22,6 +22,7 @@ load: migrate
 	$(BIN)/python manage.py annotate_msc --missing
 	$(BIN)/python manage.py store_studies
 	$(BIN)/python manage.py relate_trials
+	$(BIN)/python manage.py store_cards
 
 run: load
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

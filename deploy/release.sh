@@ -8,3 +8,4 @@ python manage.py migrate --noinput
 python manage.py import_ctgov data/msc-trials-2022.json.gz data/seeds
 python manage.py store_studies
 python manage.py relate_trials
+python manage.py store_cards

@@ -18,6 +18,7 @@ import logging
 from functools import partial
 
 from django.db import DatabaseError, transaction
+from django.db.models import Exists, OuterRef
 from django.template import engines
 from markupsafe import Markup
 
@@ -51,6 +52,31 @@ def attach(results):
     for trial in results:
         trial.card = {name: Markup(getattr(cards[trial.pk], name)) for name in StoredCard.PARTS}
     return results
+
+
+def store_missing(batch_size=500):
+    """Render and store the card of every public trial without a current one (the release
+    step's ``store_cards``, so that no visitor's list renders them after a deployment).
+    Returns how many were stored; cards whose trials changed meanwhile are left for their
+    first listing."""
+    current = build()
+    has_current = StoredCard.objects.filter(
+        trial=OuterRef("pk"), build=current, version=OuterRef("version")
+    )
+    missing = list(
+        Trial.objects.public()
+        .exclude(Exists(has_current))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    stored = 0
+    for start in range(0, len(missing), batch_size):
+        read_at, _ = CatalogVersion.current()
+        trials = Trial.objects.filter(pk__in=missing[start : start + batch_size]).for_card()
+        cards = {trial: render(trial) for trial in trials}
+        if StoredCard.objects.keep(cards, current, read_at):
+            stored += len(cards)
+    return stored
 
 
 def render(trial):

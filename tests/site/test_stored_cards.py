@@ -3,7 +3,9 @@ row it shows changes or the code that renders it changes; what changes per searc
 is put into it on each view."""
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import (
@@ -152,3 +154,13 @@ def test_cards_rendered_before_a_change_are_not_stored_after_it(bundled_catalog)
     assert not StoredCard.objects.filter(trial=trial).exists()
     read_at, _ = CatalogVersion.current()
     assert StoredCard.objects.keep({trial: parts}, pages.build(), read_at)
+
+
+def test_the_release_step_stores_the_card_of_every_public_trial(bundled_catalog, client):
+    StoredCard.objects.filter(trial__in=Trial.objects.public()[:50]).update(build="other code")
+    call_command("store_cards", verbosity=0)
+    current = StoredCard.objects.filter(build=pages.build(), version=F("trial__version"))
+    assert current.filter(trial__is_public=True).count() == Trial.objects.public().count()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(LIST + "?per_page=100").status_code == 200
+    assert not any(q["sql"].startswith('SELECT "catalog_trialcondition"') for q in captured)
