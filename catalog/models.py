@@ -1834,7 +1834,24 @@ class StoredPageQuerySet(models.QuerySet):
         return True
 
 
-class StoredPage(models.Model):
+class StoredRendering(models.Model):
+    """What a trial's stored renderings (its page, its list card) hold besides their pieces:
+    the trial's version and the code they were rendered from, which must both be current."""
+
+    version = models.PositiveIntegerField(help_text="The trial's version it was rendered from.")
+    build = models.CharField(max_length=16, help_text="The code and templates it was rendered by.")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.trial_id} v{self.version}"
+
+    def is_current(self, trial, build):
+        return self.version == trial.version and self.build == build
+
+
+class StoredPage(StoredRendering):
     """A trial page's pieces, rendered on the first view after the trial changed and then
     served as they are (``catalog.site.pages``). They are the trial's only while ``version`` is
     the trial's, ``build`` is the running code's and ``built_on`` is today (the page words dates
@@ -1844,8 +1861,6 @@ class StoredPage(models.Model):
     trial = models.OneToOneField(
         Trial, on_delete=models.CASCADE, primary_key=True, related_name="stored_page"
     )
-    version = models.PositiveIntegerField(help_text="The trial's version it was rendered from.")
-    build = models.CharField(max_length=16, help_text="The code and templates it was rendered by.")
     built_on = models.DateField(help_text="The day it was rendered.")
     title = models.TextField()
     description = models.TextField()
@@ -1856,15 +1871,8 @@ class StoredPage(models.Model):
 
     objects = StoredPageQuerySet.as_manager()
 
-    def __str__(self):
-        return f"{self.trial_id} v{self.version}"
-
     def is_current(self, trial, build):
-        return (
-            self.version == trial.version
-            and self.build == build
-            and self.built_on == timezone.localdate()
-        )
+        return super().is_current(trial, build) and self.built_on == timezone.localdate()
 
 
 class StoredCardQuerySet(models.QuerySet):
@@ -1889,7 +1897,7 @@ class StoredCardQuerySet(models.QuerySet):
         return True
 
 
-class StoredCard(models.Model):
+class StoredCard(StoredRendering):
     """A list result's card, the parts of it that change only with the trial, rendered on its
     first listing after the trial changed and then served as they are (``catalog.site.cards``).
     The search's snippet and notes and the words for the record's age ("4 years ago") go
@@ -1902,20 +1910,12 @@ class StoredCard(models.Model):
     trial = models.OneToOneField(
         Trial, on_delete=models.CASCADE, primary_key=True, related_name="stored_card"
     )
-    version = models.PositiveIntegerField(help_text="The trial's version it was rendered from.")
-    build = models.CharField(max_length=16, help_text="The code and templates it was rendered by.")
     opening = models.TextField(help_text="Title, status, phases, dates and MSC values.")
     summary = models.TextField(help_text="The summary's opening, shown when not searching.")
     closing = models.TextField(help_text="Conditions, and the sponsor up to the record's age.")
     ending = models.TextField(help_text="What follows the record's age.")
 
     objects = StoredCardQuerySet.as_manager()
-
-    def __str__(self):
-        return f"{self.trial_id} v{self.version}"
-
-    def is_current(self, trial, build):
-        return self.version == trial.version and self.build == build
 
 
 class SyncState(models.Model):

@@ -16,7 +16,7 @@ from catalog.models import (
     StoredCard,
     Trial,
 )
-from catalog.site import cards, pages
+from catalog.site import cards
 from catalog.templatetags.trial_page import ago
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_stored_cards")]
@@ -142,7 +142,7 @@ def test_a_card_stored_by_other_code_or_of_an_older_version_is_rendered_again(
     for stale in ({"build": "other code"}, {"version": 10**6}):
         StoredCard.objects.filter(trial=trial).update(**mark, **stale)
         assert "THE STORED CARD" not in listing(query)
-        assert StoredCard.objects.get(trial=trial).is_current(trial, pages.build())
+        assert StoredCard.objects.get(trial=trial).is_current(trial, cards.build())
 
 
 def test_cards_rendered_before_a_change_are_not_stored_after_it(bundled_catalog):
@@ -150,16 +150,16 @@ def test_cards_rendered_before_a_change_are_not_stored_after_it(bundled_catalog)
     read_at, _ = CatalogVersion.current()
     parts = cards.render(trial)
     Trial.objects.filter(pk=trial.pk).update(brief_title="Changed after the card was read")
-    assert not StoredCard.objects.keep({trial: parts}, pages.build(), read_at)
+    assert not StoredCard.objects.keep({trial: parts}, cards.build(), read_at)
     assert not StoredCard.objects.filter(trial=trial).exists()
     read_at, _ = CatalogVersion.current()
-    assert StoredCard.objects.keep({trial: parts}, pages.build(), read_at)
+    assert StoredCard.objects.keep({trial: parts}, cards.build(), read_at)
 
 
 def test_the_release_step_stores_the_card_of_every_public_trial(bundled_catalog, client):
     StoredCard.objects.filter(trial__in=Trial.objects.public()[:50]).update(build="other code")
     call_command("store_cards", verbosity=0)
-    current = StoredCard.objects.filter(build=pages.build(), version=F("trial__version"))
+    current = StoredCard.objects.filter(build=cards.build(), version=F("trial__version"))
     assert current.filter(trial__is_public=True).count() == Trial.objects.public().count()
     with CaptureQueriesContext(connection) as captured:
         assert client.get(LIST + "?per_page=100").status_code == 200
