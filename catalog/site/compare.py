@@ -43,6 +43,14 @@ def selection_of(values):
     return ids, bad
 
 
+def link(nct_id, selected):
+    """The trial page's "Add to compare" link for trial ``nct_id`` given the ``compare=``
+    values of the page's address (the selection so far): the others chosen, and its address."""
+    chosen, _ = selection_of(selected)
+    others = [i for i in chosen if i != nct_id][: MAX_TRIALS - 1]
+    return {"others": others, "url": compare_url([*others, nct_id])}
+
+
 @dataclass
 class Row:
     label: str

@@ -1,18 +1,19 @@
-"""The trial page's pieces, rendered once and then served as stored (``StoredPage``).
+"""The trial page, rendered once and then served as stored (``StoredPage``).
 
 Rendering a trial page (its record, sites, results, history and related trials through the
-templates) costs several times what reading it does, and a page changes only when its trial
-or a trial it lists does. So its pieces are rendered on the first view after such a change,
-stored, and served from then on; only the compare link, which depends on the request, is
-rendered on each view.
+templates) costs many times what reading it does, and a page changes only when its trial or a
+trial it lists does. So the whole page is rendered on the first view after such a change,
+stored, and served from then on as it is: a view of a stored page is one query and no template.
+Two things in it depend on the request, and are put in as it is served: the origin of its
+absolute addresses, and the compare link's selection so far (``?compare=``).
 
-A stored page is served only while it is current (``StoredPage.is_current``): rendered from the
-trial's version, by the running code (``build``), today. PostgreSQL forgets it when any row it
-was rendered from changes (migration 0027), whoever wrote; and a page is stored only if the
-catalog has not changed since its rows were read (``StoredPage.objects.keep``), so that a page
-rendered from a lagging replica, or just before a change, is never stored after it.
+A stored page is served only while it is current (``StoredPage.objects.current_html``): rendered
+from the trial's version, by the running code (``build``), today. PostgreSQL forgets it when
+any row it was rendered from changes (migration 0027), whoever wrote; and a page is stored only
+if the catalog has not changed since its rows were read (``StoredPage.objects.keep``), so that a
+page rendered from a lagging replica, or just before a change, is never stored after it.
 
-Pieces hold the page's absolute address with ``ORIGIN`` for the scheme and host (a reserved
+A stored page holds its absolute addresses with ``ORIGIN`` for the scheme and host (a reserved
 ``.invalid`` name that no real address has), replaced by the request's on each view.
 """
 
@@ -24,17 +25,14 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
 from catalog.models import CatalogVersion, StoredPage, Trial
 from catalog.msc import display as msc_display
-from catalog.site import maps, results, sharing
+from catalog.site import compare, maps, results, sharing
 
 ORIGIN = "https://stored-page.invalid"
 RELATED_TRIALS = 5
-PIECES = ("title", "description", "head", "header", "body", "related")
-# The pieces that are HTML, escaped when rendered; the others are text, escaped when shown.
-HTML_PIECES = ("head", "header", "body", "related")
+COMPARE_LINK = "catalog/includes/trial_compare.html"
 
 logger = logging.getLogger(__name__)
 
@@ -54,26 +52,43 @@ def build():
     return digest.hexdigest()[:16]
 
 
-def page_of(trial, request):
-    """The trial page's pieces for ``request`` by ``PIECES`` (``HTML_PIECES`` as safe strings,
-    the others as text): the stored ones if current, else rendered and stored. ``trial`` comes
-    from ``Trial.objects.for_stored_page()``."""
-    stored = getattr(trial, "stored_page", None)
-    if stored is None or not stored.is_current(trial, build()):
-        stored = _render_and_keep(trial.pk)
-    origin = f"{request.scheme}://{request.get_host()}"
-    page = {name: getattr(stored, name) for name in PIECES}
-    for name in HTML_PIECES:
-        page[name] = mark_safe(page[name].replace(ORIGIN, origin))
-    return page
+def page_for(request, nct_id):
+    """The page of the public trial ``nct_id`` (canonical) as HTML for ``request``, or None if
+    there is none: the stored page if current, else the page rendered and then stored."""
+    html = StoredPage.objects.current_html(nct_id, build())
+    if html is None:
+        read_at, _ = CatalogVersion.current()  # before the trial: see StoredPage.objects.keep
+        trial = Trial.objects.public().for_page().filter(nct_id=nct_id).first()
+        if trial is None:
+            return None
+        html = render(trial)
+        # Stored once the request's transaction commits (at once, outside one): never a page
+        # of writes that may yet be rolled back. Only with the trial's current list of related
+        # trials, whose trials' changes forget it (a list scored afresh, on this view, is
+        # nowhere stored).
+        if Trial.objects.has_current_related(trial):
+            transaction.on_commit(partial(_keep, trial, html, read_at))
+    html = html.replace(ORIGIN, f"{request.scheme}://{request.get_host()}")
+    if selected := request.GET.getlist("compare"):
+        # Only a page asked for with a selection differs from the stored one by its link.
+        stored_link = render_to_string(COMPARE_LINK, compare.link(nct_id, []))
+        html = html.replace(
+            stored_link, render_to_string(COMPARE_LINK, compare.link(nct_id, selected)), 1
+        )
+    return html
 
 
 def render(trial):
-    """The pieces of ``trial`` (read with ``Trial.objects.for_page()``) by field name."""
+    """The page of ``trial`` (read with ``Trial.objects.for_page()``) as stored: with ``ORIGIN``
+    and no compare selection."""
     canonical_url = ORIGIN + trial.get_absolute_url()
     profile = getattr(trial, "msc", None)
     context = {
         "trial": trial,
+        "title": sharing.page_title(trial),
+        "description": sharing.description(trial),
+        "origin": ORIGIN,
+        "compare": compare.link(trial.nct_id, []),
         "msc_profile": profile,
         "msc_rows": msc_display.profile_rows(profile),
         "msc_products": msc_display.named_products(profile),
@@ -84,31 +99,12 @@ def render(trial):
         "citation": sharing.citation(trial, canonical_url),
         "site_map": maps.site_map(trial.sites.all(), settings.MAP_TILE_URL),
     }
-    return {
-        "title": sharing.page_title(trial),
-        "description": sharing.description(trial),
-        "head": render_to_string("catalog/includes/trial_meta.html", context),
-        "header": render_to_string("catalog/includes/trial_opening.html", context),
-        "body": render_to_string("catalog/includes/trial_body.html", context),
-        "related": render_to_string("catalog/includes/related_trials.html", context),
-    }
+    return render_to_string("catalog/trial_detail.html", context)
 
 
-def _render_and_keep(pk):
-    read_at, _ = CatalogVersion.current()
-    trial = Trial.objects.for_page().get(pk=pk)
-    parts = render(trial)
-    # Stored once the request's transaction commits (at once, outside one): never a page of
-    # writes that may yet be rolled back. Only with the trial's current list of related trials,
-    # whose trials' changes forget it (a list scored afresh, on this view, is nowhere stored).
-    if Trial.objects.has_current_related(trial):
-        transaction.on_commit(partial(_keep, trial, parts, read_at))
-    return StoredPage(trial=trial, **parts)
-
-
-def _keep(trial, parts, read_at):
+def _keep(trial, html, read_at):
     try:
-        StoredPage.objects.keep(trial, build(), parts, read_at)
+        StoredPage.objects.keep(trial, build(), html, read_at)
     except DatabaseError:
         # A page that cannot be stored (a read-only database) is rendered again next time.
         logger.warning("the page of trial %s could not be stored", trial.nct_id, exc_info=True)

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from django.http import HttpResponseBadRequest, HttpResponsePermanentRedirect
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -211,8 +211,8 @@ def trial_detail(request, nct_id):
         url = reverse("catalog:trial_detail", args=[canonical])
         query = request.META.get("QUERY_STRING")
         return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
-    trial = Trial.objects.public().for_stored_page().filter(nct_id=canonical).first()
-    if trial is None:
+    html = pages.page_for(request, canonical)
+    if html is None:
         reason = Trial.objects.hidden_reason_of(canonical)
         if reason is not None:
             context = {"nct_id": canonical, "reason": reason}
@@ -221,12 +221,7 @@ def trial_detail(request, nct_id):
         if current:
             return HttpResponsePermanentRedirect(reverse("catalog:trial_detail", args=[current]))
         return trial_not_found(request, canonical)
-    context = {
-        "trial": trial,
-        "page": pages.page_of(trial, request),
-        "canonical_url": request.build_absolute_uri(trial.get_absolute_url()),
-    }
-    return render(request, "catalog/trial_detail.html", context)
+    return HttpResponse(html)
 
 
 def trial_not_found(request, query):

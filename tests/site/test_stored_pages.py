@@ -68,7 +68,7 @@ def test_a_stored_page_is_served_in_one_query_whatever_its_size(bundled_catalog,
         view(nct_id)
         with CaptureQueriesContext(connection) as captured:
             assert client.get(f"/trials/{nct_id}/").status_code == 200
-        assert len(captured) == 1, nct_id  # the trial's key and version with its stored page
+        assert len(captured) == 1, nct_id  # the stored page, if current
 
 
 def test_the_page_names_the_address_it_is_asked_at(bundled_catalog, view, settings):
@@ -77,6 +77,19 @@ def test_the_page_names_the_address_it_is_asked_at(bundled_catalog, view, settin
     page = view(SEED, HTTP_HOST="two.example")
     assert f'<link rel="canonical" href="http://two.example/trials/{SEED}/">' in page
     assert "one.example" not in page and "stored-page.invalid" not in page
+
+
+def test_a_stored_page_asked_with_a_compare_selection_links_to_that_selection(
+    bundled_catalog, view, client
+):
+    plain = view(SEED)
+    chosen = client.get(f"/trials/{SEED}/?compare=NCT00366145").content.decode()
+    assert f'<a href="/compare/?ids=NCT00366145,{SEED}">Add to compare</a>' in chosen
+    assert (
+        chosen.replace(f"ids=NCT00366145,{SEED}", f"ids={SEED}").replace(" (with NCT00366145)", "")
+        == plain
+    )  # the link alone differs
+    assert view(SEED) == plain
 
 
 @pytest.mark.parametrize(
@@ -157,7 +170,9 @@ def test_a_new_record_history_entry_forgets_the_stored_page(bundled_catalog, vie
 
 def tamper(nct_id, **fields):
     """Mark the stored page, so that a page served from it shows, and change ``fields``."""
-    StoredPage.objects.filter(trial__nct_id=nct_id).update(body="<p>THE STORED BODY</p>", **fields)
+    page = StoredPage.objects.get(trial__nct_id=nct_id)
+    marked = page.html.replace("</main>", "<p>THE STORED BODY</p></main>", 1)
+    StoredPage.objects.filter(pk=page.pk).update(html=marked, **fields)
 
 
 @pytest.mark.parametrize(
@@ -175,17 +190,15 @@ def test_a_page_stored_stale_is_rendered_again(bundled_catalog, view, stale):
     assert "THE STORED BODY" in view(SEED)  # the mark shows while the page is current
     tamper(SEED, **stale)
     assert "THE STORED BODY" not in view(SEED)
-    assert StoredPage.objects.get(trial__nct_id=SEED).is_current(
-        Trial.objects.get(nct_id=SEED), pages.build()
-    )  # and the page rendered again is stored
+    assert StoredPage.objects.current_html(SEED, pages.build())  # the page rendered again, stored
 
 
 def test_a_page_rendered_before_a_change_is_not_stored_after_it(bundled_catalog):
     trial = Trial.objects.for_page().get(nct_id=SEED)
     read_at, _ = CatalogVersion.current()
-    parts = pages.render(trial)
+    html = pages.render(trial)
     Site.objects.filter(trial=trial).update(facility="Moved after the page was read")
-    assert not StoredPage.objects.keep(trial, pages.build(), parts, read_at)
+    assert not StoredPage.objects.keep(trial, pages.build(), html, read_at)
     assert not StoredPage.objects.filter(trial=trial).exists()
     read_at, _ = CatalogVersion.current()
-    assert StoredPage.objects.keep(trial, pages.build(), parts, read_at)
+    assert StoredPage.objects.keep(trial, pages.build(), html, read_at)

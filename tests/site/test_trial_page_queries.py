@@ -9,10 +9,10 @@ from catalog.models import Trial
 # Every page of these tests is rendered, none served as stored: the most queries.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_stored_pages")]
 
-# Rendered afresh (no current stored page): the trial with its stored page, the catalog
+# Rendered afresh (no current stored page): the stored page if current, the catalog
 # version, then the trial (with its sponsor, MSC profile and stored related trials), its
 # relations read together, the related trials, the record history, and the related trials a
-# seed document lists. Served as stored, two of them (tests/site/test_stored_pages.py).
+# seed document lists. Served as stored, one of them (tests/site/test_stored_pages.py).
 MAX_QUERIES = 7
 
 
