@@ -1,5 +1,8 @@
 """Locust users for bench/load.py: each picks requests from bench/workload.py by weight, with
-no pause between them (the point is to ask more than the server can answer)."""
+no pause between them (the point is to ask more than the server can answer).
+
+The users are locust's FastHttpUser: the load runs on the same cores as the server, and
+python-requests' HttpUser took several times the CPU per request, which the server then lacked."""
 
 import gzip
 import json
@@ -7,7 +10,7 @@ import os
 import random
 from pathlib import Path
 
-from locust import HttpUser, task
+from locust import FastHttpUser, task
 from workload import WORKLOAD, fill
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "msc-trials-2022.json.gz"
@@ -19,7 +22,7 @@ ENTRIES = [entry for entry in WORKLOAD if not ACTIVE or entry[1] in ACTIVE]
 WEIGHTS = [weight for weight, _, _ in ENTRIES]
 
 
-class Visitor(HttpUser):
+class Visitor(FastHttpUser):
     @task
     def request(self):
         _, name, path = random.choices(ENTRIES, weights=WEIGHTS)[0]
