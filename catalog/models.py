@@ -1847,8 +1847,8 @@ class StoredPageQuerySet(models.QuerySet):
 
 
 class StoredRendering(models.Model):
-    """What a trial's stored renderings (its page, its list card) hold besides their pieces:
-    the trial's version and the code they were rendered from, which must both be current."""
+    """What a trial's stored renderings (its page, its list card) hold besides their HTML: the
+    trial's version and the code they were rendered from, which must both be current."""
 
     version = models.PositiveIntegerField(help_text="The trial's version it was rendered from.")
     build = models.CharField(max_length=16, help_text="The code and templates it was rendered by.")
