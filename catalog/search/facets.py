@@ -13,10 +13,14 @@ Each facet's branch, label, choices and display are declared with its parameter
 (``catalog.search.params``, ``Facet``); this module only puts the branches together.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
+
+# What a facet's branch holds only for chosen values (``Facet.sql``): ``[[…]]``.
+CHOSEN_ONLY = re.compile(r"\[\[(.*?)\]\]", re.S)
 
 
 @dataclass
@@ -127,6 +131,9 @@ def count(query, queryset, names=None):
             ctes.append(f"{cte_name} AS (SELECT * FROM b0 WHERE {passing_all(but=name)})")
         sql = spec.sql.replace("{b}", cte_name).replace("{limit}", str(spec.limit or 1000))
         selected = _selected(query, name)
+        # What only counts or orders the chosen values is left out when none is: PostgreSQL
+        # planned it on every search (a third of the statement's planning for a one-word one).
+        sql = CHOSEN_ONLY.sub(r"\1" if selected else "", sql)
         # Each branch's selected values, upper-cased by PostgreSQL as the keys are.
         occurrences = sql.count("%(upper_selected)s")
         sql = sql.replace(

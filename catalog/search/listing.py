@@ -262,10 +262,12 @@ class TrialSearch:
             # expressions cost several milliseconds of Python; compiling the trial's 150
             # columns for no rows, one more).
             return Paginator([], self.per_page).get_page(1)
-        rows = self.ordered().only(*LIST_FIELDS)
+        rows = self.ordered()
         if self.searching:
             rows = rows.annotate(headline=fulltext.headline_expression(self.parsed))
             rows = rows.only(*LIST_FIELDS, "brief_summary")
+        else:
+            rows = rows.only(*LIST_FIELDS)
         rows = self.query.annotate(rows)
         paginator = Paginator(rows, self.per_page)
         paginator.count = total  # known already

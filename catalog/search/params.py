@@ -278,7 +278,7 @@ def _top(pairs_sql):
         "SELECT min(x.label), count(*) FROM ("
         f"SELECT p.trial_id, upper(p.label) AS k, min(p.label) AS label FROM ({pairs_sql}) AS p"
         " GROUP BY 1, 2) AS x"
-        " GROUP BY x.k ORDER BY x.k = ANY(%(upper_selected)s) DESC, 2 DESC, 1 LIMIT {limit}"
+        " GROUP BY x.k ORDER BY [[x.k = ANY(%(upper_selected)s) DESC, ]]2 DESC, 1 LIMIT {limit}"
     )
 
 
@@ -287,7 +287,7 @@ def _top_distinct(labels_sql):
     ignoring case), ignoring case: one hash aggregate."""
     return (
         f"SELECT min(p.label), count(*) FROM ({labels_sql}) AS p GROUP BY upper(p.label)"
-        " ORDER BY upper(p.label) = ANY(%(upper_selected)s) DESC, 2 DESC, 1 LIMIT {limit}"
+        " ORDER BY [[upper(p.label) = ANY(%(upper_selected)s) DESC, ]]2 DESC, 1 LIMIT {limit}"
     )
 
 
@@ -298,16 +298,16 @@ CONDITION_FACET_SQL = """SELECT y.label, y.n FROM (
          FROM (SELECT v AS mesh_id, count(*) AS n
                  FROM (SELECT unnest({b}.condition_terms) AS v FROM {b}) AS u GROUP BY 1) AS x
          JOIN catalog_meshterm m ON m.id = x.mesh_id
-       UNION ALL
+       [[UNION ALL
        SELECT min(c.name), count(DISTINCT tc.trial_id)
          FROM catalog_trialcondition tc JOIN {b} ON {b}.id = tc.trial_id
          JOIN catalog_condition c ON c.id = tc.condition_id
         WHERE upper(c.name) = ANY(%(upper_selected)s)
           AND NOT EXISTS (SELECT 1 FROM catalog_meshterm e
                            WHERE upper(e.term) = upper(c.name))
-        GROUP BY upper(c.name)
+        GROUP BY upper(c.name)]]
    ) AS y
-   ORDER BY upper(y.label) = ANY(%(upper_selected)s) DESC, y.n DESC, y.label
+   ORDER BY [[upper(y.label) = ANY(%(upper_selected)s) DESC, ]]y.n DESC, y.label
    LIMIT {limit}"""
 
 

@@ -281,8 +281,9 @@ HIDDEN = "hidden"  # kept through a new submission as a hidden field, with no in
 @dataclass(frozen=True)
 class Facet:
     """A parameter's counts on the list page: ``sql`` is ``SELECT value, count`` over the CTE
-    ``{b}`` of the matching trials (``{limit}``, ``%(upper_selected)s`` for the chosen values),
-    one branch of the one facet statement (``catalog.search.facets``)."""
+    ``{b}`` of the matching trials (``{limit}``, ``%(upper_selected)s`` for the chosen values,
+    ``[[…]]`` around what only counts or orders chosen values, left out when none is), one
+    branch of the one facet statement (``catalog.search.facets``)."""
 
     position: int  # the facet's place on the page
     sql: str
