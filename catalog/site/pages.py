@@ -41,8 +41,12 @@ logger = logging.getLogger(__name__)
 def build():
     """The running code's fingerprint: a hash of the files a page is rendered by (the code,
     templates and static files, whose hashed names the page links to) and of the settings it
-    reads. A page rendered by other code, after a deployment, is rendered again."""
+    reads, the static files' address and storage among them (a page links to its script and
+    styles by the names that storage gives). A page rendered by other code, after a deployment,
+    or by a server whose static files are named otherwise, is rendered again."""
     digest = hashlib.sha256(settings.MAP_TILE_URL.encode())
+    digest.update(settings.STATIC_URL.encode())
+    digest.update(settings.STORAGES["staticfiles"]["BACKEND"].encode())
     for folder in ("catalog", "templates", "static"):
         root = Path(settings.BASE_DIR) / folder
         for path in sorted(root.rglob("*")):

@@ -193,6 +193,18 @@ def test_a_page_stored_stale_is_rendered_again(bundled_catalog, view, stale):
     assert StoredPage.objects.current_html(SEED, pages.build())  # the page rendered again, stored
 
 
+def test_a_page_stored_by_a_server_naming_static_files_otherwise_is_rendered_again(
+    bundled_catalog, view, settings
+):
+    assert "/static/js/copy-link" in view(SEED)
+    settings.STATIC_URL = "/elsewhere/"
+    pages.build.cache_clear()
+    try:
+        assert "/elsewhere/js/copy-link" in view(SEED)
+    finally:
+        pages.build.cache_clear()
+
+
 def test_a_page_rendered_before_a_change_is_not_stored_after_it(bundled_catalog):
     trial = Trial.objects.for_page().get(nct_id=SEED)
     read_at, _ = CatalogVersion.current()
