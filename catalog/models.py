@@ -1865,9 +1865,9 @@ class StoredRendering(models.Model):
 
 class StoredPage(StoredRendering):
     """A trial page, rendered on the first view after the trial changed and then served as it
-    is (``catalog.site.pages``) while it is current (``StoredPage.objects.current_html``). PostgreSQL
-    forgets it itself when a row it was rendered from changes, whoever writes it (migration
-    0027)."""
+    is (``catalog.site.pages``) while it is current (``StoredPage.objects.current_html``).
+    PostgreSQL forgets it itself when a row it was rendered from changes, whoever writes it
+    (migration 0027)."""
 
     trial = models.OneToOneField(
         Trial, on_delete=models.CASCADE, primary_key=True, related_name="stored_page"
