@@ -375,7 +375,8 @@ def render(args, rows, total, active, missing, server):
         f"gunicorn with gunicorn.conf.py ({len(server.memory_start)} workers, worker recycling "
         f"off) in production mode on 127.0.0.1, the bundled catalog in PostgreSQL (the embedded "
         f"server unless DATABASE_URL names another); locust (FastHttpUser), headless, "
-        f"{args.users} users with no pause between requests for {args.duration} s: far more concurrent requests than {len(server.memory_start)} workers "
+        f"{args.users} users with no pause between requests for {args.duration} s: far more "
+        f"concurrent requests than {len(server.memory_start)} workers "
         "can serve, so requests queue and latency shows the saturation. The per-address "
         "download limit is off, as every client shares one address. "
         + (
