@@ -450,6 +450,10 @@ CATALOG_PAGE_CACHE_SECONDS = env_int("CATALOG_PAGE_CACHE_SECONDS", 600)
 # per_version); on even when pages are not cached.
 CATALOG_CACHE_COUNTS = env_bool("CATALOG_CACHE_COUNTS", True)
 CATALOG_COUNTS_CACHE_SECONDS = env_int("CATALOG_COUNTS_CACHE_SECONDS", 24 * 3600)
+# A search or filter is counted up to this many trials; past it the list says "10,000+ trials"
+# and its facets count the first 10,000 matches (catalog.search.facets). The whole catalog's
+# counts, cached, are exact.
+CATALOG_COUNT_CAP = env_int("CATALOG_COUNT_CAP", 10_000)
 
 # Judge every trial's status by today's date once a day (catalog.site.statuses); the tests judge
 # by dates of their own.

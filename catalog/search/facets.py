@@ -9,6 +9,12 @@ the total those that pass them all. Each facet is a GROUP BY, and the branches a
 UNION ALL. Values with no trials do not appear (a selected value is kept, with 0, so it can be
 unselected).
 
+A search can be counted up to a cap (``cap=``): ``b0`` then holds at most the cap's first
+matches, and past it the facets count those matches only: lower bounds, shown as such
+(``FacetCounts.partial``), and a total past the cap is the cap (``FacetCounts.capped``). A broad search at 500,000 trials matches tens of thousands, and
+reading them all for its counts took most of a second; its results are still the best of all
+its matches (``TrialSearch.results`` orders them all).
+
 Each facet's branch, label, choices and display are declared with its parameter
 (``catalog.search.params``, ``Facet``); this module only puts the branches together.
 """
@@ -57,6 +63,11 @@ class Facet:
 class FacetCounts:
     total: int
     facets: dict
+    # The facets counted a cap's first matches only: their counts are lower bounds.
+    partial: bool = False
+    # The total passed the cap: ``total`` is the cap ("10,000+").
+    capped: bool = False
+    cap: int | None = None
 
     def __iter__(self):
         return iter(self.facets.values())
@@ -94,9 +105,11 @@ def _flag(passing):
     return ExpressionWrapper(Q(pk__in=passing.order_by().values("pk")), output_field=BooleanField())
 
 
-def count(query, queryset, names=None):
+def count(query, queryset, names=None, cap=None):
     """``FacetCounts`` of ``queryset`` under ``query`` (a ``catalog.search.query.Query``) for
-    the facets ``names`` (all its registry declares, by default), in one query."""
+    the facets ``names`` (all its registry declares, by default), in one query; with ``cap``,
+    counted up to it (one more query when the cap is passed and a facet filter is active: the
+    total under every filter, counted up to the cap)."""
     specs = {param.name: param for param in query.registry.facets()}
     names = [n for n in (names or specs) if n in specs]
     active = [n for n in names if _selected(query, n)]
@@ -112,6 +125,8 @@ def count(query, queryset, names=None):
         )
     base = query.apply(queryset.all(), exclude=active).order_by()
     base = with_columns(base, columns, **flags)
+    if cap is not None:
+        base = base[: cap + 1]
     sql, cte_params = base.query.get_compiler(queryset.db).as_sql()
     ctes = [f"b0 AS MATERIALIZED ({sql})"]
 
@@ -123,6 +138,8 @@ def count(query, queryset, names=None):
         ["(SELECT '_total' AS facet, NULL::text AS value, count(*) AS n FROM b_all)"],
         [],
     )
+    if cap is not None:
+        branches.append("(SELECT '_read', NULL, count(*) FROM b0)")
     for name in names:
         spec = specs[name].facet
         cte_name = "b_all"
@@ -145,16 +162,28 @@ def count(query, queryset, names=None):
 
     statement = f"WITH {', '.join(ctes)} " + " UNION ALL ".join(branches)
     rows_by_facet = {}
-    total = 0
+    total = read = 0
     with connection.cursor() as cursor:
         cursor.execute(statement, list(cte_params) + branch_params)
         for facet, value, n in cursor.fetchall():
             if facet == "_total":
                 total = n
+            elif facet == "_read":
+                read = n
             else:
                 rows_by_facet.setdefault(facet, []).append((value, n))
+    partial = cap is not None and read > cap
+    if partial and active:
+        # The cap's first matches passing the facet filters are not all the matches passing
+        # them: those are counted on their own, up to the cap.
+        passing = query.apply(queryset.all()).order_by().values("pk")
+        total = passing[: cap + 1].count()
+    capped = partial and total > cap
     return FacetCounts(
-        total=total,
+        partial=partial,
+        capped=capped,
+        cap=cap,
+        total=min(total, cap) if capped else total,
         facets={
             name: _facet(specs[name], rows_by_facet.get(name, []), _selected(query, name))
             for name in names

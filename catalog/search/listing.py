@@ -12,6 +12,7 @@ import datetime
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Cast
@@ -226,11 +227,12 @@ class TrialSearch:
         return queryset.order_by(*orders)
 
     def facet_counts(self, names=None):
-        """The total and facet counts of this search; those of the whole catalog (no search,
-        no filter) are the same for every visitor and kept until the catalog changes."""
+        """The total and facet counts of this search, up to ``CATALOG_COUNT_CAP``; those of the
+        whole catalog (no search, no filter) are the same for every visitor, exact, and kept
+        until the catalog changes."""
         trials = Trial.objects.public()
         if self.query.values:
-            return facets.count(self.query, trials, names)
+            return facets.count(self.query, trials, names, cap=settings.CATALOG_COUNT_CAP)
         key = "facets:" + ",".join(names or (p.name for p in PARAMS.facets()))
         return cache.per_version(key, lambda: facets.count(self.query, trials, names))
 
@@ -255,8 +257,9 @@ class TrialSearch:
                 return place, list_url(self.canonical, drop=("page",), q=rest, near=tail)
         return None
 
-    def results(self, total):
-        """The page of results, given the total (from the facet counts: no COUNT query)."""
+    def results(self, total, capped=False):
+        """The page of results, given the total (from the facet counts: no COUNT query; when
+        ``capped``, the count cap, past which pages are not numbered)."""
         if not total:
             # Nothing to show: no query to build, not even an empty one (its ranking and snippet
             # expressions cost several milliseconds of Python; compiling the trial's 150
@@ -271,7 +274,13 @@ class TrialSearch:
         rows = self.query.annotate(rows)
         paginator = Paginator(rows, self.per_page)
         paginator.count = total  # known already
-        if self.page_number > paginator.num_pages and total:
+        if self.page_number > paginator.num_pages and capped:
+            self._note(
+                "page",
+                f"Only the first {total:,} matches have pages; showing page "
+                f"{paginator.num_pages}. Narrow the search to see the others.",
+            )
+        elif self.page_number > paginator.num_pages and total:
             self._note(
                 "page",
                 f"There is no page {self.page_number}; showing the last page, "
