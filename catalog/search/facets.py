@@ -11,9 +11,10 @@ unselected).
 
 A search can be counted up to a cap (``cap=``): ``b0`` then holds at most the cap's first
 matches, and past it the facets count those matches only: lower bounds, shown as such
-(``FacetCounts.partial``), and a total past the cap is the cap (``FacetCounts.capped``). A broad search at 500,000 trials matches tens of thousands, and
-reading them all for its counts took most of a second; its results are still the best of all
-its matches (``TrialSearch.results`` orders them all).
+(``FacetCounts.partial``), and a total past the cap is the cap (``FacetCounts.capped``). A
+broad search at 500,000 trials matches tens of thousands, and reading them all for its counts
+took most of a second; its results are still the best of all its matches
+(``TrialSearch.results`` orders them all).
 
 Each facet's branch, label, choices and display are declared with its parameter
 (``catalog.search.params``, ``Facet``); this module only puts the branches together.
