@@ -96,6 +96,8 @@ def trial_list(request):
             "other_sections": other_sections,
             "page": page,
             "count": counts.total,
+            # Past the count cap the total is the cap, shown as a lower bound ("10,000+").
+            "count_text": f"{counts.total:,}+" if counts.capped else str(counts.total),
             "pages": search.pagination(page),
             "chips": search.active_filters(),
             "described": search.describe(),
