@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Cast
 from django.http import QueryDict
@@ -28,6 +28,10 @@ from catalog.site import cache
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 DEFAULT_PER_PAGE = 25
+# Pages up to this one are linked by number and read with OFFSET. Past it, Next and Previous
+# say which row the page continues from (``after=`` or ``before=``, a page token), so that a
+# deep page reads its own rows, not every row before it.
+NUMBERED_PAGES = 40
 
 # Sort keys: the model field (or annotation) each orders by. Every sort puts trials without a
 # value last and breaks ties by NCT ID.
@@ -75,8 +79,15 @@ class SortKey:
         # A sort a parameter offers orders by an annotation of its own.
         return SORT_FIELDS.get(self.name, f"sort_{self.name}")
 
-    def order(self):
+    def order(self, backwards=False):
+        """The ORDER BY term: nulls last, or, ``backwards``, the exact reverse."""
         expression = F(self.field)
+        if backwards:
+            return (
+                expression.asc(nulls_first=True)
+                if self.descending
+                else expression.desc(nulls_first=True)
+            )
         return (
             expression.desc(nulls_last=True) if self.descending else expression.asc(nulls_last=True)
         )
@@ -108,6 +119,7 @@ class TrialSearch:
         self.sort_keys = self._read_sort()
         self.per_page = self._read_per_page(DEFAULT_PER_PAGE)
         self.page_number = self._read_page()
+        self.continues = self._read_continuation()
         self.canonical = self._canonical()
 
     # Reading the parameters
@@ -168,6 +180,30 @@ class TrialSearch:
         self._note("page", f"Ignored page={_short(value)}: not a page number; showing page 1.")
         return 1
 
+    def _read_continuation(self):
+        """("after" or "before", the row's sort values, its NCT ID): the row a deep page
+        continues from, or None to count the page from the start."""
+        given = [name for name in ("after", "before") if name in self.params]
+        if not given:
+            return None
+        name, value = given[0], self.params.get(given[0])
+        if len(given) > 1:
+            self._note("before", "Ignored before=: a page continues after a row or before one.")
+        if "page" not in self._valid or self.page_number == 1:
+            self._note(name, f"Ignored {name}=: it goes with the number of a page past the first.")
+            return None
+        try:
+            values, nct_id = read_page_token(value, self.sort_keys)
+        except BadPageToken:
+            self._note(
+                name,
+                f"Ignored {name}={_short(value)}: not a page address of this list in this"
+                f" order; page {self.page_number} is counted from the start.",
+            )
+            return None
+        self._valid.add(name)
+        return name, values, nct_id
+
     def _canonical(self):
         """The parameters that were used, in their order: what addresses of this search hold."""
         kept = self.query.kept
@@ -208,9 +244,9 @@ class TrialSearch:
         columns = {field.name for field in Trial._meta.concrete_fields}
         return [key.field for key in self.sort_keys if key.field in columns]
 
-    def ordered(self, sort_keys=None, queryset=None):
+    def ordered(self, sort_keys=None, queryset=None, backwards=False):
         """The matching trials in the search's order (or ``sort_keys``), with ``rank`` when
-        searching."""
+        searching; ``backwards``, in the exact reverse of that order."""
         keys = sort_keys or self.sort_keys
         queryset = self.queryset() if queryset is None else queryset
         if self.searching:
@@ -221,9 +257,9 @@ class TrialSearch:
                 param, sort = sorts[key.name]
                 order = sort.order(self.query.values[param.name], self.query)
                 queryset = queryset.annotate(**{key.field: order})
-        orders = [k.order() for k in keys]
+        orders = [k.order(backwards) for k in keys]
         if not any(k.name == "nct_id" for k in keys):
-            orders.append(F("nct_id").asc())
+            orders.append(F("nct_id").desc() if backwards else F("nct_id").asc())
         return queryset.order_by(*orders)
 
     def facet_counts(self, names=None):
@@ -265,14 +301,30 @@ class TrialSearch:
             # expressions cost several milliseconds of Python; compiling the trial's 150
             # columns for no rows, one more).
             return Paginator([], self.per_page).get_page(1)
-        rows = self.ordered()
+        page = self.page(self._rows, total, capped)
+        for trial in page.object_list:
+            trial.snippet = (
+                fulltext.snippet_html(trial.headline, trial.brief_summary) if self.searching else ""
+            )
+            trial.notes = self.query.notes(trial)
+        return page
+
+    def _rows(self, backwards=False):
+        """The results with what a result shows (and its sort values, for page tokens)."""
+        rows = self.ordered(backwards=backwards)
         if self.searching:
             rows = rows.annotate(headline=fulltext.headline_expression(self.parsed))
-            rows = rows.only(*LIST_FIELDS, "brief_summary")
+            rows = rows.only(*LIST_FIELDS, *self.sort_columns, "brief_summary")
         else:
-            rows = rows.only(*LIST_FIELDS)
-        rows = self.query.annotate(rows)
-        paginator = Paginator(rows, self.per_page)
+            rows = rows.only(*LIST_FIELDS, *self.sort_columns)
+        return self.query.annotate(rows)
+
+    def page(self, rows, total, capped=False):
+        """The page the parameters ask for of ``rows(backwards)`` (the results as the page
+        shows them, in this search's order or, ``backwards``, its reverse), given their
+        number. A page past ``NUMBERED_PAGES`` reached by Next or Previous is read from the row
+        it continues from, an index seek, where an OFFSET reads every row before the page."""
+        paginator = Paginator(rows(), self.per_page)
         paginator.count = total  # known already
         if self.page_number > paginator.num_pages and capped:
             self._note(
@@ -286,13 +338,16 @@ class TrialSearch:
                 f"There is no page {self.page_number}; showing the last page, "
                 f"{paginator.num_pages}.",
             )
-        page = paginator.get_page(self.page_number)
-        for trial in page.object_list:
-            trial.snippet = (
-                fulltext.snippet_html(trial.headline, trial.brief_summary) if self.searching else ""
-            )
-            trial.notes = self.query.notes(trial)
-        return page
+        if not self.continues or self.page_number > paginator.num_pages:
+            return paginator.get_page(self.page_number)
+        direction, values, nct_id = self.continues
+        keys = list(zip(self.sort_keys, values, strict=True))
+        if direction == "after":
+            found = list(rows().filter(_after(keys, nct_id))[: self.per_page])
+        else:
+            found = list(rows(backwards=True).filter(_before(keys, nct_id))[: self.per_page])
+            found.reverse()
+        return Page(found, self.page_number, paginator)
 
     def sort_choices(self):
         """The sorts the list offers for this search: best match when searching, and those of
@@ -332,17 +387,19 @@ class TrialSearch:
         kept = [v for v in self.canonical.getlist(name) if v.upper() != str(value).upper()]
         return self.url(drop=("page",), **{name: kept or None})
 
-    def page_url(self, number):
-        return self.url(page=None if number == 1 else number)
+    def page_url(self, number, **changes):
+        return self.url(page=None if number == 1 else number, **changes)
 
     def pagination(self, page, around=2, page_url=None):
         """Links for a page of results: previous, next, and numbers with gaps (None);
-        ``page_url(number)`` gives a page's address (the list's if not given)."""
+        ``page_url(number, **changes)`` gives a page's address (the list's if not given).
+        Pages past ``NUMBERED_PAGES`` are not linked by number: Previous and Next reach them,
+        each saying which row it continues from (``after=``, ``before=``)."""
         page_url = page_url or self.page_url
-        last = page.paginator.num_pages
+        numbered = min(page.paginator.num_pages, NUMBERED_PAGES)
         shown = sorted(
-            {1, last}
-            | set(range(max(1, page.number - around), min(last, page.number + around) + 1))
+            {1, numbered, page.number}
+            | set(range(max(1, page.number - around), min(numbered, page.number + around) + 1))
         )
         links, previous = [], 0
         for number in shown:
@@ -352,11 +409,16 @@ class TrialSearch:
                 {"number": number, "url": page_url(number), "current": number == page.number}
             )
             previous = number
-        return {
-            "links": links,
-            "previous": page_url(page.number - 1) if page.has_previous() else None,
-            "next": page_url(page.number + 1) if page.has_next() else None,
-        }
+        rows = list(page.object_list)  # read already: no query
+        before, after = page.number - 1, page.number + 1
+        previous_url = next_url = None
+        if page.has_previous():
+            token = page_token(rows[0], self.sort_keys) if before > NUMBERED_PAGES else None
+            previous_url = page_url(before, before=token) if token else page_url(before)
+        if page.has_next():
+            token = page_token(rows[-1], self.sort_keys) if after > NUMBERED_PAGES else None
+            next_url = page_url(after, after=token) if token else page_url(after)
+        return {"links": links, "previous": previous_url, "next": next_url}
 
     def form_sections(self):
         """The filter form's inputs that are no facet, by section, with the values in use."""
@@ -442,7 +504,8 @@ def _from_json(value):
 
 
 def page_token(trial, sort_keys):
-    """An opaque token for the rows after ``trial`` in ``sort_keys`` order."""
+    """An opaque token for ``trial``'s place in ``sort_keys`` order: the rows after it
+    (``after_token``), or before it (``before_token``)."""
     payload = {
         "s": [[k.name, k.descending] for k in sort_keys],
         "v": [_json_value(getattr(trial, k.field)) for k in sort_keys],
@@ -452,8 +515,9 @@ def page_token(trial, sort_keys):
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def after_token(queryset, token, sort_keys):
-    """``queryset`` (ordered by ``sort_keys``, then NCT ID) from after the token's row."""
+def read_page_token(token, sort_keys):
+    """(values of the sort keys, NCT ID) of the row a token names; ``BadPageToken`` if the
+    token is not one this site gave for ``sort_keys``."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         payload = json.loads(raw)
@@ -467,7 +531,24 @@ def after_token(queryset, token, sort_keys):
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise BadPageToken("not a page token this API gave") from error
+    return values, last_id
+
+
+def after_token(queryset, token, sort_keys):
+    """``queryset`` (ordered by ``sort_keys``, then NCT ID) from after the token's row."""
+    values, last_id = read_page_token(token, sort_keys)
     return queryset.filter(_after(list(zip(sort_keys, values, strict=True)), last_id))
+
+
+def before_token(queryset, token, sort_keys):
+    """The rows of ``queryset`` that come before the token's row in ``sort_keys`` order."""
+    values, first_id = read_page_token(token, sort_keys)
+    return queryset.filter(_before(list(zip(sort_keys, values, strict=True)), first_id))
+
+
+def _keyset_value(value):
+    # A float compared as double precision, as the rank is computed (``rank_expression``).
+    return Cast(Value(value), FloatField()) if isinstance(value, float) else value
 
 
 def _after(keys, last_id):
@@ -478,10 +559,27 @@ def _after(keys, last_id):
     if key.name == "nct_id":
         return Q(nct_id__lt=value) if key.descending else Q(nct_id__gt=value)
     field = key.field
-    if isinstance(value, float):
-        value = Cast(Value(value), FloatField())
     if value is None:
         # Nulls come last: only more nulls follow.
         return Q(**{f"{field}__isnull": True}) & _after(rest, last_id)
+    value = _keyset_value(value)
     beyond = Q(**{f"{field}__lt" if key.descending else f"{field}__gt": value})
     return beyond | Q(**{f"{field}__isnull": True}) | (Q(**{field: value}) & _after(rest, last_id))
+
+
+def _before(keys, first_id):
+    """Rows before (values..., first_id) when ordered by the keys, nulls last, then NCT ID."""
+    if not keys:
+        return Q(nct_id__lt=first_id)
+    (key, value), rest = keys[0], keys[1:]
+    if key.name == "nct_id":
+        return Q(nct_id__gt=value) if key.descending else Q(nct_id__lt=value)
+    field = key.field
+    if value is None:
+        # Nulls come last: every row with a value comes before.
+        return Q(**{f"{field}__isnull": False}) | (
+            Q(**{f"{field}__isnull": True}) & _before(rest, first_id)
+        )
+    value = _keyset_value(value)
+    ahead = Q(**{f"{field}__gt" if key.descending else f"{field}__lt": value})
+    return ahead | (Q(**{field: value}) & _before(rest, first_id))

@@ -34,8 +34,10 @@ from catalog.search import fulltext
 MAX_TEXT_VALUE = 300
 MAX_VALUES = 50
 
-# The list's own parameters that are no filter.
-PAGING_PARAMS = ("sort", "page", "per_page")
+# The list's own parameters that are no filter: ``after`` and ``before`` name the row a page
+# past the numbered ones continues from (``catalog.search.listing.NUMBERED_PAGES``).
+PAGING_PARAMS = ("sort", "page", "per_page", "after", "before")
+CONTINUATION_PARAMS = ("after", "before")
 # ClinicalTrials.gov lists several values in one parameter, comma- or pipe-separated.
 API_LIST_SPLIT = re.compile(r"[,|]")
 
@@ -697,8 +699,13 @@ class Query:
 def list_url(params=(), drop=(), **changes):
     """The trial list's address: ``params`` (pairs, or a QueryDict) without the names in
     ``drop``, with ``changes`` (a value, a list, or None to remove) replacing a parameter where it
-    is, or added at the end. The one builder of list addresses."""
+    is, or added at the end. The one builder of list addresses.
+
+    The row a page continues from (``after``, ``before``) goes with its page number: an
+    address to another page, or to page 1 of another search, drops it."""
     pairs = list(params.lists()) if hasattr(params, "lists") else _grouped(params)
+    if "page" in drop or "page" in changes:
+        drop = (*drop, *(name for name in CONTINUATION_PARAMS if name not in changes))
     names = [name for name, _ in pairs if name not in drop]
     names += [name for name in changes if name not in names]
     given = dict(pairs)

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.urls import reverse
 
@@ -87,8 +86,12 @@ def page(search, total):
     """The page of trials with what every column reads (``exports.DOWNLOAD_COLUMNS``), in a
     fixed number of queries: the trials with their sponsor and MSC profile, and five
     prefetches."""
-    rows = (
-        search.ordered()
+    return search.page(lambda backwards=False: _rows(search, backwards), total)
+
+
+def _rows(search, backwards):
+    return (
+        search.ordered(backwards=backwards)
         .select_related("lead_sponsor", "msc")
         .defer("source_record", "source_extra", "search_vector", "rank_vector")
         .prefetch_related(
@@ -103,9 +106,6 @@ def page(search, total):
             "sites",
         )
     )
-    paginator = Paginator(rows, search.per_page)
-    paginator.count = total
-    return paginator.get_page(search.page_number)
 
 
 def headers(search, columns):

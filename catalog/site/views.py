@@ -150,7 +150,10 @@ def trial_table(request):
             "exports": exports_urls,
             "list_url": search.url(drop=("page",)),
             "pages": search.pagination(
-                page, page_url=lambda n: table.url(search, columns, page=None if n == 1 else n)
+                page,
+                page_url=lambda n, **changes: table.url(
+                    search, columns, page=None if n == 1 else n, **changes
+                ),
             ),
             "sort_choices": search.sort_choices(),
             "per_page_choices": PER_PAGE_CHOICES,
