@@ -22,7 +22,7 @@ from catalog.registry.ctgov import address_nct_id, studies_json
 from catalog.search import fulltext
 from catalog.search.listing import BadPageToken, SortKey, TrialSearch, after_token, page_token
 from catalog.search.params import PARAMS
-from catalog.search.query import BadParameter, quoted
+from catalog.search.query import PAGE_PARAMS, BadParameter, quoted
 from catalog.site import exports
 
 API_VERSION = "2.0.3"
@@ -280,7 +280,7 @@ class MscListRequest:
     unknown parameter, a bad value) is a 400 here, naming the parameter."""
 
     def __init__(self, params):
-        allowed = set(PARAMS.names()) - {"page", "per_page"} | set(MSC_LIST_PARAMS)
+        allowed = set(PARAMS.names()) - set(PAGE_PARAMS) | set(MSC_LIST_PARAMS)
         unknown = sorted(name for name in params if name not in allowed)
         if unknown:
             raise BadParameter(

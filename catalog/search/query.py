@@ -36,8 +36,9 @@ MAX_VALUES = 50
 
 # The list's own parameters that are no filter: ``after`` and ``before`` name the row a page
 # past the numbered ones continues from (``catalog.search.listing.NUMBERED_PAGES``).
-PAGING_PARAMS = ("sort", "page", "per_page", "after", "before")
 CONTINUATION_PARAMS = ("after", "before")
+PAGE_PARAMS = ("page", "per_page", *CONTINUATION_PARAMS)
+PAGING_PARAMS = ("sort", *PAGE_PARAMS)
 # ClinicalTrials.gov lists several values in one parameter, comma- or pipe-separated.
 API_LIST_SPLIT = re.compile(r"[,|]")
 

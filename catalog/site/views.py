@@ -17,7 +17,7 @@ from catalog.search.listing import (
     TrialSearch,
 )
 from catalog.search.params import PARAMS
-from catalog.search.query import PAGING_PARAMS, list_url
+from catalog.search.query import PAGE_PARAMS, PAGING_PARAMS, list_url
 from catalog.site import (
     cards,
     charts,
@@ -193,7 +193,7 @@ def _export(request, kind):
 
 def _export_key(search, fields):
     """What tells one stored export from another: the search, and the columns chosen."""
-    key = search.query_string(drop=("page", "per_page"))
+    key = search.query_string(drop=PAGE_PARAMS)
     return key + (("&" if "?" in key else "?") + urlencode({"fields": fields}) if fields else "")
 
 

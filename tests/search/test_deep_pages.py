@@ -70,7 +70,6 @@ def test_a_page_past_the_numbered_ones_seeks_its_rows_instead_of_skipping_them(
     client, bundled_catalog
 ):
     response = client.get(f"/trials/?per_page={PER_PAGE}&page={NUMBERED_PAGES + 5}")
-    numbered_queries = None
     with CaptureQueriesContext(connection) as numbered:
         response = client.get(f"/trials/?per_page={PER_PAGE}&page={NUMBERED_PAGES + 5}")
     numbered_queries = len(numbered)
@@ -89,9 +88,7 @@ def test_pages_past_the_numbered_ones_are_not_linked_by_number(client, bundled_c
     assert response.context["page"].paginator.num_pages > NUMBERED_PAGES
 
 
-def test_other_pages_and_other_searches_drop_the_row_a_page_continues_from(
-    client, bundled_catalog
-):
+def test_other_pages_and_other_searches_drop_the_row_a_page_continues_from(client, bundled_catalog):
     response = client.get(f"/trials/?status=COMPLETED&per_page={PER_PAGE}&page={NUMBERED_PAGES}")
     response = client.get(link(response, "next"))
     assert "after=" in response.context["share_url"]
