@@ -206,17 +206,15 @@ def study_list(request):
         sort_keys = found.sort_keys
     matching = found.queryset().filter(wanted.extra)
     queryset = found.ordered(sort_keys or [SortKey("nct_id", False)], queryset=matching)
-    if wanted.page_token:
-        try:
-            queryset = after_token(queryset, wanted.page_token, sort_keys)
-        except BadPageToken as bad:
-            return error(400, f"pageToken: {bad}", "pageToken")
     queryset = (
         queryset.for_csv(wanted.columns)
         if wanted.format == "csv"
         else queryset.for_studies(*(key.field for key in sort_keys))
     )
-    trials = list(queryset[: wanted.page_size + 1])
+    try:
+        trials = _page_of(queryset, wanted, sort_keys)
+    except BadPageToken as bad:
+        return error(400, f"pageToken: {bad}", "pageToken")
     next_token = None
     if len(trials) > wanted.page_size:
         trials = trials[: wanted.page_size]
@@ -265,6 +263,15 @@ def study_detail(request, nct_id):
             return error(410, f"Study {canonical} was withdrawn from the catalog: {reason}")
         return error(404, f"Study {nct_id} not found.")
     return HttpResponse(studies_json([trial])[0], content_type="application/json")
+
+
+def _page_of(rows, wanted, sort_keys):
+    """The page of ``rows`` a request asks for, and one row more (telling whether another page
+    follows): the first, or those after its ``pageToken``'s row (``BadPageToken`` if it is none
+    of this API's)."""
+    if wanted.page_token:
+        return after_token(rows, wanted.page_token, sort_keys, wanted.page_size + 1)
+    return list(rows[: wanted.page_size + 1])
 
 
 # ``GET /api/msc``'s own parameters; the others are the list page's (its filters and sort).
@@ -318,12 +325,10 @@ def msc_list(request):
     search = wanted.search
     # The sort's own columns too: the next page's token is made of them.
     queryset = search.ordered().for_msc_profiles(*search.sort_columns)
-    if wanted.page_token:
-        try:
-            queryset = after_token(queryset, wanted.page_token, search.sort_keys)
-        except BadPageToken as bad:
-            return error(400, f"pageToken: {bad}", "pageToken")
-    trials = list(queryset[: wanted.page_size + 1])
+    try:
+        trials = _page_of(queryset, wanted, search.sort_keys)
+    except BadPageToken as bad:
+        return error(400, f"pageToken: {bad}", "pageToken")
     next_token = None
     if len(trials) > wanted.page_size:
         trials = trials[: wanted.page_size]

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.search.listing import NUMBERED_PAGES, TrialSearch
+from catalog.search.listing import NUMBERED_PAGES, SORT_FIELDS, TrialSearch
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +26,11 @@ def shown(response):
     return [trial.nct_id for trial in response.context["page"].object_list]
 
 
-def by_offset(params, number):
+def by_offset(params, number, per_page=PER_PAGE):
     """The page's NCT IDs counted from the start, in the list's own order."""
     ordered = TrialSearch(params).ordered().values_list("nct_id", flat=True)
-    start = (number - 1) * PER_PAGE
-    return list(ordered[start : start + PER_PAGE])
+    start = (number - 1) * per_page
+    return list(ordered[start : start + per_page])
 
 
 @pytest.mark.parametrize(
@@ -139,3 +139,23 @@ def test_the_table_continues_past_the_numbered_pages_the_same_way(client, bundle
     response = client.get(address)
     assert response.context["page"].number == NUMBERED_PAGES + 1
     assert shown(response) == by_offset({}, NUMBERED_PAGES + 1)
+
+
+@pytest.mark.parametrize("sort", ["enrollment", "-start"])
+def test_pages_that_run_from_values_into_the_trials_without_one_continue_both_ways(
+    client, bundled_catalog, sort
+):
+    field = SORT_FIELDS[sort.removeprefix("-")]
+    values = list(TrialSearch({"sort": sort}).ordered().values_list(field, flat=True))
+    per_page = 25
+    first_null = values.index(None)
+    assert first_null % per_page, "the page of the first null starts with a value"
+    number = first_null // per_page + 1  # holds values and nulls
+    assert number - 1 > NUMBERED_PAGES
+    response = client.get(f"/trials/?sort={sort}&page={number - 1}")
+    for expected in (number, number + 1):
+        response = client.get(link(response, "next"))
+        assert shown(response) == by_offset({"sort": sort}, expected, per_page)
+    for expected in (number, number - 1):
+        response = client.get(link(response, "prev"))
+        assert shown(response) == by_offset({"sort": sort}, expected, per_page)
