@@ -45,6 +45,7 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
+    SearchQueryField,
     SearchRank,
     SearchVector,
 )
@@ -702,13 +703,38 @@ class _Matches(Func):
     output_field = BooleanField()
 
 
-def _weights_of(weights):
-    """Only the lexemes of the given weights of the stored vector: of the rank vector, kept in
-    the row, when they are among its weights, so that the whole vector is not read."""
-    from catalog.models import RANK_VECTOR_WEIGHTS, WeightsOf
+class _Weighted(Func):
+    """The tsquery with each of its lexemes labelled with ``weights`` (``'cell':AB``), so that
+    it matches only where they are of those weights, phrases included: the same as matching
+    ``ts_filter(vector, weights)``, without building that filtered copy of the vector for each
+    row (at 500,000 trials, 0.12 s of a one-word search's ranking of 58,000 matches). Folded
+    to a constant by PostgreSQL, as the query is."""
+
+    # A quoted lexeme of the query's text, and the prefix mark it may carry ('mesench':*).
+    LEXEME = r"('(?:[^']|'')*')(?::(\*))?"
+
+    def __init__(self, query, weights):
+        super().__init__(
+            Cast(query, TextField()),
+            Value(self.LEXEME),
+            Value(r"\1:\2" + weights.upper()),
+            function="regexp_replace",
+            output_field=SearchQueryField(),
+        )
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return f"({sql[:-1]}, 'g'))::tsquery", params
+
+
+def _matches_in(weights, query):
+    """Whether ``query`` matches the lexemes of the given weights of the stored vector: of the
+    rank vector, kept in the row, when they are among its weights, so that the whole vector is
+    not read."""
+    from catalog.models import RANK_VECTOR_WEIGHTS
 
     in_row = set(weights) <= set(RANK_VECTOR_WEIGHTS)
-    return WeightsOf(F("rank_vector" if in_row else "search_vector"), weights)
+    return _Matches(F("rank_vector" if in_row else "search_vector"), _Weighted(query, weights))
 
 
 def search_q(parsed, weights=None):
@@ -727,7 +753,7 @@ def search_q(parsed, weights=None):
     index_query = parsed.index_tsquery()
     if weights:
         found = Q(search_vector=index_query or query)
-        exact = Q(_Matches(_weights_of(weights), query))
+        exact = Q(_matches_in(weights, query))
     elif index_query is not None:
         found = Q(search_vector=index_query)
         exact = Q(_Matches(F("rank_vector"), query)) | Q(search_vector=query)
@@ -752,7 +778,7 @@ def rank_expression(parsed):
     if query is not None:
         rank = SearchRank(F("rank_vector"), query, weights=RANK_WEIGHTS, normalization=32)
         rank = rank + Case(
-            When(_Matches(_weights_of("ab"), query), then=Value(BOOST_TOPIC)),
+            When(_matches_in("ab", query), then=Value(BOOST_TOPIC)),
             default=Value(0.0),
         )
         phrase = parsed.phrase_query()
@@ -771,7 +797,7 @@ def rank_expression(parsed):
 
 def matching_titles(queryset, parsed):
     query = parsed.tsquery()
-    return queryset.filter(search_vector=query).filter(_Matches(_weights_of("a"), query))
+    return queryset.filter(search_vector=query).filter(_matches_in("a", query))
 
 
 def _matching_rows(model, vector, query):
@@ -795,7 +821,7 @@ def conditions_q(parsed):
     query = parsed.tsquery()
     conditions = _matching_rows(Condition, SearchVector("name", config=SEARCH_CONFIG), query)
     return (
-        (Q(search_vector=query) & Q(_Matches(_weights_of("b"), query)))
+        (Q(search_vector=query) & Q(_matches_in("b", query)))
         | Q(Exists(TrialCondition.objects.filter(trial=OuterRef("pk"), condition__in=conditions)))
         | _mesh_q(query, [MeshKind.CONDITION, MeshKind.CONDITION_ANCESTOR])
     )
