@@ -408,14 +408,16 @@ class TrialSearch:
                 {"number": number, "url": page_url(number), "current": number == page.number}
             )
             previous = number
-        rows = list(page.object_list)  # read already: no query
+        # Read already: no query. (A page continued from a row that has gone since can be
+        # empty; its neighbours are then counted from the start.)
+        rows = list(page.object_list)
         before, after = page.number - 1, page.number + 1
         previous_url = next_url = None
         if page.has_previous():
-            token = page_token(rows[0], self.sort_keys) if before > NUMBERED_PAGES else None
+            token = rows and before > NUMBERED_PAGES and page_token(rows[0], self.sort_keys)
             previous_url = page_url(before, before=token) if token else page_url(before)
         if page.has_next():
-            token = page_token(rows[-1], self.sort_keys) if after > NUMBERED_PAGES else None
+            token = rows and after > NUMBERED_PAGES and page_token(rows[-1], self.sort_keys)
             next_url = page_url(after, after=token) if token else page_url(after)
         return {"links": links, "previous": previous_url, "next": next_url}
 
@@ -503,8 +505,8 @@ def _from_json(value):
 
 
 def page_token(trial, sort_keys):
-    """An opaque token for ``trial``'s place in ``sort_keys`` order: the rows after it
-    (``after_token``), or before it (``before_token``)."""
+    """An opaque token for ``trial``'s place in ``sort_keys`` order: the rows after it, or
+    before it (``seek``)."""
     payload = {
         "s": [[k.name, k.descending] for k in sort_keys],
         "v": [_json_value(getattr(trial, k.field)) for k in sort_keys],

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.search.listing import NUMBERED_PAGES, SORT_FIELDS, TrialSearch
+from catalog.search.listing import NUMBERED_PAGES, SORT_FIELDS, TrialSearch, page_token
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +159,16 @@ def test_pages_that_run_from_values_into_the_trials_without_one_continue_both_wa
     for expected in (number, number - 1):
         response = client.get(link(response, "prev"))
         assert shown(response) == by_offset({"sort": sort}, expected, per_page)
+
+
+def test_a_page_continued_from_past_the_last_row_is_empty_and_links_back_by_number(
+    client, bundled_catalog
+):
+    last = TrialSearch({}).ordered().last()
+    search = TrialSearch({})
+    token = page_token(last, search.sort_keys)
+    number = NUMBERED_PAGES + 5
+    response = client.get(f"/trials/?per_page={PER_PAGE}&page={number}&after={token}")
+    assert response.status_code == 200
+    assert shown(response) == []
+    assert link(response, "prev") == f"/trials/?per_page={PER_PAGE}&page={number - 1}"
