@@ -7,7 +7,6 @@ of 100 after a page token, at several depths. Server side, through Django's WSGI
 
 import argparse
 import html
-import os
 import re
 import sys
 from pathlib import Path
@@ -23,19 +22,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     args = parser.parse_args(argv)
-    os.environ.setdefault("DEBUG", "1")
-    os.environ["CATALOG_CACHE_PAGES"] = "0"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialsite.settings")
-    import django
+    from bench.measure import measure_page, set_up_django, wsgi_get
 
-    django.setup()
-    from django.conf import settings
-
-    settings.CATALOG_CACHE_PAGES = False
-    settings.DEBUG = False
-
-    from bench.measure import measure_page, wsgi_get
+    set_up_django()
     from catalog.search.listing import TrialSearch, page_token
 
     def p50(path):

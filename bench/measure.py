@@ -7,6 +7,7 @@ are captured with ``connection.execute_wrapper`` and replayed unchanged through 
 psycopg connection: the page's bare SQL time, to which Django's time is compared.
 """
 
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -70,6 +71,23 @@ class Captured:
     def __call__(self, execute, sql, params, many, context):
         self.statements.append((sql, params, many))
         return execute(sql, params, many, context)
+
+
+def set_up_django():
+    """Django as the page timings run it, in this process: on the development database (or
+    ``DATABASE_URL``), with the page cache off and ``DEBUG`` off as in production (set after
+    the settings load, which without ``DEBUG`` would ask for a secret key)."""
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["CATALOG_CACHE_PAGES"] = "0"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialsite.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.CATALOG_CACHE_PAGES = False
+    settings.DEBUG = False
 
 
 def wsgi_get(path):

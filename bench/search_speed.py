@@ -10,7 +10,6 @@ what JIT compilation costs).
 """
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from urllib.parse import urlencode
@@ -30,20 +29,10 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--explain", action="store_true", help="print each page's plans")
     args = parser.parse_args(argv)
-    os.environ.setdefault("DEBUG", "1")
-    os.environ["CATALOG_CACHE_PAGES"] = "0"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialsite.settings")
-    import django
+    from bench.measure import Captured, explain, measure_page, set_up_django, wsgi_get
 
-    django.setup()
-    from django.conf import settings
-
-    settings.CATALOG_CACHE_PAGES = False
-    settings.DEBUG = False
+    set_up_django()
     from django.db import connection
-
-    from bench.measure import Captured, explain, measure_page, wsgi_get
 
     pages = [
         (f"one-word search ({SEARCH_WORD})", {"q": SEARCH_WORD}),

@@ -559,56 +559,43 @@ def _keyset_value(value):
     return Cast(Value(value), FloatField()) if isinstance(value, float) else value
 
 
-def _after(keys, last_id):
-    """Rows after (values..., last_id) when ordered by the keys, nulls last, then NCT ID."""
+def _beyond(keys, nct_id, backwards=False):
+    """The rows after (values..., nct_id) when ordered by the keys, nulls last, then NCT ID;
+    ``backwards``, the rows before it."""
     if not keys:
-        return Q(nct_id__gt=last_id)
+        return Q(nct_id__lt=nct_id) if backwards else Q(nct_id__gt=nct_id)
     (key, value), rest = keys[0], keys[1:]
+    further = "lt" if key.descending != backwards else "gt"  # the lookup for rows further on
     if key.name == "nct_id":
-        return Q(nct_id__lt=value) if key.descending else Q(nct_id__gt=value)
-    field = key.field
+        return Q(**{f"nct_id__{further}": value})
+    null = Q(**{f"{key.field}__isnull": True})
     if value is None:
-        # Nulls come last: only more nulls follow.
-        return Q(**{f"{field}__isnull": True}) & _after(rest, last_id)
+        # Nulls come last: after a null only nulls follow; before one, every row with a value.
+        if backwards:
+            return Q(**{f"{key.field}__isnull": False}) | (null & _beyond(rest, nct_id, True))
+        return null & _beyond(rest, nct_id)
     value = _keyset_value(value)
-    beyond = Q(**{f"{field}__lt" if key.descending else f"{field}__gt": value})
-    return beyond | Q(**{f"{field}__isnull": True}) | (Q(**{field: value}) & _after(rest, last_id))
-
-
-def _before(keys, first_id):
-    """Rows before (values..., first_id) when ordered by the keys, nulls last, then NCT ID."""
-    if not keys:
-        return Q(nct_id__lt=first_id)
-    (key, value), rest = keys[0], keys[1:]
-    if key.name == "nct_id":
-        return Q(nct_id__gt=value) if key.descending else Q(nct_id__lt=value)
-    field = key.field
-    if value is None:
-        # Nulls come last: every row with a value comes before.
-        return Q(**{f"{field}__isnull": False}) | (
-            Q(**{f"{field}__isnull": True}) & _before(rest, first_id)
-        )
-    value = _keyset_value(value)
-    ahead = Q(**{f"{field}__gt" if key.descending else f"{field}__lt": value})
-    return ahead | (Q(**{field: value}) & _before(rest, first_id))
+    beyond = Q(**{f"{key.field}__{further}": value})
+    tie = Q(**{key.field: value}) & _beyond(rest, nct_id, backwards)
+    return beyond | tie if backwards else beyond | null | tie
 
 
 def _seek(keys, nct_id, backwards=False):
     """The rows after (values..., nct_id) in the keys' order, or before it when ``backwards``,
     as conditions an index can start from, one per part of the order they lie in, in the order
-    to read them: the rows with a value, then those without (nulls come last).
+    to read them (forwards, the rows with a value, then the nulls, which come last).
 
-    ``_after`` and ``_before`` alone are ORs (a null is after any value), and PostgreSQL walks
-    an index under an OR from its start, reading every row before the page: at 500,000 trials
-    a page after the 100,000th row read 100,000 rows. The bound on the first key (``<=`` its
+    ``_beyond`` alone is an OR (a null is after any value), and PostgreSQL walks an index under
+    an OR from its start, reading every row before the page: at 500,000 trials a page after
+    the 100,000th row read 100,000 rows. The bound on the first key (``<=`` its
     value, for a descending order) lets it seek to the row instead."""
-    exact = _before(keys, nct_id) if backwards else _after(keys, nct_id)
+    exact = _beyond(keys, nct_id, backwards)
     if not keys or keys[0][0].name == "nct_id":
         return [exact]
     key, value = keys[0]
     null = Q(**{f"{key.field}__isnull": True})
     if value is None:
-        # Past a null only nulls follow (``_after`` says so with AND); before one come the
+        # Past a null only nulls follow (``_beyond`` says so with AND); before one come the
         # nulls before it, then, further back, every row with a value.
         return [exact & null, ~null] if backwards else [exact]
     lookup = "lte" if key.descending != backwards else "gte"
