@@ -272,6 +272,16 @@ class TrialSearch:
         key = "facets:" + ",".join(names or (p.name for p in PARAMS.facets()))
         return cache.per_version(key, lambda: facets.count(self.query, trials, names))
 
+    def count(self):
+        """(the number of matching trials, whether it passed ``CATALOG_COUNT_CAP``): past the
+        cap, the cap, as the list counts; the whole catalog exactly. One query, which reads no
+        more than the cap's matches and one."""
+        if not self.query.values:
+            return self.queryset().count(), False
+        cap = settings.CATALOG_COUNT_CAP
+        found = self.queryset().order_by().values("pk")[: cap + 1].count()
+        return (cap, True) if found > cap else (found, False)
+
     def suggestion(self):
         """The search with misspellings corrected, or None."""
         return fulltext.suggest(self.parsed) if self.searching else None

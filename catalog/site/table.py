@@ -82,11 +82,11 @@ def _quote(value):
     return quote(value, safe=",")
 
 
-def page(search, total):
+def page(search, total, capped=False):
     """The page of trials with what every column reads (``exports.DOWNLOAD_COLUMNS``), in a
     fixed number of queries: the trials with their sponsor and MSC profile, and five
-    prefetches."""
-    return search.page(lambda backwards=False: _rows(search, backwards), total)
+    prefetches. ``total`` and ``capped`` as ``TrialSearch.count()`` gives them."""
+    return search.page(lambda backwards=False: _rows(search, backwards), total, capped)
 
 
 def _rows(search, backwards):

@@ -124,8 +124,8 @@ def trial_table(request):
         return response
     search = TrialSearch(request.GET)
     columns, notices = table.choose(request.GET.getlist("fields"))
-    total = search.queryset().count()
-    page = table.page(search, total)
+    total, capped = search.count()
+    page = table.page(search, total, capped)
     fields = "" if not request.GET.get("fields") else table.fields_value(columns)
     exports_urls = search.export_urls()
     for kind in ("csv", "json"):
@@ -140,6 +140,7 @@ def trial_table(request):
             "notices": search.notices + notices,
             "page": page,
             "count": total,
+            "count_text": f"{total:,}+" if capped else str(total),
             "headers": table.headers(search, columns),
             "rows": [(trial, table.cells(trial, columns)) for trial in page],
             "columns": columns,

@@ -125,3 +125,17 @@ def test_the_table_makes_as_many_queries_whatever_its_size(client, bundled_catal
     assert len(counts) == 1, counts
     # The catalog version, the count, the page, five prefetches.
     assert counts.pop() <= 8
+
+
+def test_the_table_counts_a_broad_search_up_to_the_cap_as_the_list_does(
+    client, bundled_catalog, settings
+):
+    settings.CATALOG_COUNT_CAP = 200
+    listed = client.get(LIST, {"q": "stem cells"})
+    tabled = client.get(TABLE, {"q": "stem cells", "page": 99})
+    assert tabled.status_code == 200
+    assert listed.context["count_text"] == tabled.context["count_text"] == "200+"
+    assert tabled.context["page"].number == 200 // 25
+    assert "Only the first 200 matches have pages" in tabled.content.decode()
+    whole = client.get(TABLE)
+    assert whole.context["count"] == client.get(LIST).context["count"] > 200
