@@ -180,6 +180,7 @@ def _set_on_connections(parameter, value):
     options = DATABASES["default"]["OPTIONS"]
     options["options"] = (options.get("options", "") + f" -c {parameter}={value}").strip()
 
+
 # The planner's cost of a random page read. PostgreSQL's default (4) assumes spinning disks; the
 # catalog is read from memory, where 1.1 lets the planner combine the search, status and array
 # indexes instead of scanning the trials (docs/scaling.md). Empty: the server's own setting.
