@@ -712,19 +712,17 @@ class _Weighted(Func):
 
     # A quoted lexeme of the query's text, and the prefix mark it may carry ('mesench':*).
     LEXEME = r"('(?:[^']|'')*')(?::(\*))?"
+    function = "regexp_replace"
+    template = "(%(function)s(%(expressions)s))::tsquery"
+    output_field = SearchQueryField()
 
     def __init__(self, query, weights):
         super().__init__(
             Cast(query, TextField()),
             Value(self.LEXEME),
             Value(r"\1:\2" + weights.upper()),
-            function="regexp_replace",
-            output_field=SearchQueryField(),
+            Value("g"),
         )
-
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = super().as_sql(compiler, connection, **extra)
-        return f"({sql[:-1]}, 'g'))::tsquery", params
 
 
 def _matches_in(weights, query):

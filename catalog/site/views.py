@@ -67,6 +67,11 @@ def _clean_redirect(request, keep=()):
     return redirect(request.path + (f"?{query}" if query else ""))
 
 
+def _count_text(total, capped):
+    # Past the count cap the total is the cap, shown as a lower bound ("10,000+").
+    return f"{total:,}+" if capped else str(total)
+
+
 @require_safe
 def trial_list(request):
     if response := _clean_redirect(request):
@@ -96,8 +101,7 @@ def trial_list(request):
             "other_sections": other_sections,
             "page": page,
             "count": counts.total,
-            # Past the count cap the total is the cap, shown as a lower bound ("10,000+").
-            "count_text": f"{counts.total:,}+" if counts.capped else str(counts.total),
+            "count_text": _count_text(counts.total, counts.capped),
             "pages": search.pagination(page),
             "chips": search.active_filters(),
             "described": search.describe(),
@@ -140,7 +144,7 @@ def trial_table(request):
             "notices": search.notices + notices,
             "page": page,
             "count": total,
-            "count_text": f"{total:,}+" if capped else str(total),
+            "count_text": _count_text(total, capped),
             "headers": table.headers(search, columns),
             "rows": [(trial, table.cells(trial, columns)) for trial in page],
             "columns": columns,
