@@ -262,6 +262,11 @@ def main():
         env=env,
         check=True,
     )
+    # The trial pages as a running site keeps them, rendered ahead (the compose file's "pages"
+    # service) rather than by the run's first visitor of each trial.
+    subprocess.run(
+        [sys.executable, "manage.py", "store_pages"], cwd=BASE_DIR, env=env, check=True
+    )
 
     if args.scenario == "downloads":
         section = downloads_scenario(args, work, database)

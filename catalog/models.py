@@ -1821,24 +1821,25 @@ class StoredPageQuerySet(models.QuerySet):
             row = cursor.fetchone()
         return row[0] if row else None
 
-    def keep(self, trial, build, html, read_at):
-        """Store ``html`` as ``trial``'s page, rendered by ``build`` today from the trial as it
-        was at catalog version ``read_at`` (read before the trial). Returns whether it was
-        stored: not if the catalog has changed since, for the change may be the trial's and its
-        triggers may have run before this page was stored (migration 0027 locks the same row)."""
+    def keep(self, pages, build, read_at):
+        """Store ``pages`` (``{trial: html}``) as the trials' pages, rendered by ``build`` today
+        from the trials as they were at catalog version ``read_at`` (read before the trials).
+        Returns whether they were stored: not if the catalog has changed since, for the change
+        may be a trial's and its triggers may have run before its page was stored (migration
+        0027 locks the same row)."""
         db = router.db_for_write(self.model)
+        today = timezone.localdate()
         with transaction.atomic(using=db):
             if not _unchanged_since(db, read_at):
                 return False
-            page = self.model(
-                trial_id=trial.pk,
-                version=trial.version,
-                build=build,
-                built_on=timezone.localdate(),
-                html=html,
-            )
+            rows = [
+                self.model(
+                    trial_id=trial.pk, version=trial.version, build=build, built_on=today, html=html
+                )
+                for trial, html in pages.items()
+            ]
             self.using(db).bulk_create(
-                [page],
+                rows,
                 update_conflicts=True,
                 unique_fields=["trial"],
                 update_fields=["version", "build", "built_on", "html"],

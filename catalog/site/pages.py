@@ -24,7 +24,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from catalog.models import CatalogVersion, StoredPage, Trial
 from catalog.msc import display as msc_display
@@ -106,9 +108,37 @@ def render(trial):
     return render_to_string("catalog/trial_detail.html", context)
 
 
+def store_missing(batch_size=100):
+    """Render and store the page of every public trial without a current one (the release
+    step's ``store_pages``, so that no visitor waits for a page after a deployment, and a daily
+    run after midnight, as a page is current for the day it was rendered). Returns how many were
+    stored; the pages of trials that changed meanwhile, or whose related trials are not stored
+    yet (``relate_trials``), are left for their first view."""
+    current, today = build(), timezone.localdate()
+    has_current = StoredPage.objects.filter(
+        trial=OuterRef("pk"), build=current, version=OuterRef("version"), built_on=today
+    )
+    missing = list(
+        Trial.objects.public()
+        .exclude(Exists(has_current))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    stored = 0
+    for start in range(0, len(missing), batch_size):
+        read_at, _ = CatalogVersion.current()  # before the trials: see StoredPage.objects.keep
+        trials = Trial.objects.filter(pk__in=missing[start : start + batch_size]).for_page()
+        rendered = {
+            trial: render(trial) for trial in trials if Trial.objects.has_current_related(trial)
+        }
+        if StoredPage.objects.keep(rendered, current, read_at):
+            stored += len(rendered)
+    return stored
+
+
 def _keep(trial, html, read_at):
     try:
-        StoredPage.objects.keep(trial, build(), html, read_at)
+        StoredPage.objects.keep({trial: html}, build(), read_at)
     except DatabaseError:
         # A page that cannot be stored (a read-only database) is rendered again next time.
         logger.warning("the page of trial %s could not be stored", trial.nct_id, exc_info=True)

@@ -2,8 +2,10 @@
 shows changes, the code that renders it changes, or the day turns."""
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
@@ -210,7 +212,39 @@ def test_a_page_rendered_before_a_change_is_not_stored_after_it(bundled_catalog)
     read_at, _ = CatalogVersion.current()
     html = pages.render(trial)
     Site.objects.filter(trial=trial).update(facility="Moved after the page was read")
-    assert not StoredPage.objects.keep(trial, pages.build(), html, read_at)
+    assert not StoredPage.objects.keep({trial: html}, pages.build(), read_at)
     assert not StoredPage.objects.filter(trial=trial).exists()
     read_at, _ = CatalogVersion.current()
-    assert StoredPage.objects.keep(trial, pages.build(), html, read_at)
+    assert StoredPage.objects.keep({trial: html}, pages.build(), read_at)
+
+
+def test_store_pages_renders_every_public_trial_page_that_is_not_current(
+    bundled_catalog, view, client
+):
+    # Every public trial's page current but a few: the command renders those few, as a view
+    # would, and leaves the others as they are.
+    today, build = datetime.date.today(), pages.build()
+    StoredPage.objects.bulk_create(
+        StoredPage(trial=t, version=t.version, build=build, built_on=today, html="ALREADY STORED")
+        for t in Trial.objects.public().only("pk", "version")
+    )
+    stale = list(Trial.objects.public().order_by("nct_id").values_list("nct_id", flat=True)[:3])
+    StoredPage.objects.filter(trial__nct_id=stale[0]).update(build="other code")
+    StoredPage.objects.filter(trial__nct_id=stale[1]).update(built_on=today - datetime.timedelta(1))
+    StoredPage.objects.filter(trial__nct_id=stale[2]).delete()
+
+    out = StringIO()
+    call_command("store_pages", stdout=out)
+    assert out.getvalue().startswith("3 trial pages stored")
+    for nct_id in stale:
+        with CaptureQueriesContext(connection) as captured:
+            served = client.get(f"/trials/{nct_id}/").content.decode()
+        assert len(captured) == 1, nct_id  # read as stored
+        StoredPage.objects.filter(trial__nct_id=nct_id).delete()
+        assert served == view(nct_id)  # as the view renders it
+    assert StoredPage.objects.filter(html="ALREADY STORED").count() == (
+        Trial.objects.public().count() - 3
+    )
+    out = StringIO()
+    call_command("store_pages", stdout=out)
+    assert out.getvalue().startswith("0 trial pages stored")
