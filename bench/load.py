@@ -264,9 +264,7 @@ def main():
     )
     # The trial pages as a running site keeps them, rendered ahead (the compose file's "pages"
     # service) rather than by the run's first visitor of each trial.
-    subprocess.run(
-        [sys.executable, "manage.py", "store_pages"], cwd=BASE_DIR, env=env, check=True
-    )
+    subprocess.run([sys.executable, "manage.py", "store_pages"], cwd=BASE_DIR, env=env, check=True)
 
     if args.scenario == "downloads":
         section = downloads_scenario(args, work, database)
