@@ -554,6 +554,13 @@ class TrialQuerySet(models.QuerySet):
         "last_update_posted",
     )
 
+    def lacking_current(self, renderings):
+        """The keys, in order, of these trials that have no current row in ``renderings`` (a
+        stored rendering's queryset, already narrowed to the running code's rows): none from
+        the trial's present version."""
+        current = renderings.filter(trial=OuterRef("pk"), version=OuterRef("version"))
+        return list(self.exclude(Exists(current)).order_by("pk").values_list("pk", flat=True))
+
     def has_current_related(self, trial):
         """Whether ``trial`` (from ``for_page``) has a stored list of related trials scored at
         its version."""

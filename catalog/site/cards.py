@@ -18,7 +18,6 @@ import logging
 from functools import partial
 
 from django.db import DatabaseError, transaction
-from django.db.models import Exists, OuterRef
 from django.template import engines
 from markupsafe import Markup
 
@@ -60,15 +59,7 @@ def store_missing(batch_size=500):
     Returns how many were stored; cards whose trials changed meanwhile are left for their
     first listing."""
     current = build()
-    has_current = StoredCard.objects.filter(
-        trial=OuterRef("pk"), build=current, version=OuterRef("version")
-    )
-    missing = list(
-        Trial.objects.public()
-        .exclude(Exists(has_current))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    missing = Trial.objects.public().lacking_current(StoredCard.objects.filter(build=current))
     stored = 0
     for start in range(0, len(missing), batch_size):
         read_at, _ = CatalogVersion.current()

@@ -24,7 +24,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -114,15 +113,9 @@ def store_missing(batch_size=100):
     run after midnight, as a page is current for the day it was rendered). Returns how many were
     stored; the pages of trials that changed meanwhile, or whose related trials are not stored
     yet (``relate_trials``), are left for their first view."""
-    current, today = build(), timezone.localdate()
-    has_current = StoredPage.objects.filter(
-        trial=OuterRef("pk"), build=current, version=OuterRef("version"), built_on=today
-    )
-    missing = list(
-        Trial.objects.public()
-        .exclude(Exists(has_current))
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    current = build()
+    missing = Trial.objects.public().lacking_current(
+        StoredPage.objects.filter(build=current, built_on=timezone.localdate())
     )
     stored = 0
     for start in range(0, len(missing), batch_size):
