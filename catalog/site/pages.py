@@ -108,11 +108,11 @@ def render(trial):
 
 
 def store_missing(batch_size=100):
-    """Render and store the page of every public trial without a current one (the release
-    step's ``store_pages``, so that no visitor waits for a page after a deployment, and a daily
-    run after midnight, as a page is current for the day it was rendered). Returns how many were
-    stored; the pages of trials that changed meanwhile, or whose related trials are not stored
-    yet (``relate_trials``), are left for their first view."""
+    """Render and store the page of every public trial without a current one (``manage.py
+    store_pages``, run beside the site after a deployment, so that no visitor waits for a page,
+    and daily after midnight, as a page is current for the day it was rendered). Returns how
+    many were stored; the pages of trials that changed meanwhile, or whose related trials are
+    not stored yet (``relate_trials``), are left for their first view."""
     current = build()
     missing = Trial.objects.public().lacking_current(
         StoredPage.objects.filter(build=current, built_on=timezone.localdate())
