@@ -219,7 +219,7 @@ def test_a_page_rendered_before_a_change_is_not_stored_after_it(bundled_catalog)
 
 
 def test_store_pages_renders_every_public_trial_page_that_is_not_current(
-    bundled_catalog, view, client
+    bundled_catalog, no_stored_pages, view, client
 ):
     # Every public trial's page current but a few: the command renders those few, as a view
     # would, and leaves the others as they are.
