@@ -169,6 +169,8 @@ def _database_url():
 
 DATABASES = {"default": dj_database_url.parse(_database_url(), conn_max_age=60)}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's backend, its health check first polling the connection (trialsite/postgresql/).
+DATABASES["default"]["ENGINE"] = "trialsite.postgresql"
 # A database that does not answer fails the request quickly (a 503 page) instead of hanging it.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
@@ -225,6 +227,7 @@ DATABASE_REPLICA_CHECK_SECONDS = env_float("DATABASE_REPLICA_CHECK_SECONDS", 5.0
 if DATABASE_REPLICA_URL:
     _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
     _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["ENGINE"] = "trialsite.postgresql"
     _replica["OPTIONS"] = {
         **DATABASES["default"]["OPTIONS"],
         **_replica.get("OPTIONS", {}),
