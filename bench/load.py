@@ -262,10 +262,6 @@ def main():
         env=env,
         check=True,
     )
-    # The trial pages as a running site keeps them, rendered ahead (the compose file's "pages"
-    # service) rather than by the run's first visitor of each trial.
-    subprocess.run([sys.executable, "manage.py", "store_pages"], cwd=BASE_DIR, env=env, check=True)
-
     if args.scenario == "downloads":
         section = downloads_scenario(args, work, database)
         out = Path(args.out)
@@ -275,6 +271,9 @@ def main():
         print(section)
         return 0
 
+    # The trial pages as a running site keeps them, rendered ahead (the compose file's "pages"
+    # service) rather than by the run's first visitor of each trial.
+    subprocess.run([sys.executable, "manage.py", "store_pages"], cwd=BASE_DIR, env=env, check=True)
     port = free_port(PORTS)
     base = f"http://127.0.0.1:{port}"
     log_path = work / "gunicorn.log"

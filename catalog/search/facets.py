@@ -106,6 +106,13 @@ def _flag(passing):
     return ExpressionWrapper(Q(pk__in=passing.order_by().values("pk")), output_field=BooleanField())
 
 
+def count_up_to(queryset, cap):
+    """(the number of rows of ``queryset``, up to ``cap``; whether it has more): one query,
+    which reads no more than ``cap`` rows and one."""
+    found = queryset.order_by().values("pk")[: cap + 1].count()
+    return min(found, cap), found > cap
+
+
 def count(query, queryset, names=None, cap=None):
     """``FacetCounts`` of ``queryset`` under ``query`` (a ``catalog.search.query.Query``) for
     the facets ``names`` (all its registry declares, by default), in one query; with ``cap``,
@@ -173,13 +180,11 @@ def count(query, queryset, names=None, cap=None):
                 read = n
             else:
                 rows_by_facet.setdefault(facet, []).append((value, n))
-    partial = cap is not None and read > cap
+    partial = capped = cap is not None and read > cap
     if partial and active:
         # The cap's first matches passing the facet filters are not all the matches passing
         # them: those are counted on their own, up to the cap.
-        passing = query.apply(queryset.all()).order_by().values("pk")
-        total = passing[: cap + 1].count()
-    capped = partial and total > cap
+        total, capped = count_up_to(query.apply(queryset.all()), cap)
     return FacetCounts(
         partial=partial,
         capped=capped,

@@ -278,9 +278,7 @@ class TrialSearch:
         more than the cap's matches and one."""
         if not self.query.values:
             return self.queryset().count(), False
-        cap = settings.CATALOG_COUNT_CAP
-        found = self.queryset().order_by().values("pk")[: cap + 1].count()
-        return (cap, True) if found > cap else (found, False)
+        return facets.count_up_to(self.queryset(), settings.CATALOG_COUNT_CAP)
 
     def suggestion(self):
         """The search with misspellings corrected, or None."""
