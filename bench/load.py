@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import re
+import runpy
 import secrets
 import signal
 import subprocess
@@ -229,6 +230,11 @@ def main():
     parser.add_argument("--spawn-rate", type=int, default=25, help="users started per second")
     parser.add_argument("--duration", type=int, default=240, help="seconds of load (240)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (gunicorn.conf.py's)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="threads per gunicorn worker, 1 for sync workers (gunicorn.conf.py's)",
+    )
     parser.add_argument("--out", default=parser_default_out())
     parser.add_argument(
         "--no-page-cache",
@@ -254,6 +260,8 @@ def main():
     env = production_env(database, work / "static", GUNICORN_MAX_REQUESTS="0")
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
+    if args.threads:
+        env["GUNICORN_THREADS"] = str(args.threads)
     if args.no_page_cache:
         env["CATALOG_CACHE_PAGES"] = "0"
     subprocess.run(
@@ -344,6 +352,15 @@ class ServerFigures:
     load_average: tuple  # os.getloadavg() before the run and at its end
 
 
+def worker_model(args):
+    """The gunicorn workers of a run, as gunicorn.conf.py sets them up for it: "workers of 8
+    threads" (gthread) or "sync workers"."""
+    if args.threads:
+        os.environ["GUNICORN_THREADS"] = str(args.threads)
+    threads = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))["threads"]
+    return "sync workers" if threads == 1 else f"gthread workers of {threads} threads"
+
+
 def parser_default_out():
     return str(BASE_DIR / "docs" / "benchmarks" / "load.md")
 
@@ -356,6 +373,8 @@ def render(args, rows, total, active, missing, server):
         options += [f"--users {args.users}", f"--duration {args.duration}"]
     if args.scenario != "all":
         options.append(f"--scenario {args.scenario}")
+    if args.threads:
+        options.append(f"--threads {args.threads}")
     if args.no_page_cache:
         options.append("--no-page-cache")
     if args.out != parser_default_out():
@@ -374,8 +393,8 @@ def render(args, rows, total, active, missing, server):
         command,
         "```",
         "",
-        f"gunicorn with gunicorn.conf.py ({len(server.memory_start)} workers, worker recycling "
-        f"off) in production mode on 127.0.0.1, the bundled catalog in PostgreSQL (the embedded "
+        f"gunicorn with gunicorn.conf.py ({len(server.memory_start)} {worker_model(args)}, "
+        f"worker recycling off) in production mode on 127.0.0.1, the bundled catalog in PostgreSQL (the embedded "
         f"server unless DATABASE_URL names another); locust (FastHttpUser), headless, "
         f"{args.users} users with no pause between requests for {args.duration} s: far more "
         f"concurrent requests than {len(server.memory_start)} workers "
