@@ -31,21 +31,23 @@ def cpu_count():
 bind = [f"0.0.0.0:{_int('PORT', 8000)}"]
 
 # The catalog's requests are short and database-bound: two workers per core, plus one. Each
-# worker runs GUNICORN_THREADS threads (gthread): a download read slowly by its client holds one
-# thread while the worker's others go on serving, where a sync worker was held whole (and then
-# killed by the timeout, cutting the download). A worker accepts connections even while its
-# threads are busy, so it has more threads than the long downloads it may serve at once.
-# GUNICORN_THREADS=1 gives sync workers again.
-# docs/benchmarks/load.md measures both.
+# worker computes one request at a time, like a sync worker, and writes responses from
+# GUNICORN_THREADS threads: a download read slowly by its client holds one thread while the
+# worker goes on serving, where a sync worker was held whole (and then killed by the timeout,
+# cutting the download). See trialsite/workers.py for why not gthread's own worker, which
+# computes all its threads' requests at once. GUNICORN_THREADS=1 gives sync workers again.
+# docs/benchmarks/load.md and docs/performance.md measure them.
 workers = _int("WEB_CONCURRENCY", cpu_count() * 2 + 1)
 threads = _int("GUNICORN_THREADS", 8)
-worker_class = "gthread" if threads > 1 else "sync"
+worker_class = "trialsite.workers.SerialThreadWorker" if threads > 1 else "sync"
 
 # A worker that stops answering the arbiter for this long is stuck: it is killed and replaced.
-# (With gthread workers a long download does not count: the worker's main loop keeps answering.)
+# (With threads a long download does not count: the worker's main loop keeps answering.)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
-keepalive = 5
+# A connection closes after its response, as with sync workers: kept alive, it would bring its
+# next request to its worker however busy, while other workers may be free.
+keepalive = 0
 
 # Workers are replaced after this many requests (with jitter, so not all at once), which
 # bounds the memory any slow leak could take.

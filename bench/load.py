@@ -115,11 +115,14 @@ def start_gunicorn(env, port, log_path):
         time.sleep(0.3)
 
 
-# The worker models the downloads scenario compares: (name, GUNICORN_THREADS).
+# The worker models the downloads scenario compares: (name, environment).
 WORKER_MODELS = (
-    ("gthread, 8 threads per worker (the default)", "8"),
-    ("gthread, 4 threads per worker", "4"),
-    ("sync", "1"),
+    ("8 threads per worker, one request computed at a time (the default)", {}),
+    (
+        "gthread, 8 threads per worker, computing at once",
+        {"GUNICORN_CMD_ARGS": "--worker-class gthread --keep-alive 5"},
+    ),
+    ("sync", {"GUNICORN_THREADS": "1"}),
 )
 
 
@@ -130,18 +133,18 @@ def downloads_scenario(args, work, database):
     with gzip.open(BASE_DIR / "data" / "msc-trials-2022.json.gz") as f:
         example = json.load(f)[0]["protocolSection"]["identificationModule"]["nctId"]
     runs = []
-    for name, threads in WORKER_MODELS:
+    for number, (name, model) in enumerate(WORKER_MODELS):
         env = production_env(
             database,
             work / "static",
             GUNICORN_MAX_REQUESTS="0",
-            GUNICORN_THREADS=threads,
             CATALOG_EXPORT_DIR=str(work / "exports"),
+            **model,
         )
         if args.workers:
             env["WEB_CONCURRENCY"] = str(args.workers)
         port = free_port(PORTS)
-        log_path = work / f"gunicorn-downloads-{threads}.log"
+        log_path = work / f"gunicorn-downloads-{number}.log"
         process = start_gunicorn(env, port, log_path)
         try:
             workers = len(psutil.Process(process.pid).children())
@@ -157,7 +160,6 @@ def downloads_scenario(args, work, database):
         figures.update(
             name=name,
             workers=workers,
-            threads=int(threads),
             server_errors=sum(1 for status in access if status.startswith("5")),
             timeouts=log.count("WORKER TIMEOUT"),
             load=(load_before, load_after),
@@ -204,11 +206,11 @@ def render_downloads(args, runs):
         + "; ".join(f"{r['name']} {r['load'][0]:.1f} → {r['load'][1]:.1f}" for r in runs)
         + ".",
         "",
-        "gthread workers are the default (gunicorn.conf.py, `GUNICORN_THREADS=8`): a slow "
-        "reader holds one thread, not a whole worker, and the worker's main loop keeps "
-        "answering the arbiter, so a long download is not killed by the timeout. With sync "
-        "workers each slow reader takes a whole worker for the length of its download, and "
-        "the 30 s timeout kills it midway.",
+        "The default workers (gunicorn.conf.py, trialsite/workers.py) have 8 threads each and "
+        "compute one request at a time: a slow reader holds one thread, not a whole worker, "
+        "and the worker's main loop keeps answering the arbiter, so a long download is not "
+        "killed by the timeout. With sync workers each slow reader takes a whole worker for "
+        "the length of its download, and the 30 s timeout kills it midway.",
         "",
     ]
     return "\n".join(lines)
@@ -234,6 +236,10 @@ def main():
         "--threads",
         type=int,
         help="threads per gunicorn worker, 1 for sync workers (gunicorn.conf.py's)",
+    )
+    parser.add_argument(
+        "--gunicorn-args",
+        help='gunicorn options over gunicorn.conf.py\'s ("--worker-class gthread --keep-alive 5")',
     )
     parser.add_argument("--out", default=parser_default_out())
     parser.add_argument(
@@ -262,6 +268,8 @@ def main():
         env["WEB_CONCURRENCY"] = str(args.workers)
     if args.threads:
         env["GUNICORN_THREADS"] = str(args.threads)
+    if args.gunicorn_args:
+        env["GUNICORN_CMD_ARGS"] = args.gunicorn_args
     if args.no_page_cache:
         env["CATALOG_CACHE_PAGES"] = "0"
     subprocess.run(
@@ -328,7 +336,13 @@ def main():
     rows = parse_stats(prefix)
     total = next(row for row in rows if row["Name"] == "Aggregated")
     server = ServerFigures(
-        memory_start, memory_end, samples, server_errors, len(access), (load_before, load_average)
+        memory_start,
+        memory_end,
+        samples,
+        server_errors,
+        len(access),
+        (load_before, load_average),
+        worker_model(log_path.read_text(), env),
     )
     report = render(args, rows, total, active, missing, server)
     if args.scenario == "all":
@@ -350,15 +364,27 @@ class ServerFigures:
     server_errors: int  # responses with a 5xx status in the access log
     served: int  # responses in the access log
     load_average: tuple  # os.getloadavg() before the run and at its end
+    workers: str  # what the workers are, as worker_model() names them
 
 
-def worker_model(args):
-    """The gunicorn workers of a run, as gunicorn.conf.py sets them up for it: "workers of 8
-    threads" (gthread) or "sync workers"."""
-    if args.threads:
-        os.environ["GUNICORN_THREADS"] = str(args.threads)
-    threads = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))["threads"]
-    return "sync workers" if threads == 1 else f"gthread workers of {threads} threads"
+# The worker classes gunicorn names in its log ("Using worker: …"), as the report names them.
+WORKER_CLASSES = {
+    "sync": "sync workers",
+    "gthread": "gthread workers of {threads} threads, computing their requests at once",
+    "trialsite.workers.SerialThreadWorker": (
+        "workers of {threads} threads computing one request at a time (trialsite/workers.py)"
+    ),
+}
+
+
+def worker_model(log, env):
+    """The gunicorn workers of a run, from its log and its environment."""
+    used = re.search(r"Using worker: (\S+)", log)
+    name = used.group(1) if used else "?"
+    threads = (
+        env.get("GUNICORN_THREADS") or runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))["threads"]
+    )
+    return WORKER_CLASSES.get(name, name + " workers").format(threads=threads)
 
 
 def parser_default_out():
@@ -375,6 +401,8 @@ def render(args, rows, total, active, missing, server):
         options.append(f"--scenario {args.scenario}")
     if args.threads:
         options.append(f"--threads {args.threads}")
+    if args.gunicorn_args:
+        options.append(f"--gunicorn-args '{args.gunicorn_args}'")
     if args.no_page_cache:
         options.append("--no-page-cache")
     if args.out != parser_default_out():
@@ -393,7 +421,7 @@ def render(args, rows, total, active, missing, server):
         command,
         "```",
         "",
-        f"gunicorn with gunicorn.conf.py ({len(server.memory_start)} {worker_model(args)}, "
+        f"gunicorn with gunicorn.conf.py ({len(server.memory_start)} {server.workers}, "
         f"worker recycling off) in production mode on 127.0.0.1, the bundled catalog in PostgreSQL (the embedded "
         f"server unless DATABASE_URL names another); locust (FastHttpUser), headless, "
         f"{args.users} users with no pause between requests for {args.duration} s: far more "

@@ -1,4 +1,5 @@
-"""gunicorn.conf.py as the container runs it: gthread workers by default, no control socket
+"""gunicorn.conf.py as the container runs it: threaded workers computing one request at a time
+by default (trialsite/workers.py, tested in test_gunicorn_worker.py), no control socket
 under a home directory the container's user cannot write, and the place gazetteer loaded once
 in the master for the workers to share."""
 
@@ -7,10 +8,14 @@ import runpy
 from tests.servers import BASE_DIR, Gunicorn, production_env
 
 
-def test_workers_are_gthread_by_default_and_sync_on_request(monkeypatch):
+def test_workers_are_threaded_and_serial_by_default_and_sync_on_request(monkeypatch):
     monkeypatch.delenv("GUNICORN_THREADS", raising=False)
     config = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
-    assert (config["worker_class"], config["threads"]) == ("gthread", 8)
+    assert (config["worker_class"], config["threads"]) == (
+        "trialsite.workers.SerialThreadWorker",
+        8,
+    )
+    assert config["keepalive"] == 0
     monkeypatch.setenv("GUNICORN_THREADS", "1")
     config = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
     assert (config["worker_class"], config["threads"]) == ("sync", 1)
