@@ -428,7 +428,8 @@ def markdown_section(args, run):
     ]
     over_loopback = (
         f"Over loopback, one request at a time (gunicorn with gunicorn.conf.py and "
-        f"{args.workers} workers, gthread unless GUNICORN_THREADS=1, cache off, "
+        f"{args.workers} workers of 8 threads computing one request at a time, sync when "
+        "GUNICORN_THREADS=1, cache off, "
         f"{gunicorn_warmup(args)} warm-up requests so that every "
         f"worker has answered; Datasette, {args.warmup}: its search `{peer_path}`, its one-word "
         "search without the filters, and its page of the same trial's row):"

@@ -147,11 +147,12 @@ def downloads_scenario(args, work, database):
         log_path = work / f"gunicorn-downloads-{number}.log"
         process = start_gunicorn(env, port, log_path)
         try:
-            workers = len(psutil.Process(process.pid).children())
             get(f"http://127.0.0.1:{port}/trials/{example}/")
             load_before = os.getloadavg()[0]
             figures = downloads.run(port, f"/trials/{example}/", args.downloads_duration)
             load_after = os.getloadavg()[0]
+            # Counted once all have booted (gunicorn answers as soon as the first has).
+            workers = len(psutil.Process(process.pid).children())
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(60)
