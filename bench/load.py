@@ -423,8 +423,9 @@ def render(args, rows, total, active, missing, server):
         "```",
         "",
         f"gunicorn with gunicorn.conf.py ({len(server.memory_start)} {server.workers}, "
-        f"worker recycling off) in production mode on 127.0.0.1, the bundled catalog in PostgreSQL (the embedded "
-        f"server unless DATABASE_URL names another); locust (FastHttpUser), headless, "
+        "worker recycling off) in production mode on 127.0.0.1, the bundled catalog in "
+        "PostgreSQL (the embedded server unless DATABASE_URL names another); locust "
+        "(FastHttpUser), headless, "
         f"{args.users} users with no pause between requests for {args.duration} s: far more "
         f"concurrent requests than {len(server.memory_start)} workers "
         "can serve, so requests queue and latency shows the saturation. The per-address "

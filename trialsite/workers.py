@@ -19,8 +19,9 @@ however busy, while every other worker may be free.
 
 Like a sync worker, it waits for a new connection's request before it takes another (up to 5
 seconds, gthread's wait for a request's first bytes, after which the connection is closed):
-the proxy in front of it (deploy/Caddyfile) sends whole requests. A streaming response
-computes while it is written, outside its turn.
+the proxy in front of it (deploy/Caddyfile) passes a request on once it has read its headers,
+and only curators' forms send a body. A streaming response computes while it is written,
+outside its turn.
 """
 
 import threading
@@ -63,7 +64,8 @@ class SerialThreadWorker(ThreadWorker):
         try:
             return super().handle(conn)
         finally:
-            # No request was read (a client that sent nothing, or left): nothing computed.
+            # Uncounted here when no request reached the application (a client that sent
+            # nothing, or left); a no-op when it did (``one_at_a_time`` uncounted it).
             self.computed()
 
     def computed(self):
