@@ -463,7 +463,7 @@ class _Query(SearchQuery):
     Its texts are written into the SQL as literals, quoted by the driver, not passed as
     parameters: psycopg finds a statement's placeholders anew each time it runs one longer
     than 4 KB, and a search's statements held a hundred or more of them, two per name
-    searched at each use (1.7 ms of a ``COVID-19`` search's page)."""
+    searched at each use (3.4 ms of a ``COVID-19`` search's page, docs/performance.md)."""
 
     def __init__(self, sql, params):
         self.config, self.invert = None, False
