@@ -28,6 +28,13 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--explain", action="store_true", help="print each page's plans")
+    parser.add_argument(
+        "--search",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="time this search too (repeatable): --search 'knee osteoarthritis'",
+    )
     args = parser.parse_args(argv)
     from bench.measure import Captured, explain, measure_page, set_up_django, wsgi_get
 
@@ -37,7 +44,7 @@ def main(argv=None):
     pages = [
         (f"one-word search ({SEARCH_WORD})", {"q": SEARCH_WORD}),
         ("search + 3 filters + facets", {"q": SEARCH_WORD, **FILTERS}),
-    ] + [(f"search {q!r}", {"q": q}) for q in EXTRA]
+    ] + [(f"search {q!r}", {"q": q}) for q in EXTRA + tuple(args.search)]
     print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'queries':>8}")
     for name, params in pages:
         path = f"/trials/?{urlencode(params)}"

@@ -69,12 +69,43 @@ class FacetCounts:
     # The total passed the cap: ``total`` is the cap ("10,000+").
     capped: bool = False
     cap: int | None = None
+    # The page ``RankedPage`` asked for, as (trial ID, rank) pairs in order; None when not
+    # asked for, or when the statement did not read every match (past the cap).
+    ranked: list | None = None
 
     def __iter__(self):
         return iter(self.facets.values())
 
     def __getitem__(self, name):
         return self.facets[name]
+
+
+@dataclass(frozen=True)
+class RankedPage:
+    """A page of the matches, best first (``rank``, an expression of the trial, then NCT ID),
+    read by the facet statement from the matches it reads anyway: the page's own query then
+    reads its trials by ID, where it would find and rank every match again."""
+
+    rank: object
+    offset: int
+    limit: int
+
+
+# The ranked page's branch: each row's place, rank and ID. The rank is computed for the rows
+# that pass every filter only (a page of none costs nothing), and not at all when the cap's
+# first matches are not all of them: the page's own query then ranks every match.
+RANKED_PAGE_SQL = """(SELECT '_page', p.position || ' ' || p.rank, p.id FROM (
+    SELECT r.id, r.rank, row_number() OVER (ORDER BY r.rank DESC NULLS LAST, r.nct_id) AS position
+      FROM (SELECT {table}.id, {table}.nct_id, {rank} AS rank
+              FROM b_all JOIN {table} ON {table}.id = b_all.id
+             WHERE {complete}) AS r
+    ) AS p WHERE p.position > %s AND p.position <= %s)"""
+
+
+def _compiled(expression, queryset):
+    """(SQL, params) of an expression of ``queryset``'s model, its columns named by its table."""
+    query = queryset.model._default_manager.all().query
+    return query.get_compiler(queryset.db).compile(expression.resolve_expression(query))
 
 
 def _selected(query, name):
@@ -113,11 +144,12 @@ def count_up_to(queryset, cap):
     return min(found, cap), found > cap
 
 
-def count(query, queryset, names=None, cap=None):
+def count(query, queryset, names=None, cap=None, ranked=None):
     """``FacetCounts`` of ``queryset`` under ``query`` (a ``catalog.search.query.Query``) for
     the facets ``names`` (all its registry declares, by default), in one query; with ``cap``,
     counted up to it (one more query when the cap is passed and a facet filter is active: the
-    total under every filter, counted up to the cap)."""
+    total under every filter, counted up to the cap); with ``ranked`` (a ``RankedPage``), that
+    page's trials too, when every match was read."""
     specs = {param.name: param for param in query.registry.facets()}
     names = [n for n in (names or specs) if n in specs]
     active = [n for n in names if _selected(query, n)]
@@ -168,8 +200,15 @@ def count(query, queryset, names=None, cap=None):
         branch_params.append(name)
         branch_params.extend([selected] * occurrences)
 
+    if ranked is not None:
+        rank_sql, rank_params = _compiled(ranked.rank, queryset)
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        complete = "TRUE" if cap is None else f"(SELECT count(*) FROM b0) <= {int(cap)}"
+        branches.append(RANKED_PAGE_SQL.format(table=table, rank=rank_sql, complete=complete))
+        branch_params.extend([*rank_params, ranked.offset, ranked.offset + ranked.limit])
+
     statement = f"WITH {', '.join(ctes)} " + " UNION ALL ".join(branches)
-    rows_by_facet = {}
+    rows_by_facet, page = {}, []
     total = read = 0
     with connection.cursor() as cursor:
         cursor.execute(statement, list(cte_params) + branch_params)
@@ -178,6 +217,9 @@ def count(query, queryset, names=None, cap=None):
                 total = n
             elif facet == "_read":
                 read = n
+            elif facet == "_page":
+                position, rank = value.split(" ")
+                page.append((int(position), n, float(rank)))
             else:
                 rows_by_facet.setdefault(facet, []).append((value, n))
     partial = capped = cap is not None and read > cap
@@ -189,6 +231,7 @@ def count(query, queryset, names=None, cap=None):
         partial=partial,
         capped=capped,
         cap=cap,
+        ranked=None if ranked is None or partial else [(pk, r) for _, pk, r in sorted(page)],
         total=min(total, cap) if capped else total,
         facets={
             name: _facet(specs[name], rows_by_facet.get(name, []), _selected(query, name))

@@ -268,9 +268,21 @@ class TrialSearch:
         until the catalog changes."""
         trials = Trial.objects.public()
         if self.query.values:
-            return facets.count(self.query, trials, names, cap=settings.CATALOG_COUNT_CAP)
+            ranked = self._ranked_page() if names is None else None
+            return facets.count(
+                self.query, trials, names, cap=settings.CATALOG_COUNT_CAP, ranked=ranked
+            )
         key = "facets:" + ",".join(names or (p.name for p in PARAMS.facets()))
         return cache.per_version(key, lambda: facets.count(self.query, trials, names))
+
+    def _ranked_page(self):
+        """The page asked for as the facet statement can read it (``facets.RankedPage``): a
+        search in best-match order, its page counted from the first rather than continued
+        from a row; None otherwise."""
+        if not self.searching or self.continues or self.sort != "relevance":
+            return None
+        offset = (self.page_number - 1) * self.per_page
+        return facets.RankedPage(fulltext.rank_expression(self.parsed), offset, self.per_page)
 
     def count(self):
         """(the number of matching trials, whether it passed ``CATALOG_COUNT_CAP``): past the
@@ -301,15 +313,21 @@ class TrialSearch:
                 return place, list_url(self.canonical, drop=("page",), q=rest, near=tail)
         return None
 
-    def results(self, total, capped=False):
+    def results(self, total, capped=False, ranked=None):
         """The page of results, given the total (from the facet counts: no COUNT query; when
-        ``capped``, the count cap, past which pages are not numbered)."""
+        ``capped``, the count cap, past which pages are not numbered) and, if the facet
+        statement read it, the page's (trial ID, rank) pairs in order (``FacetCounts.ranked``)."""
         if not total:
             # Nothing to show: no query to build, not even an empty one (its ranking and snippet
             # expressions cost several milliseconds of Python; compiling the trial's 150
             # columns for no rows, one more).
             return Paginator([], self.per_page).get_page(1)
-        page = self.page(self._rows, total, capped)
+        if ranked:
+            paginator = Paginator([], self.per_page)
+            paginator.count = total
+            page = Page(self._ranked_rows(ranked), self.page_number, paginator)
+        else:
+            page = self.page(self._rows, total, capped)
         for trial in page.object_list:
             trial.snippet = (
                 fulltext.snippet_html(trial.headline, trial.brief_summary) if self.searching else ""
@@ -326,6 +344,20 @@ class TrialSearch:
         else:
             rows = rows.only(*LIST_FIELDS, *self.sort_columns)
         return self.query.annotate(rows)
+
+    def _ranked_rows(self, ranked):
+        """The trials of ``ranked`` ((ID, rank) pairs) in its order, with what a result shows:
+        read by ID, as the search found and ranked them already."""
+        rows = Trial.objects.public().filter(pk__in=[pk for pk, _ in ranked])
+        rows = rows.annotate(headline=fulltext.headline_expression(self.parsed))
+        rows = self.query.annotate(rows.only(*LIST_FIELDS, "brief_summary"))
+        by_pk = {trial.pk: trial for trial in rows}
+        found = []
+        for pk, rank in ranked:
+            if pk in by_pk:  # not withdrawn since
+                by_pk[pk].rank = rank
+                found.append(by_pk[pk])
+        return found
 
     def page(self, rows, total, capped=False):
         """The page the parameters ask for of ``rows(backwards)`` (the results as the page

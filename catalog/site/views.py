@@ -81,7 +81,7 @@ def trial_list(request):
         return redirect("catalog:trial_detail", nct_id)
     search = TrialSearch(request.GET)
     counts = search.facet_counts()
-    page = search.results(counts.total, counts.capped)
+    page = search.results(counts.total, counts.capped, counts.ranked)
     cards.attach(page.object_list)
     suggestion = search.suggestion()
     # An NCT ID that finds nothing: where else to look, rather than a dead end.

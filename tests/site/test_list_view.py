@@ -5,9 +5,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Trial
+from catalog.search.listing import TrialSearch
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +266,28 @@ def test_a_search_that_ends_with_a_place_suggests_the_place_box(client, bundled_
     assert place.name.startswith("Madrid")
     assert url == "/trials/?q=stem+cell+knee&near=Madrid"
     assert page(client, url[len(LIST) :])[0].context["count"] > 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?q=bone+marrow",
+        "?q=stem+cells&page=3",
+        "?q=stem+cells&page=41&per_page=10",
+        "?q=knee+osteoarthritis&status=RECRUITING&status=COMPLETED",
+        "?q=cells&source=umbilical_cord&per_page=50&page=2",
+    ],
+)
+def test_a_search_page_finds_and_ranks_its_matches_once(client, bundled_catalog, query):
+    """The facet statement, which reads every match for its counts, gives the page's trials in
+    best-match order too; the page's own query reads them by ID, and shows the same page the
+    search alone would."""
+    with CaptureQueriesContext(connection) as captured:
+        response, _ = page(client, query)
+    assert sum(" @@ " in q["sql"] for q in captured) == 1  # one statement matches
+    listed = [(t.nct_id, t.rank, str(t.snippet)) for t in response.context["page"].object_list]
+    search = TrialSearch(QueryDict(query.removeprefix("?")))
+    counts = search.facet_counts()
+    alone = search.results(counts.total, counts.capped)  # ranked by the page's own query
+    assert listed == [(t.nct_id, t.rank, str(t.snippet)) for t in alone.object_list]
+    assert len(listed) == min(search.per_page, counts.total - alone.start_index() + 1)
