@@ -86,6 +86,31 @@ def worker_memory(master):
     return [round(p.memory_full_info().pss / 2**20, 1) for p in master.children()]
 
 
+def cpu_seconds(master, locust_pid):
+    """CPU seconds used so far by gunicorn (its master and workers), PostgreSQL's server
+    processes on this machine and the load generator: where the run's cores went."""
+    used = {"gunicorn": 0.0, "PostgreSQL": 0.0, "locust": 0.0}
+    gunicorn = {master.pid, *(p.pid for p in master.children(recursive=True))}
+    for process in psutil.process_iter(["name"]):
+        try:
+            if process.pid in gunicorn:
+                part = "gunicorn"
+            elif process.pid == locust_pid:
+                part = "locust"
+            elif process.info["name"] == "postgres":
+                part = "PostgreSQL"
+            else:
+                continue
+            times = process.cpu_times()
+            used[part] += times.user + times.system
+            if part == "PostgreSQL" and process.parent().name() != "postgres":
+                # The server's first process: what its connections that have closed used.
+                used[part] += times.children_user + times.children_system
+        except psutil.Error:
+            continue  # gone since it was listed
+    return used
+
+
 def parse_stats(prefix):
     with open(f"{prefix}_stats.csv", newline="") as f:
         return list(csv.DictReader(f))
@@ -321,8 +346,12 @@ def main():
             stdout=subprocess.DEVNULL,
             stderr=locust_log,
         )
+        # The first and last readings while locust runs (its own, taken before it exits).
+        cpu_first = cpu_last = None
         while locust.poll() is None:
             samples.append(sum(worker_memory(master)))
+            reading = (time.monotonic(), cpu_seconds(master, locust.pid))
+            cpu_first, cpu_last = cpu_first or reading, reading
             time.sleep(2)
         locust_log.close()
         locust_errors = (work / "locust.log").read_text()
@@ -344,6 +373,7 @@ def main():
         len(access),
         (load_before, load_average),
         worker_model(log_path.read_text(), env),
+        cpu_share(cpu_first, cpu_last),
     )
     report = render(args, rows, total, active, missing, server)
     if args.scenario == "all":
@@ -366,6 +396,15 @@ class ServerFigures:
     served: int  # responses in the access log
     load_average: tuple  # os.getloadavg() before the run and at its end
     workers: str  # what the workers are, as worker_model() names them
+    cpu: dict  # cores each part used on average during the run (cpu_share)
+
+
+def cpu_share(first, last):
+    """{part: cores it used on average} between two (time, cpu_seconds()) readings."""
+    if not first or not last or last[0] <= first[0]:
+        return {}
+    elapsed = last[0] - first[0]
+    return {part: (last[1][part] - first[1][part]) / elapsed for part in first[1]}
 
 
 # The worker classes gunicorn names in its log ("Using worker: …"), as the report names them.
@@ -453,6 +492,18 @@ def render(args, rows, total, active, missing, server):
         f"from half-way to the end: {half_way_growth(server.samples):+.0f} MiB (workers grow "
         "while they warm up to their working size; growth in the second half is what a leak "
         "would show)",
+        "- CPU used during the run (cores, of "
+        f"{os.cpu_count()}): "
+        + (", ".join(f"{part} {cores:.2f}" for part, cores in server.cpu.items()) or "not read")
+        + "; per request: "
+        + (
+            ", ".join(
+                f"{part} {cores * 1000 / float(total['Requests/s']):.1f} ms"
+                for part, cores in server.cpu.items()
+            )
+            if server.cpu and float(total["Requests/s"])
+            else "not read"
+        ),
         f"- Machine load average (1 min) before the run {server.load_average[0][0]:.1f}, at its end "
         f"{server.load_average[1][0]:.1f}"
         + (
