@@ -103,7 +103,8 @@ def cpu_seconds(master, locust_pid):
                 continue
             times = process.cpu_times()
             used[part] += times.user + times.system
-            if part == "PostgreSQL" and process.parent().name() != "postgres":
+            parent = process.parent() if part == "PostgreSQL" else None
+            if part == "PostgreSQL" and (parent is None or parent.name() != "postgres"):
                 # The server's first process: what its connections that have closed used.
                 used[part] += times.children_user + times.children_system
         except psutil.Error:

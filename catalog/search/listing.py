@@ -336,8 +336,11 @@ class TrialSearch:
         return page
 
     def _rows(self, backwards=False):
-        """The results with what a result shows (and its sort values, for page tokens)."""
-        rows = self.ordered(backwards=backwards)
+        """The results in order."""
+        return self._shown(self.ordered(backwards=backwards))
+
+    def _shown(self, rows):
+        """``rows`` with what a result shows (and its sort values, for page tokens)."""
         if self.searching:
             rows = rows.annotate(headline=fulltext.headline_expression(self.parsed))
             rows = rows.only(*LIST_FIELDS, *self.sort_columns, "brief_summary")
@@ -348,9 +351,7 @@ class TrialSearch:
     def _ranked_rows(self, ranked):
         """The trials of ``ranked`` ((ID, rank) pairs) in its order, with what a result shows:
         read by ID, as the search found and ranked them already."""
-        rows = Trial.objects.public().filter(pk__in=[pk for pk, _ in ranked])
-        rows = rows.annotate(headline=fulltext.headline_expression(self.parsed))
-        rows = self.query.annotate(rows.only(*LIST_FIELDS, "brief_summary"))
+        rows = self._shown(Trial.objects.public().filter(pk__in=[pk for pk, _ in ranked]))
         by_pk = {trial.pk: trial for trial in rows}
         found = []
         for pk, rank in ranked:
