@@ -34,6 +34,7 @@ def environment(**options):
         status_badge=trial_page.status_badge,
         contact=trial_page.contact,
         record_date=trial_page.record_date,
+        facet_options=facet_options,
     )
     env.filters.update(trial_page.register.filters)
     env.filters.update(
@@ -59,6 +60,31 @@ def _escaped(value):
     if type(value) is str and ("'" in value or '"' in value):
         return markupsafe.Markup(html.escape(value))
     return value
+
+
+def facet_options(facet, partial=False):
+    """A facet's values, each an ``<li>`` with its input and count (``partial``: counted among
+    the first matches only, "12+"), for the filter panel (``filters.jinja``).
+
+    Built here rather than in the template: the list page shows a couple of hundred facet
+    values, and this loop was a quarter of the page's rendering in Jinja2 (five escapes and
+    attribute look-ups per value); as one join it is a few times faster, with the same
+    markup."""
+    opening = f'<li><label><input type="{facet.input_type}" name="{_html(facet.name)}" value="'
+    more = "+" if partial else ""
+    return markupsafe.Markup(
+        "\n      ".join(
+            f'{opening}{_html(v.value)}"{" checked" if v.selected else ""}> {_html(v.label)} '
+            f'<span class="count">({v.count}{more})</span></label></li>'
+            for v in facet.values
+        )
+        + ("\n      " if facet.values else "")
+    )
+
+
+def _html(value):
+    # As the templates print a value (see ``_escaped``): safe texts as they are.
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 
 @register.simple_tag
